@@ -1,0 +1,20 @@
+import type { ProductClass } from './classes.ts';
+
+/** An axis-aligned box in source-frame pixels: top-left corner and size. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** One object found in one frame. */
+export interface Detection {
+  cls: ProductClass;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /** In the pixels of the original source frame (not the detector input). */
+  box: Box;
+  /** Set by the tracker when one runs; absent before. */
+  trackId?: number;
+}
