@@ -1,0 +1,95 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { StoreJob } from '../../schemas/jobs.ts';
+
+export interface SegmentWriteResult {
+  frames: number;
+  detections: number;
+  /** true when the ledger already listed this segment, so nothing was written. */
+  skipped: boolean;
+}
+
+/**
+ * Writes one segment's results: its frames, its detections, then its line in the `segments` ledger.
+ *
+ * A segment is the batch: its rows go in one INSERT per table (a segment is bounded in time, so
+ * inserts are bounded in rows and in rate). Each INSERT carries a deduplication token derived from
+ * the segment key, so a retried job inserts nothing twice, even if an earlier attempt died between
+ * two tables. The ledger row is written last: a segment listed there is complete, and is skipped
+ * when it comes again (a re-run months later, past the server's deduplication window).
+ *
+ * @example
+ *   const writer = new SegmentWriter(client);
+ *   await writer.write({ segmentKey: 'cam1/a.mp4@1f2e#0', sourceId: 'cam1/a.mp4@1f2e', cameraId: 'cam1',
+ *     segment: 0, detector: 'centernet', frames: [{ ptsMs: 0, tsMs: Date.now(), analysed: true,
+ *     detectorMs: 21, detections: [{ cls: 'car', score: 0.8, x: 10, y: 20, w: 40, h: 30 }] }] });
+ */
+export class SegmentWriter {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async write(job: StoreJob): Promise<SegmentWriteResult> {
+    if (await this.isStored(job.sourceId, job.segment)) return { frames: 0, detections: 0, skipped: true };
+    const frames = job.frames.map((f) => ({
+      camera_id: job.cameraId,
+      ts: Math.round(f.tsMs),
+      pts_ms: Math.round(f.ptsMs),
+      source_id: job.sourceId,
+      segment: job.segment,
+      analysed: f.analysed,
+      detector: job.detector,
+      detector_ms: f.detectorMs,
+      object_count: f.detections.length,
+    }));
+    const detections = job.frames.flatMap((f) =>
+      f.detections.map((d) => ({
+        camera_id: job.cameraId,
+        class: d.cls,
+        ts: Math.round(f.tsMs),
+        pts_ms: Math.round(f.ptsMs),
+        source_id: job.sourceId,
+        confidence: d.score,
+        x: d.x,
+        y: d.y,
+        w: d.w,
+        h: d.h,
+        track_id: d.trackId ?? 0,
+      })),
+    );
+    await this.insert('frames', frames, job.segmentKey);
+    await this.insert('detections', detections, job.segmentKey);
+    await this.insert(
+      'segments',
+      [
+        {
+          source_id: job.sourceId,
+          segment: job.segment,
+          camera_id: job.cameraId,
+          start_ts: Math.round(job.frames[0]?.tsMs ?? 0),
+          frames: frames.length,
+          detections: detections.length,
+        },
+      ],
+      job.segmentKey,
+    );
+    return { frames: frames.length, detections: detections.length, skipped: false };
+  }
+
+  async isStored(sourceId: string, segment: number): Promise<boolean> {
+    const rs = await this.client.query({
+      query: 'SELECT count() AS n FROM segments WHERE source_id = {s:String} AND segment = {n:UInt32}',
+      query_params: { s: sourceId, n: segment },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ n: string | number }>();
+    return Number(row?.n ?? 0) > 0;
+  }
+
+  private async insert(table: string, values: object[], segmentKey: string): Promise<void> {
+    if (values.length === 0) return;
+    await this.client.insert({
+      table,
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: `${table}:${segmentKey}` },
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Job payloads of the BullMQ graph (extract → detect → store). They carry references and results,
+ * never pixels: frames travel between processes of one host as files (see workers/frames/).
+ * TypeBox gives both the JSON Schema (validated when a worker takes a job) and the static type.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { PRODUCT_CLASSES } from './classes.ts';
+
+const Id = Type.String({ minLength: 1, maxLength: 256 });
+
+/** One source (file, later a stream) to decode, sample and cut into segments. */
+export const ExtractJob = Type.Object(
+  {
+    sourceId: Id,
+    cameraId: Id,
+    uri: Type.String({ minLength: 1 }),
+    /** Wall time of PTS 0, epoch ms. */
+    startTimeMs: Type.Number(),
+    fps: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
+    segmentMs: Type.Integer({ minimum: 1000 }),
+    /** Host whose detect queue receives this source's segments (frames stay on that host). */
+    host: Id,
+  },
+  { additionalProperties: false },
+);
+export type ExtractJob = Static<typeof ExtractJob>;
+
+export const FrameRef = Type.Object(
+  { ptsMs: Type.Number(), tsMs: Type.Number() },
+  { additionalProperties: false },
+);
+export type FrameRef = Static<typeof FrameRef>;
+
+/** A segment's frames, written by extract into a local file, to be detected on the same host. */
+export const DetectJob = Type.Object(
+  {
+    segmentKey: Id,
+    sourceId: Id,
+    cameraId: Id,
+    segment: Type.Integer({ minimum: 0 }),
+    /** Path of the frames file: frames.length frames of width*height*3 bytes, RGB24, tightly packed. */
+    framesFile: Type.String({ minLength: 1 }),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    /** frame pixels per source pixel */
+    scale: Type.Number({ exclusiveMinimum: 0 }),
+    frames: Type.Array(FrameRef),
+  },
+  { additionalProperties: false },
+);
+export type DetectJob = Static<typeof DetectJob>;
+
+export const DetectionRow = Type.Object(
+  {
+    cls: Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c))),
+    score: Type.Number(),
+    x: Type.Number(),
+    y: Type.Number(),
+    w: Type.Number(),
+    h: Type.Number(),
+    trackId: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type DetectionRow = Static<typeof DetectionRow>;
+
+export const FrameResult = Type.Object(
+  {
+    ptsMs: Type.Number(),
+    tsMs: Type.Number(),
+    analysed: Type.Boolean(),
+    detectorMs: Type.Number(),
+    detections: Type.Array(DetectionRow),
+  },
+  { additionalProperties: false },
+);
+export type FrameResult = Static<typeof FrameResult>;
+
+/** A segment's results, ready to store. Small: it may go to any host. */
+export const StoreJob = Type.Object(
+  {
+    segmentKey: Id,
+    sourceId: Id,
+    cameraId: Id,
+    segment: Type.Integer({ minimum: 0 }),
+    detector: Type.String(),
+    frames: Type.Array(FrameResult),
+  },
+  { additionalProperties: false },
+);
+export type StoreJob = Static<typeof StoreJob>;
+
+/** What an extract job returns when its source is done (or failed part-way). */
+export interface ExtractResult {
+  sourceId: string;
+  segments: number;
+  frames: number;
+}
+
+/** The key of a segment: stable across re-runs of the same source, hence usable as job id and dedup token. */
+export function segmentKey(sourceId: string, segment: number): string {
+  return `${sourceId}#${segment}`;
+}
