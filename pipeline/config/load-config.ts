@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { Config } from '../../schemas/config.ts';
+import { check } from '../../schemas/validate.ts';
+import { ConfigError } from '../errors/config-error.ts';
+
+/**
+ * Reads, validates and normalises a configuration file. Every error names the file and the key:
+ *   cityflow.yaml: cameras[0].fpss: unknown key
+ * Paths in the file (dataDir, framesDir, camera sources) are resolved against the file's folder.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, '', `cannot read: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(file, '', `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return normaliseConfig(raw ?? {}, file, env);
+}
+
+/** Validates an already-parsed configuration object; `file` is used in messages and to resolve paths. */
+export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const issues = check(Config, raw);
+  if (issues.length) {
+    const [first, ...rest] = issues;
+    const more = rest.length ? ` (and ${rest.map((i) => `${i.key}: ${i.message}`).join('; ')})` : '';
+    throw new ConfigError(file, first.key, `${first.message}${more}`);
+  }
+  const cfg = raw as Config;
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const seen = new Set<string>();
+  cfg.cameras.forEach((cam, i) => {
+    if (seen.has(cam.id)) throw new ConfigError(file, `cameras[${i}].id`, `duplicate camera id "${cam.id}"`);
+    seen.add(cam.id);
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cam.source)) cam.source = abs(cam.source);
+  });
+  cfg.dataDir = abs(cfg.dataDir);
+  if (cfg.framesDir) cfg.framesDir = abs(cfg.framesDir);
+  if (env.REDIS_URL) cfg.redisUrl = env.REDIS_URL;
+  if (env.CLICKHOUSE_URL) cfg.clickhouseUrl = env.CLICKHOUSE_URL;
+  return cfg;
+}

@@ -1,0 +1,67 @@
+/**
+ * The configuration file of `cityflow run --config <file>` (YAML or JSON). Every key is optional
+ * but `cameras`; unknown keys are errors, so a typo never passes silently.
+ * REDIS_URL and CLICKHOUSE_URL in the environment win over the file.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const CameraConfig = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'stable id, used in every table' }),
+    name: Type.Optional(Type.String()),
+    /** A file path (MP4, MKV, MPEG-TS; H.264/H.265), relative to the config file, or a URI. */
+    source: Type.String({ minLength: 1 }),
+    /** Wall time of the source's first frame (ISO 8601). Files default to their container's creation time, then their mtime. */
+    startTime: Type.Optional(Type.String({ format: 'date-time' })),
+    /** Frames analysed per second of video; overrides extract.fps for this camera. */
+    fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60 })),
+  },
+  { additionalProperties: false },
+);
+export type CameraConfig = Static<typeof CameraConfig>;
+
+export const DetectorConfig = Type.Object(
+  {
+    model: Type.Literal('centernet', { default: 'centernet' }),
+    scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    threads: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Config = Type.Object(
+  {
+    /** Local state: embedded ClickHouse, private Redis, frame files. Relative to the config file. */
+    dataDir: Type.String({ default: 'var' }),
+    /** Where frames wait between extract and detect; a tmpfs (/dev/shm/...) saves disk writes. */
+    framesDir: Type.Optional(Type.String()),
+    /** This host's name in queue routing (frames never leave the host that decoded them). */
+    host: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    clickhouseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    queuePrefix: Type.String({ default: 'cityflow', pattern: '^[A-Za-z0-9_-]+$' }),
+    detector: DetectorConfig,
+    extract: Type.Object(
+      {
+        fps: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 5 }),
+        segmentSeconds: Type.Number({ minimum: 1, maximum: 600, default: 10 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    queues: Type.Object(
+      {
+        /** Segments decoded but not yet detected, per host, before extraction pauses (backpressure). */
+        maxPendingSegments: Type.Integer({ minimum: 1, default: 3 }),
+        detectConcurrency: Type.Integer({ minimum: 1, default: 1 }),
+        storeConcurrency: Type.Integer({ minimum: 1, default: 2 }),
+        extractConcurrency: Type.Integer({ minimum: 1, default: 2 }),
+        /** Attempts per job before it is failed, with exponential backoff from 1 s. */
+        attempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cameras: Type.Array(CameraConfig, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof Config>;

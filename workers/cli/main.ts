@@ -1,0 +1,61 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { demoCommand } from './demo-command.ts';
+import { migrateCommand } from './migrate-command.ts';
+import { queryCommand } from './query-command.ts';
+import { runCommand } from './run-command.ts';
+import { workerCommand } from './worker-command.ts';
+
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+
+const program = new Command('cityflow')
+  .description('Traffic analytics for a city camera network: decode, detect, store, query.')
+  .showHelpAfterError();
+
+program
+  .command('demo')
+  .description('process sample footage end to end (local Redis and embedded ClickHouse) and print a summary')
+  .argument('[files...]', 'video files (default: samples/residential-street.mp4)')
+  .option('--json', 'print the summary as one JSON object on the last line of stdout')
+  .option('--fps <n>', 'frames analysed per second of video', positive, 5)
+  .option('--camera <id>', 'camera id for the rows', 'demo')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(demoCommand);
+
+program
+  .command('run')
+  .description('run the pipeline for the cameras of a configuration file (long-running)')
+  .requiredOption('-c, --config <file>', 'YAML or JSON configuration')
+  .option('--exit-when-done', 'exit once every file source is processed')
+  .action(runCommand);
+
+program
+  .command('worker')
+  .description('run some stages of the pipeline against a shared Redis (REDIS_URL), for multi-process deployments')
+  .requiredOption('-c, --config <file>', 'YAML or JSON configuration')
+  .requiredOption('--stages <list>', 'comma-separated: extract,detect,store')
+  .action(workerCommand);
+
+program
+  .command('query')
+  .description('run SQL against the store (a server with CLICKHOUSE_URL, else the local embedded one)')
+  .argument('<sql>', 'one SQL statement')
+  .option('--json', 'print rows as a JSON array')
+  .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(queryCommand);
+
+program
+  .command('migrate')
+  .description('apply ClickHouse migrations and list them')
+  .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(migrateCommand);
+
+program.parseAsync().catch((e: unknown) => {
+  process.stderr.write(`cityflow: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import cliProgress from 'cli-progress';
+import type { CameraConfig, Config } from '../../schemas/config.ts';
+import { resolveRedis } from '../local/local-mode.ts';
+import { serveStore } from '../local/store-owner.ts';
+import { PipelineNode } from '../pipeline-node.ts';
+import type { SourceState } from '../progress/source-tracker.ts';
+import { type RunSummary, type SourceFailure, summarise } from './summary.ts';
+
+/**
+ * Runs all three stages in this process over the given file cameras, waits for them, and
+ * summarises from ClickHouse. A source that cannot be read is reported and the others go on.
+ */
+export async function processSources(cfg: Config, cameras: CameraConfig[], opts: { progress: boolean }): Promise<RunSummary> {
+  const redis = await resolveRedis(cfg);
+  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: ['extract', 'detect', 'store'] });
+  const owner = node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
+  try {
+    const t0 = performance.now();
+    const failures: SourceFailure[] = [];
+    const ids: string[] = [];
+    for (const cam of cameras) {
+      await node.registerCamera(cam);
+      try {
+        ids.push((await node.submitFile(cam)).sourceId);
+      } catch (e) {
+        failures.push({ source: cam.source, error: (e as Error).message });
+      }
+    }
+    const bar = opts.progress ? progressBar() : null;
+    const states = await node.waitFor(ids, (s) => bar?.update(s));
+    bar?.stop();
+    const wall = (performance.now() - t0) / 1000;
+    const fps = cameras[0]?.fps ?? cfg.extract.fps;
+    return await summarise(node.clickhouse!, states, failures, wall, fps);
+  } finally {
+    await owner?.close();
+    await node.close();
+    await redis.stop();
+  }
+}
+
+function progressBar() {
+  const bar = new cliProgress.SingleBar(
+    { format: '  {bar} {value} frames stored, {segments} segments  {speed} frames/s', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const t0 = performance.now();
+  let started = false;
+  return {
+    update(states: SourceState[]) {
+      const stored = states.reduce((n, s) => n + s.framesStored, 0);
+      const emitted = states.reduce((n, s) => n + s.framesEmitted, 0);
+      const segments = states.reduce((n, s) => n + s.stored, 0);
+      const speed = (stored / ((performance.now() - t0) / 1000)).toFixed(1);
+      if (!started) {
+        bar.start(Math.max(emitted, 1), stored, { segments, speed });
+        started = true;
+      }
+      bar.setTotal(Math.max(emitted, stored, 1));
+      bar.update(stored, { segments, speed });
+    },
+    stop: () => started && bar.stop(),
+  };
+}

@@ -1,0 +1,39 @@
+import { loadConfig } from '../../pipeline/config/load-config.ts';
+import { onShutdown, resolveRedis } from '../local/local-mode.ts';
+import { serveStore } from '../local/store-owner.ts';
+import { logger } from '../logger.ts';
+import { PipelineNode } from '../pipeline-node.ts';
+import { processSources } from './process-sources.ts';
+import { formatSummary } from './summary.ts';
+
+/**
+ * `cityflow run --config <file>`: all stages in this process, for the configured cameras. Stays up
+ * (serving `cityflow query` for the embedded store) until stopped, unless --exit-when-done.
+ */
+export async function runCommand(opts: { config: string; exitWhenDone?: boolean }) {
+  const cfg = loadConfig(opts.config);
+  if (opts.exitWhenDone) {
+    const summary = await processSources(cfg, cfg.cameras, { progress: process.stderr.isTTY === true });
+    process.stdout.write(`${formatSummary(summary)}\n`);
+    if (summary.failures.length) process.exitCode = 1;
+    return;
+  }
+  const redis = await resolveRedis(cfg);
+  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: ['extract', 'detect', 'store'] });
+  const owner = node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
+  onShutdown(async () => {
+    await owner?.close();
+    await node.close();
+    await redis.stop();
+  });
+  for (const cam of cfg.cameras) {
+    await node.registerCamera(cam);
+    try {
+      const src = await node.submitFile(cam);
+      logger.info({ camera: cam.id, sourceId: src.sourceId }, 'source queued');
+    } catch (e) {
+      logger.error({ camera: cam.id, source: cam.source }, (e as Error).message);
+    }
+  }
+  logger.info({ cameras: cfg.cameras.length, redis: redis.local ? 'local' : 'external' }, 'pipeline running; Ctrl-C stops');
+}

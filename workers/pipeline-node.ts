@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { CenternetDetector } from '../pipeline/detect/centernet/centernet-detector.ts';
+import type { Detector } from '../pipeline/detect/detector.ts';
+import { probeSource } from '../pipeline/extract/probe-source.ts';
+import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
+import { applyMigrations } from '../pipeline/store/migrations.ts';
+import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-clickhouse.ts';
+import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
+import type { CameraConfig, Config } from '../schemas/config.ts';
+import type { ExtractJob } from '../schemas/jobs.ts';
+import { FrameFiles } from './frames/frame-files.ts';
+import { type Logger, logger as defaultLogger } from './logger.ts';
+import { SourceTracker, type SourceState } from './progress/source-tracker.ts';
+import { QUEUE, type Stage, jobId, jobOptions, redisConnection } from './queues.ts';
+import { startDetectStage } from './stages/detect-stage.ts';
+import { startExtractStage } from './stages/extract-stage.ts';
+import { startStoreStage } from './stages/store-stage.ts';
+
+export interface PipelineNodeOptions {
+  config: Config;
+  redisUrl: string;
+  /** The stages this process runs. The one that runs 'store' owns ClickHouse. */
+  stages: readonly Stage[];
+  logger?: Logger;
+}
+
+export interface SubmittedSource {
+  sourceId: string;
+  cameraId: string;
+  uri: string;
+}
+
+/**
+ * One process of the pipeline: the BullMQ workers of the stages it was asked to run, and what they
+ * need (the detector for 'detect', ClickHouse for 'store'). Several nodes on several hosts share one
+ * Redis; a local deployment runs all three stages in one node.
+ *
+ * @example
+ *   const node = await PipelineNode.start({ config, redisUrl, stages: ['extract', 'detect', 'store'] });
+ *   const src = await node.submitFile({ id: 'cam-1', source: 'samples/residential-street.mp4' });
+ *   const [state] = await node.waitFor([src.sourceId]);
+ *   await node.close();
+ */
+export class PipelineNode {
+  readonly host: string;
+  private closers: Array<() => Promise<void>> = [];
+
+  private constructor(
+    readonly config: Config,
+    readonly redis: Redis,
+    readonly tracker: SourceTracker,
+    readonly extractQueue: Queue<ExtractJob>,
+    readonly clickhouse: ClickHouseHandle | null,
+    readonly detector: Detector | null,
+    private readonly log: Logger,
+  ) {
+    this.host = config.host ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+  }
+
+  static async start(o: PipelineNodeOptions): Promise<PipelineNode> {
+    const cfg = o.config;
+    const log = o.logger ?? defaultLogger;
+    const connection = redisConnection(o.redisUrl);
+    const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    const tracker = new SourceTracker(redis, cfg.queuePrefix);
+    const extractQueue = new Queue<ExtractJob>(QUEUE.extract, {
+      connection,
+      prefix: cfg.queuePrefix,
+      defaultJobOptions: jobOptions(cfg.queues.attempts),
+    });
+
+    let clickhouse: ClickHouseHandle | null = null;
+    let detector: Detector | null = null;
+    if (o.stages.includes('store')) {
+      clickhouse = await openClickHouse({ url: cfg.clickhouseUrl, path: join(cfg.dataDir, 'clickhouse') });
+      const applied = await applyMigrations(clickhouse.client);
+      if (applied.length) log.info({ applied }, 'applied ClickHouse migrations');
+    }
+    if (o.stages.includes('detect') || o.stages.includes('extract')) {
+      detector = await CenternetDetector.create({
+        intraOpNumThreads: cfg.detector.threads,
+        ...(cfg.detector.scoreThreshold !== undefined ? { scoreThreshold: cfg.detector.scoreThreshold } : {}),
+      });
+    }
+    const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector, log);
+    const frameFiles = new FrameFiles(cfg.framesDir ?? join(cfg.dataDir, 'frames', node.host));
+    const common = { connection, prefix: cfg.queuePrefix, tracker, logger: log, attempts: cfg.queues.attempts };
+
+    // Workers close in reverse order of start: upstream first, so nothing is produced for a closed stage.
+    if (o.stages.includes('store') && clickhouse) {
+      const s = startStoreStage({ ...common, writer: new SegmentWriter(clickhouse.client), concurrency: cfg.queues.storeConcurrency });
+      node.closers.unshift(s.close);
+    }
+    if (o.stages.includes('detect') && detector) {
+      const s = startDetectStage({ ...common, host: node.host, detector, batchSize: 1, concurrency: cfg.queues.detectConcurrency });
+      node.closers.unshift(s.close);
+    }
+    if (o.stages.includes('extract') && detector) {
+      const s = startExtractStage({
+        ...common,
+        host: node.host,
+        frameFiles,
+        frameBox: { width: detector.inputWidth, height: detector.inputHeight },
+        maxPendingSegments: cfg.queues.maxPendingSegments,
+        concurrency: cfg.queues.extractConcurrency,
+      });
+      node.closers.unshift(s.close);
+    }
+    return node;
+  }
+
+  /** Records a camera in the `cameras` table (store nodes only). */
+  async registerCamera(cam: CameraConfig): Promise<void> {
+    if (!this.clickhouse) return;
+    await this.clickhouse.client.insert({
+      table: 'cameras',
+      values: [{ camera_id: cam.id, name: cam.name ?? cam.id, source_uri: cam.source, config: JSON.stringify(cam) }],
+      format: 'JSONEachRow',
+    });
+  }
+
+  /** Queues a file for extraction; returns at once. Unreadable files fail here with a SourceError. */
+  async submitFile(cam: CameraConfig, host = this.host): Promise<SubmittedSource> {
+    const sourceId = await fileSourceId(cam.id, cam.source);
+    const info = await probeSource(cam.source);
+    const startTimeMs = await fileStartTime(cam.source, cam.startTime, info.createdAtMs);
+    await this.tracker.queued(sourceId);
+    await this.extractQueue.add(
+      'extract',
+      {
+        sourceId,
+        cameraId: cam.id,
+        uri: cam.source,
+        startTimeMs,
+        fps: cam.fps ?? this.config.extract.fps,
+        segmentMs: Math.round(this.config.extract.segmentSeconds * 1000),
+        host,
+      },
+      { jobId: jobId(sourceId), attempts: 2 },
+    );
+    return { sourceId, cameraId: cam.id, uri: cam.source };
+  }
+
+  /** Resolves when every source is finished: extraction ended and each emitted segment stored or lost. */
+  async waitFor(sourceIds: string[], onProgress?: (states: SourceState[]) => void): Promise<SourceState[]> {
+    for (;;) {
+      const states = await Promise.all(sourceIds.map((id) => this.tracker.state(id)));
+      onProgress?.(states);
+      if (states.every(SourceTracker.finished)) return states;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.closers) await c();
+    await this.extractQueue.close();
+    await this.detector?.close();
+    await this.clickhouse?.close();
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,49 @@
+import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+
+/**
+ * The job graph:
+ *
+ *   extract ──(frames file on this host)──▶ detect@<host> ──(results)──▶ store
+ *
+ * `extract` takes one job per source and cuts it into segments; each segment becomes one job on the
+ * detect queue of the host that decoded it (frames never cross hosts); `store` is consumed by the
+ * one process that owns ClickHouse writes. Job ids are segment keys, so adding a segment twice is a
+ * no-op while the first is queued, and the store stage deduplicates beyond that.
+ */
+export const STAGES = ['extract', 'detect', 'store'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const QUEUE = {
+  extract: 'extract',
+  detect: (host: string) => `detect@${host}`,
+  store: 'store',
+} as const;
+
+export function redisConnection(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username || undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    // Required by BullMQ workers: blocking commands must wait, not fail after N retries.
+    maxRetriesPerRequest: null,
+  };
+}
+
+export function jobOptions(attempts: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: 1000 },
+    // Finished jobs go; results live in ClickHouse. Failed ones stay a week for inspection.
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+/** BullMQ job ids may not contain ':'; segment keys are made of ids, a file name and a number. */
+export function jobId(key: string): string {
+  return key.replace(/:/g, '_');
+}

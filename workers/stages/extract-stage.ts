@@ -1,0 +1,118 @@
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { SourceError } from '../../pipeline/errors/source-error.ts';
+import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
+import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
+import { type DetectJob, type ExtractJob, type ExtractResult, ExtractJob as ExtractJobSchema, segmentKey } from '../../schemas/jobs.ts';
+import { assertValid } from '../../schemas/validate.ts';
+import type { FrameFiles } from '../frames/frame-files.ts';
+import type { Logger } from '../logger.ts';
+import type { SourceTracker } from '../progress/source-tracker.ts';
+import { type Stage, QUEUE, jobId, jobOptions } from '../queues.ts';
+import type { ConnectionOptions } from 'bullmq';
+
+export interface ExtractStageOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  host: string;
+  frameFiles: FrameFiles;
+  tracker: SourceTracker;
+  /** The box frames are scaled into: the detector's input size. */
+  frameBox: { width: number; height: number };
+  /** Backpressure: pause decoding while this host's detect queue holds this many segments. */
+  maxPendingSegments: number;
+  concurrency: number;
+  attempts: number;
+  logger: Logger;
+}
+
+/**
+ * Stage 1: decode a source, sample it, cut it into segments, and queue each segment for detection
+ * on this host. Runs as long as the source: one job per file (or stream).
+ *
+ * A source that cannot be read to its end (corrupt, truncated, not media) fails its job without
+ * retries (the same bytes fail the same way) after the segments decoded before the fault are queued:
+ * what was accepted is kept.
+ */
+export function startExtractStage(o: ExtractStageOptions): { worker: Worker; close(): Promise<void> } {
+  const detectQueue = new Queue<DetectJob>(QUEUE.detect(o.host), {
+    connection: o.connection,
+    prefix: o.prefix,
+    defaultJobOptions: jobOptions(o.attempts),
+  });
+
+  async function waitForRoom(): Promise<void> {
+    for (;;) {
+      const c = await detectQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+      const pending = Object.values(c).reduce((a, b) => a + b, 0);
+      if (pending < o.maxPendingSegments) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  const worker = new Worker<ExtractJob, ExtractResult>(
+    QUEUE.extract,
+    async (job) => {
+      const data = assertValid<ExtractJob>(ExtractJobSchema, job.data, `extract job ${job.id}`);
+      await o.tracker.extracting(data.sourceId);
+      const extractor = new FrameExtractor({
+        uri: data.uri,
+        fps: data.fps,
+        maxWidth: o.frameBox.width,
+        maxHeight: o.frameBox.height,
+        startTimeMs: data.startTimeMs,
+      });
+      let segments = 0;
+      let frames = 0;
+      try {
+        for await (const seg of segmentFrames(extractor, data.segmentMs)) {
+          if (seg.frames.length === 0) continue;
+          await waitForRoom();
+          const key = segmentKey(data.sourceId, seg.index);
+          const first = seg.frames[0].frame;
+          const framesFile = await o.frameFiles.write(key, seg.frames.map((f) => f.frame));
+          await o.tracker.emitted(data.sourceId, seg.index, seg.frames.length);
+          await detectQueue.add(
+            'detect',
+            {
+              segmentKey: key,
+              sourceId: data.sourceId,
+              cameraId: data.cameraId,
+              segment: seg.index,
+              framesFile,
+              width: first.width,
+              height: first.height,
+              scale: first.scale,
+              frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
+            },
+            { jobId: jobId(key) },
+          );
+          segments++;
+          frames += seg.frames.length;
+          await job.updateProgress({ segments, frames, ptsMs: seg.endPtsMs });
+        }
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (e instanceof SourceError) {
+          await o.tracker.extractEnded(data.sourceId, message);
+          o.logger.error({ sourceId: data.sourceId, reason: e.reason, segments, frames }, message);
+          throw new UnrecoverableError(message);
+        }
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await o.tracker.extractEnded(data.sourceId, message);
+        throw e;
+      } finally {
+        await extractor.close();
+      }
+      await o.tracker.extractEnded(data.sourceId, null);
+      return { sourceId: data.sourceId, segments, frames };
+    },
+    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency, autorun: true },
+  );
+  worker.on('error', (e) => o.logger.error({ stage: 'extract' satisfies Stage, err: e }, 'worker error'));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await detectQueue.close();
+    },
+  };
+}
