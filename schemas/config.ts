@@ -7,7 +7,10 @@ import { type Static, Type } from '@sinclair/typebox';
 
 export const CameraConfig = Type.Object(
   {
-    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'stable id, used in every table' }),
+    id: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+      description: 'stable id, used in every table',
+    }),
     name: Type.Optional(Type.String()),
     /** A file path (MP4, MKV, MPEG-TS; H.264/H.265), relative to the config file, or a URI. */
     source: Type.String({ minLength: 1 }),

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CenternetDetector } from '../pipeline/detect/centernet/centernet-detector.ts';
+import { CENTERNET_INPUT_SIZE, CenternetDetector } from '../pipeline/detect/centernet/centernet-detector.ts';
 import type { Detector } from '../pipeline/detect/detector.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
@@ -11,10 +11,11 @@ import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-cl
 import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
 import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob } from '../schemas/jobs.ts';
+import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
 import { FrameFiles } from './frames/frame-files.ts';
-import { type Logger, logger as defaultLogger } from './logger.ts';
-import { SourceTracker, type SourceState } from './progress/source-tracker.ts';
-import { QUEUE, type Stage, jobId, jobOptions, redisConnection } from './queues.ts';
+import { logger as defaultLogger, type Logger } from './logger.ts';
+import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
+import { jobId, jobOptions, QUEUE, redisConnection, type Stage } from './queues.ts';
 import { startDetectStage } from './stages/detect-stage.ts';
 import { startExtractStage } from './stages/extract-stage.ts';
 import { startStoreStage } from './stages/store-stage.ts';
@@ -55,7 +56,6 @@ export class PipelineNode {
     readonly extractQueue: Queue<ExtractJob>,
     readonly clickhouse: ClickHouseHandle | null,
     readonly detector: Detector | null,
-    private readonly log: Logger,
   ) {
     this.host = config.host ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
   }
@@ -79,31 +79,48 @@ export class PipelineNode {
       const applied = await applyMigrations(clickhouse.client);
       if (applied.length) log.info({ applied }, 'applied ClickHouse migrations');
     }
-    if (o.stages.includes('detect') || o.stages.includes('extract')) {
+    if (o.stages.includes('detect')) {
       detector = await CenternetDetector.create({
         intraOpNumThreads: cfg.detector.threads,
         ...(cfg.detector.scoreThreshold !== undefined ? { scoreThreshold: cfg.detector.scoreThreshold } : {}),
       });
     }
-    const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector, log);
+    const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector);
     const frameFiles = new FrameFiles(cfg.framesDir ?? join(cfg.dataDir, 'frames', node.host));
-    const common = { connection, prefix: cfg.queuePrefix, tracker, logger: log, attempts: cfg.queues.attempts };
+    const common = {
+      connection,
+      prefix: cfg.queuePrefix,
+      tracker,
+      logger: log,
+      attempts: cfg.queues.attempts,
+    };
 
     // Workers close in reverse order of start: upstream first, so nothing is produced for a closed stage.
     if (o.stages.includes('store') && clickhouse) {
-      const s = startStoreStage({ ...common, writer: new SegmentWriter(clickhouse.client), concurrency: cfg.queues.storeConcurrency });
+      const s = startStoreStage({
+        ...common,
+        writer: new SegmentWriter(clickhouse.client),
+        concurrency: cfg.queues.storeConcurrency,
+      });
       node.closers.unshift(s.close);
     }
     if (o.stages.includes('detect') && detector) {
-      const s = startDetectStage({ ...common, host: node.host, detector, batchSize: 1, concurrency: cfg.queues.detectConcurrency });
+      const s = startDetectStage({
+        ...common,
+        host: node.host,
+        detector,
+        batchSize: 1,
+        concurrency: cfg.queues.detectConcurrency,
+      });
       node.closers.unshift(s.close);
     }
-    if (o.stages.includes('extract') && detector) {
+    if (o.stages.includes('extract')) {
       const s = startExtractStage({
         ...common,
         host: node.host,
         frameFiles,
-        frameBox: { width: detector.inputWidth, height: detector.inputHeight },
+        // The box frames are scaled into: the detector's input (the only model so far).
+        frameBox: { width: CENTERNET_INPUT_SIZE, height: CENTERNET_INPUT_SIZE },
         maxPendingSegments: cfg.queues.maxPendingSegments,
         concurrency: cfg.queues.extractConcurrency,
       });
@@ -117,7 +134,9 @@ export class PipelineNode {
     if (!this.clickhouse) return;
     await this.clickhouse.client.insert({
       table: 'cameras',
-      values: [{ camera_id: cam.id, name: cam.name ?? cam.id, source_uri: cam.source, config: JSON.stringify(cam) }],
+      values: [
+        { camera_id: cam.id, name: cam.name ?? cam.id, source_uri: cam.source, config: JSON.stringify(cam) },
+      ],
       format: 'JSONEachRow',
     });
   }
@@ -127,6 +146,19 @@ export class PipelineNode {
     const sourceId = await fileSourceId(cam.id, cam.source);
     const info = await probeSource(cam.source);
     const startTimeMs = await fileStartTime(cam.source, cam.startTime, info.createdAtMs);
+    const oldest = Date.now() - RAW_RETENTION_DAYS * 86_400_000;
+    if (startTimeMs < oldest) {
+      const origin = cam.startTime
+        ? 'its configured startTime'
+        : info.createdAtMs
+          ? "its container's creation time"
+          : 'its modification time';
+      throw new Error(
+        `${cam.source}: starts at ${new Date(startTimeMs).toISOString()} (${origin}), older than the ${RAW_RETENTION_DAYS}-day ` +
+          'retention of the raw tables, so ClickHouse would drop its rows on insert; give the camera a startTime ' +
+          '(wall time of its first frame) or raise the TTL with a migration',
+      );
+    }
     await this.tracker.queued(sourceId);
     await this.extractQueue.add(
       'extract',

@@ -37,7 +37,11 @@ export async function fileSourceId(cameraId: string, path: string): Promise<stri
 }
 
 /** Wall time of a file's first frame: explicit > container creation time > file modification time. */
-export async function fileStartTime(path: string, explicit?: string, containerCreatedAtMs?: number | null): Promise<number> {
+export async function fileStartTime(
+  path: string,
+  explicit?: string,
+  containerCreatedAtMs?: number | null,
+): Promise<number> {
   if (explicit) {
     const t = Date.parse(explicit);
     if (Number.isNaN(t)) throw new Error(`${path}: start time "${explicit}" is not an ISO 8601 date-time`);

@@ -49,7 +49,9 @@ export async function applyMigrations(client: ClickHouseClient, dir = MIGRATIONS
     query: 'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     format: 'JSONEachRow',
   });
-  const applied = new Map((await rs.json<{ version: number; checksum: string }>()).map((r) => [r.version, r]));
+  const applied = new Map(
+    (await rs.json<{ version: number; checksum: string }>()).map((r) => [r.version, r]),
+  );
   const done: string[] = [];
   for (const m of loadMigrations(dir)) {
     const prior = applied.get(m.version);

@@ -24,8 +24,17 @@ export function formatTable(r: SqlResult): string {
   if (!r.columns.length) return 'OK';
   const cells = r.rows.map((row) => r.columns.map((c) => fmt(row[c])));
   const widths = r.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(r.columns), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line), `(${r.rows.length} rows)`].join('\n');
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(r.columns),
+    line(widths.map((w) => '─'.repeat(w))),
+    ...cells.map(line),
+    `(${r.rows.length} rows)`,
+  ].join('\n');
 }
 
 function fmt(v: unknown): string {

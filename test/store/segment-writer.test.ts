@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { StoreJob } from '../../schemas/jobs.ts';
 import { applyMigrations, loadMigrations } from '../../pipeline/store/migrations.ts';
 import { type ClickHouseHandle, openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
 import { SegmentWriter } from '../../pipeline/store/segment-writer.ts';
+import type { StoreJob } from '../../schemas/jobs.ts';
 
 // The real embedded ClickHouse (chDB) on a temporary data directory.
 let ch: ClickHouseHandle;
@@ -78,7 +78,9 @@ describe('SegmentWriter', () => {
     expect(await w.write(job)).toEqual({ frames: 0, detections: 0, skipped: true });
     expect(await count("SELECT count() FROM frames WHERE source_id = 'cam-1/a.mp4@x1'")).toBe(3);
     expect(await count("SELECT count() FROM detections WHERE source_id = 'cam-1/a.mp4@x1'")).toBe(12);
-    expect(await count("SELECT count() FROM detections WHERE source_id = 'cam-1/a.mp4@x1' AND class = 'car'")).toBe(6);
+    expect(
+      await count("SELECT count() FROM detections WHERE source_id = 'cam-1/a.mp4@x1' AND class = 'car'"),
+    ).toBe(6);
   });
 
   test('a retry after a crash between tables inserts each row once (deduplication tokens)', async () => {
@@ -88,8 +90,17 @@ describe('SegmentWriter', () => {
     const clone = new SegmentWriter(ch.client);
     await (clone as unknown as { insert: (t: string, v: object[], k: string) => Promise<void> }).insert(
       'frames',
-      job.frames.map((f) => ({ camera_id: 'cam-1', ts: Math.round(f.tsMs), pts_ms: f.ptsMs, source_id: job.sourceId,
-        segment: 3, analysed: true, detector: 'centernet', detector_ms: 20, object_count: 2 })),
+      job.frames.map((f) => ({
+        camera_id: 'cam-1',
+        ts: Math.round(f.tsMs),
+        pts_ms: f.ptsMs,
+        source_id: job.sourceId,
+        segment: 3,
+        analysed: true,
+        detector: 'centernet',
+        detector_ms: 20,
+        object_count: 2,
+      })),
       job.segmentKey,
     );
     expect(await w.write(job)).toMatchObject({ skipped: false });
@@ -101,6 +112,8 @@ describe('SegmentWriter', () => {
     const w = new SegmentWriter(ch.client);
     const evil = "x'); DROP TABLE frames; --";
     await w.write({ ...segment(evil, 0, 1), cameraId: evil });
-    expect(await count(`SELECT count() FROM frames WHERE camera_id = 'x\\'); DROP TABLE frames; --'`)).toBe(3);
+    expect(await count(`SELECT count() FROM frames WHERE camera_id = 'x\\'); DROP TABLE frames; --'`)).toBe(
+      3,
+    );
   });
 });

@@ -34,7 +34,9 @@ program
 
 program
   .command('worker')
-  .description('run some stages of the pipeline against a shared Redis (REDIS_URL), for multi-process deployments')
+  .description(
+    'run some stages of the pipeline against a shared Redis (REDIS_URL), for multi-process deployments',
+  )
   .requiredOption('-c, --config <file>', 'YAML or JSON configuration')
   .requiredOption('--stages <list>', 'comma-separated: extract,detect,store')
   .action(workerCommand);

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
 import { resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
@@ -10,10 +11,19 @@ import { type RunSummary, type SourceFailure, summarise } from './summary.ts';
  * Runs all three stages in this process over the given file cameras, waits for them, and
  * summarises from ClickHouse. A source that cannot be read is reported and the others go on.
  */
-export async function processSources(cfg: Config, cameras: CameraConfig[], opts: { progress: boolean }): Promise<RunSummary> {
+export async function processSources(
+  cfg: Config,
+  cameras: CameraConfig[],
+  opts: { progress: boolean },
+): Promise<RunSummary> {
   const redis = await resolveRedis(cfg);
-  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: ['extract', 'detect', 'store'] });
-  const owner = node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
+  const node = await PipelineNode.start({
+    config: cfg,
+    redisUrl: redis.url,
+    stages: ['extract', 'detect', 'store'],
+  });
+  const clickhouse = node.clickhouse as ClickHouseHandle; // a node running 'store' has it open
+  const owner = clickhouse.mode === 'embedded' ? await serveStore(clickhouse.client, cfg.dataDir) : null;
   try {
     const t0 = performance.now();
     const failures: SourceFailure[] = [];
@@ -31,7 +41,7 @@ export async function processSources(cfg: Config, cameras: CameraConfig[], opts:
     bar?.stop();
     const wall = (performance.now() - t0) / 1000;
     const fps = cameras[0]?.fps ?? cfg.extract.fps;
-    return await summarise(node.clickhouse!, states, failures, wall, fps);
+    return await summarise(clickhouse, states, failures, wall, fps);
   } finally {
     await owner?.close();
     await node.close();
@@ -41,7 +51,11 @@ export async function processSources(cfg: Config, cameras: CameraConfig[], opts:
 
 function progressBar() {
   const bar = new cliProgress.SingleBar(
-    { format: '  {bar} {value} frames stored, {segments} segments  {speed} frames/s', stream: process.stderr, hideCursor: true },
+    {
+      format: '  {bar} {value} frames stored, {segments} segments  {speed} frames/s',
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   const t0 = performance.now();

@@ -19,8 +19,13 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean 
     return;
   }
   const redis = await resolveRedis(cfg);
-  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: ['extract', 'detect', 'store'] });
-  const owner = node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
+  const node = await PipelineNode.start({
+    config: cfg,
+    redisUrl: redis.url,
+    stages: ['extract', 'detect', 'store'],
+  });
+  const owner =
+    node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
   onShutdown(async () => {
     await owner?.close();
     await node.close();
@@ -35,5 +40,8 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean 
       logger.error({ camera: cam.id, source: cam.source }, (e as Error).message);
     }
   }
-  logger.info({ cameras: cfg.cameras.length, redis: redis.local ? 'local' : 'external' }, 'pipeline running; Ctrl-C stops');
+  logger.info(
+    { cameras: cfg.cameras.length, redis: redis.local ? 'local' : 'external' },
+    'pipeline running; Ctrl-C stops',
+  );
 }

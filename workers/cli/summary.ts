@@ -15,7 +15,13 @@ export interface RunSummary {
   /** Seconds of video processed per wall second. */
   realtimeFactor: number;
   videoSeconds: number;
-  sources: Array<{ sourceId: string; frames: number; detections: number; segments: number; error: string | null }>;
+  sources: Array<{
+    sourceId: string;
+    frames: number;
+    detections: number;
+    segments: number;
+    error: string | null;
+  }>;
   failures: SourceFailure[];
   store: { mode: 'server' | 'embedded'; where: string };
   tryQuery: string;
@@ -31,7 +37,9 @@ export async function summarise(
   const ids = states.map((s) => s.sourceId);
   const q = async <T>(query: string) =>
     (await (await ch.client.query({ query, query_params: { ids }, format: 'JSONEachRow' })).json<T>()) as T[];
-  const [frames] = await q<{ n: string }>('SELECT countIf(analysed) AS n FROM frames WHERE source_id IN {ids:Array(String)}');
+  const [frames] = await q<{ n: string }>(
+    'SELECT countIf(analysed) AS n FROM frames WHERE source_id IN {ids:Array(String)}',
+  );
   const byClass = await q<{ class: string; n: string }>(
     'SELECT class, count() AS n FROM detections WHERE source_id IN {ids:Array(String)} GROUP BY class ORDER BY n DESC',
   );
@@ -66,7 +74,10 @@ export async function summarise(
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : 0);
 
 export function formatSummary(s: RunSummary): string {
-  const classes = Object.entries(s.objectsByClass).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+  const classes =
+    Object.entries(s.objectsByClass)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || 'none';
   const lines = [
     'cityflow: run complete',
     `  frames analysed   ${s.framesAnalysed} (${s.videoSeconds} s of video)`,

@@ -9,8 +9,10 @@ export async function workerCommand(opts: { config: string; stages: string }) {
   const cfg = loadConfig(opts.config);
   const stages = opts.stages.split(',').map((s) => s.trim());
   const bad = stages.filter((s) => !(STAGES as readonly string[]).includes(s));
-  if (bad.length) throw new Error(`--stages: unknown stage(s) ${bad.join(', ')}; choose from ${STAGES.join(', ')}`);
-  if (!cfg.redisUrl) throw new Error('worker needs a shared Redis: set REDIS_URL or redisUrl in the configuration');
+  if (bad.length)
+    throw new Error(`--stages: unknown stage(s) ${bad.join(', ')}; choose from ${STAGES.join(', ')}`);
+  if (!cfg.redisUrl)
+    throw new Error('worker needs a shared Redis: set REDIS_URL or redisUrl in the configuration');
   const node = await PipelineNode.start({ config: cfg, redisUrl: cfg.redisUrl, stages: stages as Stage[] });
   onShutdown(() => node.close());
   logger.info({ stages, host: node.host }, 'worker running; Ctrl-C stops');

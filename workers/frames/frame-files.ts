@@ -31,11 +31,19 @@ export class FrameFiles {
   }
 
   /** Reads a segment file back into frames; the frames are views on one buffer, no copies. */
-  static async read(path: string, count: number, width: number, height: number, scale: number): Promise<RgbFrame[]> {
+  static async read(
+    path: string,
+    count: number,
+    width: number,
+    height: number,
+    scale: number,
+  ): Promise<RgbFrame[]> {
     const buf = await readFile(path);
     const size = width * height * 3;
     if (buf.length !== size * count) {
-      throw new Error(`frames file ${path} holds ${buf.length} bytes, expected ${count} frames of ${width}x${height}`);
+      throw new Error(
+        `frames file ${path} holds ${buf.length} bytes, expected ${count} frames of ${width}x${height}`,
+      );
     }
     return Array.from({ length: count }, (_, i) => ({
       data: new Uint8Array(buf.buffer, buf.byteOffset + i * size, size),

@@ -7,7 +7,9 @@ import { startLocalRedis } from './local-redis.ts';
  * loopback port, with its files under `<dataDir>/run/redis`. Returns the URL to use and a stop hook
  * that also runs on exit and on SIGINT/SIGTERM.
  */
-export async function resolveRedis(cfg: Config): Promise<{ url: string; local: boolean; stop(): Promise<void> }> {
+export async function resolveRedis(
+  cfg: Config,
+): Promise<{ url: string; local: boolean; stop(): Promise<void> }> {
   if (cfg.redisUrl) return { url: cfg.redisUrl, local: false, stop: async () => {} };
   const redis = await startLocalRedis(join(cfg.dataDir, 'run', 'redis'));
   const stop = () => redis.stop();

@@ -35,19 +35,38 @@ export async function startLocalRedis(dir: string): Promise<LocalRedis> {
   const port = await freePort();
   const pidfile = join(dir, `redis-${port}.pid`);
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--daemonize', 'yes', '--dir', dir, '--pidfile', pidfile, '--logfile', join(dir, `redis-${port}.log`),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--dir',
+    dir,
+    '--pidfile',
+    pidfile,
+    '--logfile',
+    join(dir, `redis-${port}.log`),
     // BullMQ requires that Redis never evicts its keys.
-    '--maxmemory-policy', 'noeviction',
+    '--maxmemory-policy',
+    'noeviction',
   ];
   await new Promise<void>((resolve, reject) => {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', (e) =>
-      reject(new Error(`cannot start redis-server (is it installed? run: bash infra/setup.sh): ${e.message}`)),
+      reject(
+        new Error(`cannot start redis-server (is it installed? run: bash infra/setup.sh): ${e.message}`),
+      ),
     );
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-server exited ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`redis-server exited ${code}: ${err}`)),
+    );
   });
   const url = `redis://127.0.0.1:${port}`;
   // Wait on the port, not on the pid: exited daemons can linger as zombies here.

@@ -18,7 +18,10 @@ interface OwnerFile {
 
 const ownerFile = (dataDir: string) => join(dataDir, 'run', 'store-owner.json');
 
-export async function serveStore(client: ClickHouseClient, dataDir: string): Promise<{ close(): Promise<void> }> {
+export async function serveStore(
+  client: ClickHouseClient,
+  dataDir: string,
+): Promise<{ close(): Promise<void> }> {
   const token = randomBytes(16).toString('hex');
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/query' || req.headers.authorization !== `Bearer ${token}`) {
@@ -33,7 +36,9 @@ export async function serveStore(client: ClickHouseClient, dataDir: string): Pro
         const result = await runSql(client, sql);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
       } catch (e) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (e as Error).message }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: (e as Error).message }));
       }
     });
   });

@@ -34,7 +34,12 @@ export class SourceTracker {
   async queued(sourceId: string): Promise<void> {
     await this.redis
       .multi()
-      .del(this.key(sourceId), this.key(sourceId, ':emitted'), this.key(sourceId, ':stored'), this.key(sourceId, ':lost'))
+      .del(
+        this.key(sourceId),
+        this.key(sourceId, ':emitted'),
+        this.key(sourceId, ':stored'),
+        this.key(sourceId, ':lost'),
+      )
       .hset(this.key(sourceId), 'extract', 'queued')
       .exec();
   }
@@ -64,7 +69,11 @@ export class SourceTracker {
   }
 
   async lost(sourceId: string, segment: number, reason: string): Promise<void> {
-    await this.redis.multi().sadd(this.key(sourceId, ':lost'), segment).hset(this.key(sourceId), `lost#${segment}`, reason).exec();
+    await this.redis
+      .multi()
+      .sadd(this.key(sourceId, ':lost'), segment)
+      .hset(this.key(sourceId), `lost#${segment}`, reason)
+      .exec();
   }
 
   async state(sourceId: string): Promise<SourceState> {

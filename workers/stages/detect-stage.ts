@@ -1,11 +1,16 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Detector } from '../../pipeline/detect/detector.ts';
-import { type DetectJob, DetectJob as DetectJobSchema, type FrameResult, type StoreJob } from '../../schemas/jobs.ts';
+import {
+  type DetectJob,
+  DetectJob as DetectJobSchema,
+  type FrameResult,
+  type StoreJob,
+} from '../../schemas/jobs.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { QUEUE, jobId, jobOptions } from '../queues.ts';
+import { jobId, jobOptions, QUEUE } from '../queues.ts';
 
 export interface DetectStageOptions {
   connection: ConnectionOptions;
@@ -36,7 +41,13 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
     QUEUE.detect(o.host),
     async (job) => {
       const data = assertValid<DetectJob>(DetectJobSchema, job.data, `detect job ${job.id}`);
-      const frames = await FrameFiles.read(data.framesFile, data.frames.length, data.width, data.height, data.scale);
+      const frames = await FrameFiles.read(
+        data.framesFile,
+        data.frames.length,
+        data.width,
+        data.height,
+        data.scale,
+      );
       const results: FrameResult[] = [];
       for (let i = 0; i < frames.length; i += o.batchSize) {
         const batch = frames.slice(i, i + o.batchSize);

@@ -1,14 +1,20 @@
+import type { ConnectionOptions } from 'bullmq';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
-import { type DetectJob, type ExtractJob, type ExtractResult, ExtractJob as ExtractJobSchema, segmentKey } from '../../schemas/jobs.ts';
+import {
+  type DetectJob,
+  type ExtractJob,
+  ExtractJob as ExtractJobSchema,
+  type ExtractResult,
+  segmentKey,
+} from '../../schemas/jobs.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { type Stage, QUEUE, jobId, jobOptions } from '../queues.ts';
-import type { ConnectionOptions } from 'bullmq';
+import { jobId, jobOptions, QUEUE, type Stage } from '../queues.ts';
 
 export interface ExtractStageOptions {
   connection: ConnectionOptions;
@@ -69,7 +75,10 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
           await waitForRoom();
           const key = segmentKey(data.sourceId, seg.index);
           const first = seg.frames[0].frame;
-          const framesFile = await o.frameFiles.write(key, seg.frames.map((f) => f.frame));
+          const framesFile = await o.frameFiles.write(
+            key,
+            seg.frames.map((f) => f.frame),
+          );
           await o.tracker.emitted(data.sourceId, seg.index, seg.frames.length);
           await detectQueue.add(
             'detect',
@@ -97,7 +106,8 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
           o.logger.error({ sourceId: data.sourceId, reason: e.reason, segments, frames }, message);
           throw new UnrecoverableError(message);
         }
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await o.tracker.extractEnded(data.sourceId, message);
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+          await o.tracker.extractEnded(data.sourceId, message);
         throw e;
       } finally {
         await extractor.close();

@@ -8,7 +8,9 @@ import type { Detector } from '../detector.ts';
 import { nms } from '../nms.ts';
 import { CENTERNET_INPUT, CENTERNET_OUTPUTS, ensureCenternetModel } from './build-model.ts';
 
-const SIZE = 512; // input is SIZE×SIZE×3
+/** The model's input is CENTERNET_INPUT_SIZE × CENTERNET_INPUT_SIZE × 3; frames must fit inside. */
+export const CENTERNET_INPUT_SIZE = 512;
+const SIZE = CENTERNET_INPUT_SIZE;
 const GRID = 128; // heat-map cells per side
 const STRIDE = SIZE / GRID;
 const NUM_CLASSES = 80;

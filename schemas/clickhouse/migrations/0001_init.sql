@@ -12,8 +12,9 @@
 -- * CODEC(Delta, ZSTD) on time columns that grow monotonically within a sort key; ZSTD on floats.
 -- * TTL: raw frames and detections are large and are rolled up later; they are kept 400 days
 --   (a year plus a margin for year-on-year comparisons). ttl_only_drop_parts drops whole parts instead
---   of rewriting them. Beware: rows whose ts is already past the TTL at insert time are dropped at
---   once, so backfilling footage older than that needs `ALTER TABLE ... MODIFY TTL` first.
+--   of rewriting them. (schemas/retention.ts holds the same number for the code.) Beware: rows whose ts is already past the TTL at insert time are dropped at
+--   once, so the pipeline refuses sources older than that; backfilling older footage needs a
+--   migration that raises the TTL first.
 -- * Idempotent inserts: each segment's rows are inserted with a deterministic
 --   insert_deduplication_token; non_replicated_deduplication_window keeps the tokens of the last
 --   N inserts per table, so a retried segment inserts nothing the second time. Past that window the

@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: per-stage and end-to-end throughput and peak RSS on the sample footage, each phase
+ * in its own process (so peak RSS is the phase's own, and the embedded ClickHouse is opened once per
+ * process). The end-to-end ÷ detector-only ratio is measured in the same run: it says how much the
+ * queue, decoding and storage cost next to inference.
+ *
+ * Writes benchmarks/results/latest.json; copy the figures into benchmarks/RESULTS.md with the machine.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const phases = ['extract', 'detect', 'store', 'end-to-end'] as const;
+type Figures = {
+  phase: string;
+  frames: number;
+  seconds: number;
+  framesPerSecond: number;
+  peakRssMiB: number;
+} & Record<string, unknown>;
+
+const results: Record<string, Figures> = {};
+for (const phase of phases) {
+  process.stderr.write(`bench: ${phase} ...\n`);
+  const file = fileURLToPath(new URL(`./phases/${phase}.ts`, import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) {
+    process.stderr.write(`bench: phase ${phase} failed (exit ${r.status})\n${r.stdout}\n`);
+    process.exit(1);
+  }
+  results[phase] = JSON.parse(line) as Figures;
+}
+
+const ratio = results['end-to-end'].framesPerSecond / results.detect.framesPerSecond;
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  gstreamer: (() => {
+    try {
+      return execFileSync('gst-launch-1.0', ['--version'], { encoding: 'utf8' }).split('\n')[1] ?? '';
+    } catch {
+      return 'unknown';
+    }
+  })(),
+};
+const out = {
+  date: new Date().toISOString(),
+  command: 'npm run bench',
+  machine,
+  sample: 'samples/residential-street.mp4 (640x352 H.264, 37.7 s) at 5 fps into 512x512',
+  phases: results,
+  endToEndOverDetector: Math.round(ratio * 1000) / 1000,
+};
+
+const rows = phases.map((p) => {
+  const f = results[p];
+  return [p, String(f.frames), f.framesPerSecond.toFixed(1), f.seconds.toFixed(2), f.peakRssMiB.toFixed(0)];
+});
+const head = ['phase', 'frames', 'frames/s', 'seconds', 'peak RSS MiB'];
+const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const fmt = (r: string[]) => r.map((c, i) => c.padStart(w[i])).join('  ');
+console.log(fmt(head));
+for (const r of rows) console.log(fmt(r));
+console.log(
+  `detector: ${(results.detect.msPerFrame as number).toFixed(1)} ms/frame (${results.detect.threads} threads)`,
+);
+console.log(`end-to-end / detector-only: ${out.endToEndOverDetector}`);
+
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}latest.json`, `${JSON.stringify(out, null, 2)}\n`);
+console.log('wrote benchmarks/results/latest.json');

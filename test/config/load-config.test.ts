@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadConfig } from '../../pipeline/config/load-config.ts';
+import { ConfigError } from '../../pipeline/errors/config-error.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cityflow-config-'));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('loadConfig', () => {
+  test('fills defaults and resolves paths against the file', () => {
+    const p = file('ok.yaml', 'cameras:\n  - id: cam-1\n    source: clips/a.mp4\n');
+    const cfg = loadConfig(p, {});
+    expect(cfg.extract).toEqual({ fps: 5, segmentSeconds: 10 });
+    expect(cfg.detector).toMatchObject({ model: 'centernet', threads: 2 });
+    expect(cfg.cameras[0].source).toBe(join(dir, 'clips/a.mp4'));
+    expect(cfg.dataDir).toBe(join(dir, 'var'));
+  });
+
+  test('environment wins over the file for Redis and ClickHouse', () => {
+    const p = file('env.yaml', 'redisUrl: redis://a:1\ncameras: []\n');
+    const cfg = loadConfig(p, { REDIS_URL: 'redis://b:2', CLICKHOUSE_URL: 'http://ch:8123' });
+    expect(cfg.redisUrl).toBe('redis://b:2');
+    expect(cfg.clickhouseUrl).toBe('http://ch:8123');
+  });
+
+  test.each([
+    [
+      'unknown key',
+      'cameras:\n  - id: cam-1\n    source: a.mp4\n    fpss: 3\n',
+      'cameras[0].fpss',
+      /unknown key/,
+    ],
+    ['wrong type', 'extract:\n  fps: fast\n', 'extract.fps', /must be number/],
+    ['out of range', 'extract:\n  fps: 0\n', 'extract.fps', /must be > 0/],
+    ['missing source', 'cameras:\n  - id: cam-1\n', 'cameras[0].source', /is required/],
+    ['bad id', 'cameras:\n  - id: "cam 1"\n    source: a.mp4\n', 'cameras[0].id', /must match pattern/],
+    [
+      'bad start time',
+      'cameras:\n  - id: c\n    source: a.mp4\n    startTime: yesterday\n',
+      'cameras[0].startTime',
+      /date-time/,
+    ],
+    [
+      'duplicate id',
+      'cameras:\n  - {id: c, source: a.mp4}\n  - {id: c, source: b.mp4}\n',
+      'cameras[1].id',
+      /duplicate/,
+    ],
+    ['top-level typo', 'detectr: {}\n', 'detectr', /unknown key/],
+  ])('%s: the error names the file and the key', (_name, text, key, reason) => {
+    const p = file('bad.yaml', text);
+    let err: unknown;
+    try {
+      loadConfig(p, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const ce = err as ConfigError;
+    expect(ce.key).toBe(key);
+    expect(ce.message).toContain(p);
+    expect(ce.message).toContain(key);
+    expect(ce.message).toMatch(reason);
+  });
+
+  test('unparseable YAML and a missing file are ConfigErrors naming the file', () => {
+    const p = file('broken.yaml', 'cameras: [\n');
+    expect(() => loadConfig(p, {})).toThrow(new RegExp(`${p}.*not valid YAML`));
+    expect(() => loadConfig(join(dir, 'nope.yaml'), {})).toThrow(/nope\.yaml.*cannot read/);
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import type { RunSummary } from '../../workers/cli/summary.ts';
+import { cli, lastJson, SAMPLE } from '../helpers/cli.ts';
+
+// End to end through the real CLI in local mode: a private redis-server, GStreamer decoding the
+// bundled footage, the centernet detector on onnxruntime, BullMQ, and the embedded ClickHouse.
+const dataDir = mkdtempSync(join(tmpdir(), 'cityflow-demo-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function tableCounts(dir: string) {
+  const r = await cli([
+    'query',
+    '--json',
+    '--data-dir',
+    dir,
+    'SELECT (SELECT count() FROM frames) AS frames, (SELECT count() FROM detections) AS detections, (SELECT count() FROM segments FINAL) AS segments',
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  const [row] = JSON.parse(r.stdout) as Array<Record<string, string>>;
+  return { frames: Number(row.frames), detections: Number(row.detections), segments: Number(row.segments) };
+}
+
+describe('cityflow demo', () => {
+  let first: RunSummary;
+
+  test('processes the sample at 5 fps: 188 ± 2 frames, cars among the detections', async () => {
+    const r = await cli(['demo', '--json', '--data-dir', dataDir]);
+    expect(r.code, r.stderr).toBe(0);
+    first = lastJson<RunSummary>(r);
+    expect(Math.abs(first.framesAnalysed - 188)).toBeLessThanOrEqual(2);
+    expect(first.objectsByClass.car).toBeGreaterThan(50);
+    expect(first.framesPerSecond).toBeGreaterThan(0);
+    expect(first.failures).toEqual([]);
+    expect(first.store.mode).toBe('embedded');
+  });
+
+  test('query shows the stored detections by class, as a table and as JSON', async () => {
+    const table = await cli([
+      'query',
+      '--data-dir',
+      dataDir,
+      'SELECT class, count() AS n FROM detections GROUP BY class ORDER BY class',
+    ]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^class\s+n\n/);
+    expect(table.stdout).toMatch(/\ncar\s+\d+\n/);
+    const json = await cli([
+      'query',
+      '--json',
+      '--data-dir',
+      dataDir,
+      "SELECT count() AS n FROM detections WHERE class = 'car'",
+    ]);
+    expect(Number(JSON.parse(json.stdout)[0].n)).toBe(first.objectsByClass.car);
+  });
+
+  test('frames carry wall time = start + pts, and detections lie inside the 640x352 source', async () => {
+    const r = await cli([
+      'query',
+      '--json',
+      '--data-dir',
+      dataDir,
+      `SELECT min(pts_ms) AS p0, max(pts_ms) AS p1, toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts)) AS span,
+              (SELECT max(x + w) FROM detections) AS maxX, (SELECT max(y + h) FROM detections) AS maxY FROM frames`,
+    ]);
+    const [row] = JSON.parse(r.stdout) as Array<Record<string, string | number>>;
+    expect(Number(row.p0)).toBe(0);
+    expect(Number(row.span)).toBe(Number(row.p1) - Number(row.p0));
+    expect(Number(row.maxX)).toBeLessThanOrEqual(640.5);
+    expect(Number(row.maxY)).toBeLessThanOrEqual(352.5);
+  });
+
+  test('running the same input again leaves exactly the same number of rows', async () => {
+    const before = await tableCounts(dataDir);
+    const r = await cli(['demo', '--json', '--data-dir', dataDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson<RunSummary>(r).framesAnalysed).toBe(first.framesAnalysed);
+    expect(await tableCounts(dataDir)).toEqual(before);
+  });
+});
+
+describe('bad input', () => {
+  test('a truncated file and a file of random bytes fail with their reason; a good file in the same run completes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cityflow-bad-'));
+    const bytes = readFileSync(SAMPLE);
+    const truncated = join(dir, 'truncated.mp4');
+    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const random = join(dir, 'random.mp4');
+    writeFileSync(
+      random,
+      Buffer.from(Array.from({ length: 200_000 }, () => Math.floor(Math.random() * 256))),
+    );
+    const missing = join(dir, 'missing.mp4');
+
+    const r = await cli([
+      'demo',
+      '--json',
+      '--fps',
+      '2',
+      '--data-dir',
+      join(dir, 'var'),
+      SAMPLE,
+      truncated,
+      random,
+      missing,
+    ]);
+    expect(r.code).toBe(1); // finished, with failures
+    const s = lastJson<RunSummary>(r);
+    const failure = (name: string) =>
+      s.failures.find((f) => f.source.includes(name) || f.error.includes(name));
+    expect(failure('truncated.mp4')?.error).toMatch(/truncated|corrupt|unreadable/);
+    expect(failure('random.mp4')?.error).toMatch(/unreadable/);
+    expect(failure('missing.mp4')?.error).toMatch(/not-found/);
+    // The good file is complete: 37.7 s at 2 fps.
+    const good = s.sources.find((x) => x.sourceId.startsWith('demo-1/'));
+    expect(good?.error).toBeNull();
+    expect(Math.abs((good?.frames ?? 0) - 75)).toBeLessThanOrEqual(2);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
