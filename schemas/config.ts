@@ -27,7 +27,10 @@ export const DetectorConfig = Type.Object(
   {
     model: Type.Literal('centernet', { default: 'centernet' }),
     scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    threads: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+    /** Detector instances per host, each in its own thread working on its own frame. */
+    instances: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+    /** onnxruntime intra-op threads per instance. instances × threads ≈ cores (see benchmarks/RESULTS.md). */
+    threads: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -55,7 +58,7 @@ export const Config = Type.Object(
       {
         /** Segments decoded but not yet detected, per host, before extraction pauses (backpressure). */
         maxPendingSegments: Type.Integer({ minimum: 1, default: 3 }),
-        detectConcurrency: Type.Integer({ minimum: 1, default: 1 }),
+        detectConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         storeConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         extractConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         /** Attempts per job before it is failed, with exponential backoff from 1 s. */

@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CENTERNET_INPUT_SIZE, CenternetDetector } from '../pipeline/detect/centernet/centernet-detector.ts';
-import type { Detector } from '../pipeline/detect/detector.ts';
+import { CENTERNET_INPUT_SIZE } from '../pipeline/detect/centernet/centernet-detector.ts';
+import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
@@ -55,7 +55,7 @@ export class PipelineNode {
     readonly tracker: SourceTracker,
     readonly extractQueue: Queue<ExtractJob>,
     readonly clickhouse: ClickHouseHandle | null,
-    readonly detector: Detector | null,
+    readonly detector: DetectorPool | null,
   ) {
     this.host = config.host ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
   }
@@ -73,17 +73,26 @@ export class PipelineNode {
     });
 
     let clickhouse: ClickHouseHandle | null = null;
-    let detector: Detector | null = null;
+    let detector: DetectorPool | null = null;
     if (o.stages.includes('store')) {
       clickhouse = await openClickHouse({ url: cfg.clickhouseUrl, path: join(cfg.dataDir, 'clickhouse') });
       const applied = await applyMigrations(clickhouse.client);
       if (applied.length) log.info({ applied }, 'applied ClickHouse migrations');
     }
     if (o.stages.includes('detect')) {
-      detector = await CenternetDetector.create({
-        intraOpNumThreads: cfg.detector.threads,
-        ...(cfg.detector.scoreThreshold !== undefined ? { scoreThreshold: cfg.detector.scoreThreshold } : {}),
-      });
+      // In worker threads: inference blocks its thread, and this one must keep decoding and storing.
+      detector = await DetectorPool.create(
+        {
+          model: cfg.detector.model,
+          options: {
+            intraOpNumThreads: cfg.detector.threads,
+            ...(cfg.detector.scoreThreshold !== undefined
+              ? { scoreThreshold: cfg.detector.scoreThreshold }
+              : {}),
+          },
+        },
+        { instances: cfg.detector.instances },
+      );
     }
     const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector);
     const frameFiles = new FrameFiles(cfg.framesDir ?? join(cfg.dataDir, 'frames', node.host));
@@ -109,7 +118,6 @@ export class PipelineNode {
         ...common,
         host: node.host,
         detector,
-        batchSize: 1,
         concurrency: cfg.queues.detectConcurrency,
       });
       node.closers.unshift(s.close);
@@ -144,13 +152,15 @@ export class PipelineNode {
   /** Queues a file for extraction; returns at once. Unreadable files fail here with a SourceError. */
   async submitFile(cam: CameraConfig, host = this.host): Promise<SubmittedSource> {
     const sourceId = await fileSourceId(cam.id, cam.source);
-    const info = await probeSource(cam.source);
-    const startTimeMs = await fileStartTime(cam.source, cam.startTime, info.createdAtMs);
+    // The container's creation time matters only without an explicit start time (the extract stage
+    // probes the file again anyway, so this is skipped when it can be).
+    const createdAtMs = cam.startTime ? null : (await probeSource(cam.source)).createdAtMs;
+    const startTimeMs = await fileStartTime(cam.source, cam.startTime, createdAtMs);
     const oldest = Date.now() - RAW_RETENTION_DAYS * 86_400_000;
     if (startTimeMs < oldest) {
       const origin = cam.startTime
         ? 'its configured startTime'
-        : info.createdAtMs
+        : createdAtMs
           ? "its container's creation time"
           : 'its modification time';
       throw new Error(
@@ -182,7 +192,7 @@ export class PipelineNode {
       const states = await Promise.all(sourceIds.map((id) => this.tracker.state(id)));
       onProgress?.(states);
       if (states.every(SourceTracker.finished)) return states;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

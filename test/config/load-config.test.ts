@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     const p = file('ok.yaml', 'cameras:\n  - id: cam-1\n    source: clips/a.mp4\n');
     const cfg = loadConfig(p, {});
     expect(cfg.extract).toEqual({ fps: 5, segmentSeconds: 10 });
-    expect(cfg.detector).toMatchObject({ model: 'centernet', threads: 2 });
+    expect(cfg.detector).toMatchObject({ model: 'centernet', instances: 2, threads: 1 });
     expect(cfg.cameras[0].source).toBe(join(dir, 'clips/a.mp4'));
     expect(cfg.dataDir).toBe(join(dir, 'var'));
   });

@@ -1,5 +1,5 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
-import type { Detector } from '../../pipeline/detect/detector.ts';
+import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import {
   type DetectJob,
   DetectJob as DetectJobSchema,
@@ -16,10 +16,8 @@ export interface DetectStageOptions {
   connection: ConnectionOptions;
   prefix: string;
   host: string;
-  detector: Detector;
+  detector: DetectorPool;
   tracker: SourceTracker;
-  /** Frames per detector call. */
-  batchSize: number;
   concurrency: number;
   attempts: number;
   logger: Logger;
@@ -48,23 +46,15 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
         data.height,
         data.scale,
       );
-      const results: FrameResult[] = [];
-      for (let i = 0; i < frames.length; i += o.batchSize) {
-        const batch = frames.slice(i, i + o.batchSize);
-        const t0 = performance.now();
-        const found = await o.detector.detect(batch);
-        const perFrameMs = (performance.now() - t0) / batch.length;
-        found.forEach((dets, j) => {
-          const t = data.frames[i + j];
-          results.push({
-            ptsMs: t.ptsMs,
-            tsMs: t.tsMs,
-            analysed: true,
-            detectorMs: perFrameMs,
-            detections: dets.map((d) => ({ cls: d.cls, score: d.score, ...d.box })),
-          });
-        });
-      }
+      // All the segment's frames at once: the pool spreads them over its instances.
+      const { detections, ms } = await o.detector.detectTimed(frames);
+      const results: FrameResult[] = data.frames.map((t, i) => ({
+        ptsMs: t.ptsMs,
+        tsMs: t.tsMs,
+        analysed: true,
+        detectorMs: ms[i],
+        detections: detections[i].map((d) => ({ cls: d.cls, score: d.score, ...d.box })),
+      }));
       await storeQueue.add(
         'store',
         {

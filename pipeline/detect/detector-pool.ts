@@ -1,0 +1,105 @@
+import type { Detection } from '../../schemas/detection.ts';
+import type { RgbFrame } from '../../schemas/frame.ts';
+import type { Detector } from './detector.ts';
+import type { DetectorSpec } from './detector-spec.ts';
+import { ThreadedDetector } from './threaded-detector.ts';
+
+export interface DetectorPoolOptions {
+  /** Detector instances, each in its own worker thread, each working on a different frame. */
+  instances: number;
+}
+
+interface Task {
+  frame: RgbFrame;
+  resolve: (r: { detections: Detection[]; ms: number }) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Several detector instances, one frame each at a time, fed from one queue.
+ *
+ *   frames ──▶ [ queue ] ──▶ instance 1 (thread, k intra-op threads) ──▶ results, in input order
+ *                       └──▶ instance 2 (thread, k intra-op threads) ──┘
+ *
+ * Why data-parallel rather than one instance with more intra-op threads: with intra-op parallelism
+ * every operator waits for its slowest thread, so when the decoder or the main thread takes a core
+ * for a moment, the whole inference stalls. Separate instances on separate frames only slow down
+ * one frame. On the 2-core reference machine, 2 instances × 1 thread sustain more frames/s inside the
+ * pipeline than 1 × 2 threads (benchmarks/RESULTS.md). Latency per frame is higher; throughput is
+ * what a camera network needs.
+ *
+ * @example
+ *   const pool = await DetectorPool.create({ model: 'centernet', options: { intraOpNumThreads: 1 } }, { instances: 2 });
+ *   const { detections, ms } = await pool.detectTimed(frames); // detections[i] belongs to frames[i]
+ *   await pool.close();
+ */
+export class DetectorPool implements Detector {
+  private readonly queue: Task[] = [];
+  private readonly idle: ThreadedDetector[];
+
+  private constructor(private readonly members: ThreadedDetector[]) {
+    this.idle = [...members];
+  }
+
+  static async create(spec: DetectorSpec, o: DetectorPoolOptions): Promise<DetectorPool> {
+    if (!Number.isInteger(o.instances) || o.instances < 1) {
+      throw new RangeError(`DetectorPool: instances must be an integer ≥ 1, got ${o.instances}`);
+    }
+    const members: ThreadedDetector[] = [];
+    try {
+      for (let i = 0; i < o.instances; i++) members.push(await ThreadedDetector.create(spec));
+    } catch (e) {
+      await Promise.all(members.map((m) => m.close()));
+      throw e;
+    }
+    return new DetectorPool(members);
+  }
+
+  get name(): string {
+    return this.members[0].name;
+  }
+  get inputWidth(): number {
+    return this.members[0].inputWidth;
+  }
+  get inputHeight(): number {
+    return this.members[0].inputHeight;
+  }
+
+  async detect(frames: RgbFrame[]): Promise<Detection[][]> {
+    return (await this.detectTimed(frames)).detections;
+  }
+
+  /** Detections per frame, and each frame's detector time in ms (queue wait excluded). */
+  async detectTimed(frames: RgbFrame[]): Promise<{ detections: Detection[][]; ms: number[] }> {
+    const results = await Promise.all(
+      frames.map(
+        (frame) =>
+          new Promise<{ detections: Detection[]; ms: number }>((resolve, reject) => {
+            this.queue.push({ frame, resolve, reject });
+            this.pump();
+          }),
+      ),
+    );
+    return { detections: results.map((r) => r.detections), ms: results.map((r) => r.ms) };
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const member = this.idle.pop() as ThreadedDetector;
+      const task = this.queue.shift() as Task;
+      const t0 = performance.now();
+      member
+        .detect([task.frame])
+        .then(([detections]) => task.resolve({ detections, ms: performance.now() - t0 }), task.reject)
+        .finally(() => {
+          this.idle.push(member);
+          this.pump();
+        });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.queue.splice(0)) t.reject(new Error('detector pool closed'));
+    await Promise.all(this.members.map((m) => m.close()));
+  }
+}

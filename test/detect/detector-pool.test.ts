@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
+import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
+import { ThreadedDetector } from '../../pipeline/detect/threaded-detector.ts';
+import { ModelError } from '../../pipeline/errors/model-error.ts';
+import type { RgbFrame } from '../../schemas/frame.ts';
+import { SAMPLE } from '../helpers/cli.ts';
+import { decodeRgbFrames } from '../helpers/gst-frames.ts';
+
+// The detector off the main thread: same answers as in-process, input order kept, event loop free.
+let frames: RgbFrame[];
+let reference: CenternetDetector;
+
+beforeAll(async () => {
+  const raw = await decodeRgbFrames(SAMPLE, { width: 512, height: 282, framerate: '1/4' });
+  // Views on one buffer, as the detect stage reads them from a segment file.
+  const joined = new Uint8Array(raw.reduce((n, f) => n + f.length, 0));
+  raw.forEach((f, i) => joined.set(f, i * f.length));
+  frames = raw.map((f, i) => ({
+    data: joined.subarray(i * f.length, (i + 1) * f.length),
+    width: 512,
+    height: 282,
+    scale: 0.8,
+  }));
+  reference = await CenternetDetector.create({ intraOpNumThreads: 1 });
+});
+afterAll(() => reference.close());
+
+describe('ThreadedDetector', () => {
+  test('gives the same detections as the detector in this thread, and leaves the event loop free', async () => {
+    const threaded = await ThreadedDetector.create({ model: 'centernet', options: { intraOpNumThreads: 1 } });
+    expect(threaded.name).toBe('centernet');
+    expect([threaded.inputWidth, threaded.inputHeight]).toEqual([512, 512]);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 2);
+    const t0 = performance.now();
+    const got = await threaded.detect(frames);
+    const elapsed = performance.now() - t0;
+    clearInterval(timer);
+    expect(got).toEqual(await reference.detect(frames));
+    expect(got.some((d) => d.some((x) => x.cls === 'car'))).toBe(true);
+    // A blocked loop would tick about once per inference; a free one every few ms.
+    expect(ticks).toBeGreaterThan(Math.min(elapsed / 10, 20));
+    await threaded.close();
+  });
+
+  test('a bad model option fails at creation with a ModelError naming the problem', async () => {
+    await expect(
+      ThreadedDetector.create({ model: 'centernet', options: { modelPath: '/nonexistent/model.onnx' } }),
+    ).rejects.toThrow(ModelError);
+    await expect(
+      ThreadedDetector.create({ model: 'centernet', options: { scoreThreshold: 2 } }),
+    ).rejects.toThrow(/scoreThreshold/);
+  });
+
+  test('after close, detect rejects instead of hanging', async () => {
+    const threaded = await ThreadedDetector.create({ model: 'centernet', options: { intraOpNumThreads: 1 } });
+    await threaded.close();
+    await expect(threaded.detect(frames.slice(0, 1))).rejects.toThrow(/exited/);
+  });
+});
+
+describe('DetectorPool', () => {
+  test('spreads frames over its instances and returns results in input order, with per-frame times', async () => {
+    const pool = await DetectorPool.create(
+      { model: 'centernet', options: { intraOpNumThreads: 1 } },
+      { instances: 2 },
+    );
+    const expected = await reference.detect(frames);
+    // Two overlapping calls share the pool; each gets its own frames' results back, in order.
+    const reversed = [...frames].reverse();
+    const [a, b] = await Promise.all([pool.detectTimed(frames), pool.detectTimed(reversed)]);
+    expect(a.detections).toEqual(expected);
+    expect(b.detections).toEqual([...expected].reverse());
+    expect(a.ms).toHaveLength(frames.length);
+    expect(a.ms.every((ms) => ms > 0)).toBe(true);
+    await pool.close();
+  });
+
+  test('rejects a size that is not a positive integer', async () => {
+    await expect(DetectorPool.create({ model: 'centernet' }, { instances: 0 })).rejects.toThrow(/instances/);
+  });
+});
