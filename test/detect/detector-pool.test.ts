@@ -15,7 +15,7 @@ beforeAll(async () => {
   const raw = await decodeRgbFrames(SAMPLE, { width: 512, height: 282, framerate: '1/4' });
   // Views on one buffer, as the detect stage reads them from a segment file.
   const joined = new Uint8Array(raw.reduce((n, f) => n + f.length, 0));
-  raw.forEach((f, i) => joined.set(f, i * f.length));
+  for (const [i, f] of raw.entries()) joined.set(f, i * f.length);
   frames = raw.map((f, i) => ({
     data: joined.subarray(i * f.length, (i + 1) * f.length),
     width: 512,
