@@ -8,7 +8,10 @@ import { PRODUCT_CLASSES } from './classes.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 
-/** One source (file, later a stream) to decode, sample and cut into segments. */
+/**
+ * One source (file, later a stream) to decode, sample and cut into segments. Any host's extract
+ * worker may take it; the segments then go to that host's detect queue, where its frames are.
+ */
 export const ExtractJob = Type.Object(
   {
     sourceId: Id,
@@ -18,8 +21,6 @@ export const ExtractJob = Type.Object(
     startTimeMs: Type.Number(),
     fps: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
     segmentMs: Type.Integer({ minimum: 1000 }),
-    /** Host whose detect queue receives this source's segments (frames stay on that host). */
-    host: Id,
   },
   { additionalProperties: false },
 );

@@ -150,7 +150,7 @@ export class PipelineNode {
   }
 
   /** Queues a file for extraction; returns at once. Unreadable files fail here with a SourceError. */
-  async submitFile(cam: CameraConfig, host = this.host): Promise<SubmittedSource> {
+  async submitFile(cam: CameraConfig): Promise<SubmittedSource> {
     const sourceId = await fileSourceId(cam.id, cam.source);
     // The container's creation time matters only without an explicit start time (the extract stage
     // probes the file again anyway, so this is skipped when it can be).
@@ -179,7 +179,6 @@ export class PipelineNode {
         startTimeMs,
         fps: cam.fps ?? this.config.extract.fps,
         segmentMs: Math.round(this.config.extract.segmentSeconds * 1000),
-        host,
       },
       { jobId: jobId(sourceId), attempts: 2 },
     );

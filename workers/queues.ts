@@ -13,6 +13,21 @@ import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 export const STAGES = ['extract', 'detect', 'store'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** Parses a `--stages extract,detect` option. */
+export function parseStages(list: string): Stage[] {
+  const stages = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = stages.filter((s) => !(STAGES as readonly string[]).includes(s));
+  if (bad.length || !stages.length) {
+    throw new Error(
+      `--stages: unknown stage(s) "${bad.join(', ') || list}"; choose from ${STAGES.join(', ')}`,
+    );
+  }
+  return stages as Stage[];
+}
+
 export const QUEUE = {
   extract: 'extract',
   detect: (host: string) => `detect@${host}`,

@@ -29,7 +29,12 @@ program
   .command('run')
   .description('run the pipeline for the cameras of a configuration file (long-running)')
   .requiredOption('-c, --config <file>', 'YAML or JSON configuration')
-  .option('--exit-when-done', 'exit once every file source is processed')
+  .option('--exit-when-done', 'exit once every file source is processed, with a summary')
+  .option(
+    '--stages <list>',
+    'stages run in this process (must include store); others run as `worker`',
+    'extract,detect,store',
+  )
   .action(runCommand);
 
 program

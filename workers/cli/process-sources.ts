@@ -5,22 +5,25 @@ import { resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { PipelineNode } from '../pipeline-node.ts';
 import type { SourceState } from '../progress/source-tracker.ts';
+import { STAGES, type Stage } from '../queues.ts';
 import { type RunSummary, type SourceFailure, summarise } from './summary.ts';
 
 /**
- * Runs all three stages in this process over the given file cameras, waits for them, and
- * summarises from ClickHouse. A source that cannot be read is reported and the others go on.
+ * Runs the pipeline in this process (all stages, or `stages`, which must include 'store': this
+ * process owns ClickHouse) over the given file cameras, waits for them, and summarises from
+ * ClickHouse. Stages not run here are expected in `cityflow worker` processes on the same Redis.
+ * A source that cannot be read is reported and the others go on.
  */
 export async function processSources(
   cfg: Config,
   cameras: CameraConfig[],
-  opts: { progress: boolean },
+  opts: { progress: boolean; stages?: readonly Stage[] },
 ): Promise<RunSummary> {
   const redis = await resolveRedis(cfg);
   const node = await PipelineNode.start({
     config: cfg,
     redisUrl: redis.url,
-    stages: ['extract', 'detect', 'store'],
+    stages: opts.stages ?? STAGES,
   });
   const clickhouse = node.clickhouse as ClickHouseHandle; // a node running 'store' has it open
   const owner = clickhouse.mode === 'embedded' ? await serveStore(clickhouse.client, cfg.dataDir) : null;

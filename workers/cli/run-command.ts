@@ -3,6 +3,7 @@ import { onShutdown, resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
 import { PipelineNode } from '../pipeline-node.ts';
+import { parseStages, STAGES } from '../queues.ts';
 import { processSources } from './process-sources.ts';
 import { formatSummary } from './summary.ts';
 
@@ -10,20 +11,25 @@ import { formatSummary } from './summary.ts';
  * `cityflow run --config <file>`: all stages in this process, for the configured cameras. Stays up
  * (serving `cityflow query` for the embedded store) until stopped, unless --exit-when-done.
  */
-export async function runCommand(opts: { config: string; exitWhenDone?: boolean }) {
+export async function runCommand(opts: { config: string; exitWhenDone?: boolean; stages?: string }) {
   const cfg = loadConfig(opts.config);
+  const stages = opts.stages ? parseStages(opts.stages) : STAGES;
+  if (!stages.includes('store')) {
+    throw new Error(
+      '--stages: run owns the store, so its stages must include store (run the others with `cityflow worker`)',
+    );
+  }
   if (opts.exitWhenDone) {
-    const summary = await processSources(cfg, cfg.cameras, { progress: process.stderr.isTTY === true });
+    const summary = await processSources(cfg, cfg.cameras, {
+      progress: process.stderr.isTTY === true,
+      stages,
+    });
     process.stdout.write(`${formatSummary(summary)}\n`);
     if (summary.failures.length) process.exitCode = 1;
     return;
   }
   const redis = await resolveRedis(cfg);
-  const node = await PipelineNode.start({
-    config: cfg,
-    redisUrl: redis.url,
-    stages: ['extract', 'detect', 'store'],
-  });
+  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages });
   const owner =
     node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
   onShutdown(async () => {

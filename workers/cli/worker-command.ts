@@ -2,18 +2,15 @@ import { loadConfig } from '../../pipeline/config/load-config.ts';
 import { onShutdown } from '../local/local-mode.ts';
 import { logger } from '../logger.ts';
 import { PipelineNode } from '../pipeline-node.ts';
-import { STAGES, type Stage } from '../queues.ts';
+import { parseStages } from '../queues.ts';
 
 /** `cityflow worker --stages extract,detect`: some stages against a shared Redis (REDIS_URL or redisUrl). */
 export async function workerCommand(opts: { config: string; stages: string }) {
   const cfg = loadConfig(opts.config);
-  const stages = opts.stages.split(',').map((s) => s.trim());
-  const bad = stages.filter((s) => !(STAGES as readonly string[]).includes(s));
-  if (bad.length)
-    throw new Error(`--stages: unknown stage(s) ${bad.join(', ')}; choose from ${STAGES.join(', ')}`);
+  const stages = parseStages(opts.stages);
   if (!cfg.redisUrl)
     throw new Error('worker needs a shared Redis: set REDIS_URL or redisUrl in the configuration');
-  const node = await PipelineNode.start({ config: cfg, redisUrl: cfg.redisUrl, stages: stages as Stage[] });
+  const node = await PipelineNode.start({ config: cfg, redisUrl: cfg.redisUrl, stages });
   onShutdown(() => node.close());
   logger.info({ stages, host: node.host }, 'worker running; Ctrl-C stops');
 }

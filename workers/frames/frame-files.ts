@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RgbFrame } from '../../schemas/frame.ts';
 
@@ -25,7 +25,12 @@ export class FrameFiles {
   async write(segmentKey: string, frames: RgbFrame[]): Promise<string> {
     const path = this.pathFor(segmentKey);
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, Buffer.concat(frames.map((f) => f.data)));
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writev(frames.map((f) => f.data)); // one system call, no 20 MB concatenation
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
     return path;
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { runSql, type SqlResult } from '../../pipeline/store/run-sql.ts';
 
@@ -45,6 +45,7 @@ export async function serveStore(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const file = ownerFile(dataDir);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ pid: process.pid, port, token } satisfies OwnerFile), { mode: 0o600 });
   const cleanup = () => rmSync(file, { force: true });
   process.once('exit', cleanup);
