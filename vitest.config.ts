@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     globalSetup: ['test/global-setup.ts'],
+    // In-process pipeline logs would drown the report; CLI tests set their own level.
+    env: { LOG_LEVEL: 'silent' },
   },
 });

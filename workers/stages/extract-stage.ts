@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'bullmq';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
@@ -46,8 +46,15 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
     defaultJobOptions: jobOptions(o.attempts),
   });
 
+  // Shutdown: an extract job runs as long as its source, so closing must not wait for it. The
+  // decoders are stopped and each job is handed back to the queue (delayed, not failed: a restart is
+  // not an attempt); whichever worker takes it again re-extracts, and segments already stored are
+  // skipped by the store.
+  let closing = false;
+  const running = new Set<FrameExtractor>();
+
   async function waitForRoom(): Promise<void> {
-    for (;;) {
+    while (!closing) {
       const c = await detectQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
       const pending = Object.values(c).reduce((a, b) => a + b, 0);
       if (pending < o.maxPendingSegments) return;
@@ -57,7 +64,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
 
   const worker = new Worker<ExtractJob, ExtractResult>(
     QUEUE.extract,
-    async (job) => {
+    async (job, token) => {
       const data = assertValid<ExtractJob>(ExtractJobSchema, job.data, `extract job ${job.id}`);
       await o.tracker.extracting(data.sourceId);
       const extractor = new FrameExtractor({
@@ -67,12 +74,14 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
         maxHeight: o.frameBox.height,
         startTimeMs: data.startTimeMs,
       });
+      running.add(extractor);
       let segments = 0;
       let frames = 0;
       try {
         for await (const seg of segmentFrames(extractor, data.segmentMs)) {
           if (seg.frames.length === 0) continue;
           await waitForRoom();
+          if (closing) break;
           const key = segmentKey(data.sourceId, seg.index);
           const first = seg.frames[0].frame;
           const framesFile = await o.frameFiles.write(
@@ -99,7 +108,12 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
           frames += seg.frames.length;
           await job.updateProgress({ segments, frames, ptsMs: seg.endPtsMs });
         }
+        if (closing) {
+          await job.moveToDelayed(Date.now() + 1000, token);
+          throw new DelayedError(`extract of ${data.sourceId} handed back at shutdown`);
+        }
       } catch (e) {
+        if (e instanceof DelayedError) throw e;
         const message = e instanceof Error ? e.message : String(e);
         if (e instanceof SourceError) {
           await o.tracker.extractEnded(data.sourceId, message);
@@ -110,6 +124,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
           await o.tracker.extractEnded(data.sourceId, message);
         throw e;
       } finally {
+        running.delete(extractor);
         await extractor.close();
       }
       await o.tracker.extractEnded(data.sourceId, null);
@@ -121,6 +136,8 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
   return {
     worker,
     async close() {
+      closing = true;
+      await Promise.all([...running].map((x) => x.close()));
       await worker.close();
       await detectQueue.close();
     },

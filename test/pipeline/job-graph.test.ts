@@ -1,0 +1,102 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import { afterAll, expect, inject, test } from 'vitest';
+import { normaliseConfig } from '../../pipeline/config/load-config.ts';
+import type { Config } from '../../schemas/config.ts';
+import type { DetectJob } from '../../schemas/jobs.ts';
+import { PipelineNode } from '../../workers/pipeline-node.ts';
+import { QUEUE, redisConnection } from '../../workers/queues.ts';
+import { SAMPLE } from '../helpers/cli.ts';
+
+// PipelineNode on the test run's real Redis, one queue prefix per test.
+const dir = mkdtempSync(join(tmpdir(), 'cityflow-graph-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const recent = () => new Date(Date.now() - 3600_000).toISOString();
+
+function config(name: string, extra: Record<string, unknown> = {}): Config {
+  return normaliseConfig(
+    { dataDir: join(dir, name), host: `h-${name}`, queuePrefix: `${name}${Date.now()}`, ...extra },
+    join(dir, `${name}.yaml`),
+    {},
+  );
+}
+
+test('backpressure: with no detector running, extraction stops at maxPendingSegments', async () => {
+  const cfg = config('bp', { queues: { maxPendingSegments: 2 }, extract: { fps: 5, segmentSeconds: 2 } });
+  const node = await PipelineNode.start({ config: cfg, redisUrl: inject('redisUrl'), stages: ['extract'] });
+  const detectQueue = new Queue(QUEUE.detect(node.host), {
+    connection: redisConnection(inject('redisUrl')),
+    prefix: cfg.queuePrefix,
+  });
+  const extractQueue = new Queue(QUEUE.extract, {
+    connection: redisConnection(inject('redisUrl')),
+    prefix: cfg.queuePrefix,
+  });
+  let sourceId = '';
+  try {
+    const src = await node.submitFile({ id: 'cam-bp', source: SAMPLE, startTime: recent() });
+    sourceId = src.sourceId;
+    await sleep(3000); // unbounded, the 37 s clip would be 19 segments within a second
+    const state = await node.tracker.state(src.sourceId);
+    expect(state.extract).toBe('running');
+    expect(state.emitted).toBe(2);
+    expect(await detectQueue.getWaitingCount()).toBe(2);
+    expect(
+      readdirSync(join(cfg.dataDir, 'frames', node.host)).filter((f) => f.endsWith('.rgb')),
+    ).toHaveLength(2);
+  } finally {
+    await node.close();
+  }
+  // Shutdown did not wait for the source to finish: its job went back to the queue, delayed, not failed.
+  const [job] = await extractQueue.getJobs(['delayed']);
+  expect(job?.data.sourceId).toBe(sourceId);
+  expect(job?.attemptsMade).toBe(0);
+  for (const q of [detectQueue, extractQueue]) {
+    await q.obliterate({ force: true });
+    await q.close();
+  }
+});
+
+test('a segment that keeps failing is retried, then recorded as lost; the others are stored and the source finishes', async () => {
+  const cfg = config('lost', { queues: { attempts: 2 }, extract: { fps: 1 } });
+  const node = await PipelineNode.start({
+    config: cfg,
+    redisUrl: inject('redisUrl'),
+    stages: ['detect', 'store'],
+  });
+  const detectQueue = new Queue<DetectJob>(QUEUE.detect(node.host), {
+    connection: redisConnection(inject('redisUrl')),
+    prefix: cfg.queuePrefix,
+  });
+  try {
+    const sourceId = 'cam-l/ghost.mp4@0000000000';
+    await node.tracker.queued(sourceId);
+    await node.tracker.emitted(sourceId, 0, 1);
+    await node.tracker.extractEnded(sourceId, null);
+    const job = await detectQueue.add(
+      'detect',
+      {
+        segmentKey: `${sourceId}#0`,
+        sourceId,
+        cameraId: 'cam-l',
+        segment: 0,
+        framesFile: join(dir, 'no-such-file.rgb'),
+        width: 4,
+        height: 4,
+        scale: 1,
+        frames: [{ ptsMs: 0, tsMs: Date.now() }],
+      },
+      { attempts: 2, backoff: { type: 'fixed', delay: 10 } },
+    );
+    const [state] = await node.waitFor([sourceId]);
+    expect(state).toMatchObject({ stored: 0, lost: 1 });
+    expect((await detectQueue.getJob(job.id as string))?.attemptsMade).toBe(2);
+  } finally {
+    await detectQueue.obliterate({ force: true });
+    await detectQueue.close();
+    await node.close();
+  }
+});
