@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logger } from '../logger.ts';
 import { configFrom } from './common.ts';
 import { processSources } from './process-sources.ts';
 import { formatSummary } from './summary.ts';
@@ -12,6 +13,8 @@ export async function demoCommand(
   files: string[],
   opts: { json?: boolean; fps: number; camera: string; dataDir: string },
 ) {
+  // The demo's output is its summary; routine logs stay out of it unless asked for.
+  if (!process.env.LOG_LEVEL) logger.level = 'warn';
   const sources = files.length ? files.map((f) => resolve(f)) : [SAMPLE];
   // Each file is its own camera when several are given, so their rows stay apart. The demo treats a
   // file as recorded when it was last written (for the bundled sample: when it was checked out), not
