@@ -58,7 +58,21 @@ fi
 stamp=node_modules/.package-lock.json
 if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   say "running npm ci"
-  npm ci --no-audit --no-fund >&2
+  log=$(mktemp)
+  if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
+    # npm ci refuses a lock file that lacks other platforms' optional packages (macOS, Windows, musl
+    # builds of biome and chdb), which happens when the registry or mirror in use does not carry them.
+    # npm install then installs the same locked versions for this platform and leaves the lock as is.
+    if grep -q "can only install packages when your package.json and package-lock.json" "$log"; then
+      say "npm ci refused the lock file (the registry lacks some other-platform optional packages); using npm install"
+      npm install --no-audit --no-fund >&2
+    else
+      cat "$log" >&2
+      rm -f "$log"
+      exit 1
+    fi
+  fi
+  rm -f "$log"
 elif ((!quiet)); then
   say "node_modules up to date"
 fi
