@@ -88,8 +88,10 @@ const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length))
 const fmt = (r: string[]) => r.map((c, i) => c.padStart(w[i])).join('  ');
 console.log(fmt(head));
 for (const r of rows) console.log(fmt(r));
+const d = results.detect as unknown as Record<'single1x2' | 'pool2x1', { framesPerSecond: number }>;
 console.log(
-  `detector: ${(results.detect.msPerFrame as number).toFixed(1)} ms/frame (${results.detect.threads} threads)`,
+  `detector alone (median of 3): ${d.single1x2.framesPerSecond.toFixed(1)} frames/s as 1 instance x 2 threads, ` +
+    `${d.pool2x1.framesPerSecond.toFixed(1)} as 2 instances x 1 thread (the pipeline's layout)`,
 );
 console.log(
   `end-to-end / detector-only: ${out.endToEndOverDetector} (one file), ${out.endToEndX3OverDetector} (3 cameras)`,
