@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { RunSummary } from '../../workers/cli/summary.ts';
 import { cli, lastJson, SAMPLE } from '../helpers/cli.ts';
+import { makeClips } from '../helpers/make-clips.ts';
 
 // End to end through the real CLI in local mode: a private redis-server, GStreamer decoding the
 // bundled footage, the centernet detector on onnxruntime, BullMQ, and the embedded ClickHouse.
@@ -83,41 +84,41 @@ describe('cityflow demo', () => {
 });
 
 describe('bad input', () => {
-  test('a truncated file and a file of random bytes fail with their reason; a good file in the same run completes', async () => {
+  test('corrupt, truncated, random and missing files each fail with their reason; what was decoded is kept; a good file completes', async () => {
+    const clips = await makeClips();
     const dir = mkdtempSync(join(tmpdir(), 'cityflow-bad-'));
-    const bytes = readFileSync(SAMPLE);
-    const truncated = join(dir, 'truncated.mp4');
-    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    const random = join(dir, 'random.mp4');
-    writeFileSync(
-      random,
-      Buffer.from(Array.from({ length: 200_000 }, () => Math.floor(Math.random() * 256))),
-    );
     const missing = join(dir, 'missing.mp4');
-
-    const r = await cli([
-      'demo',
-      '--json',
-      '--fps',
-      '2',
-      '--data-dir',
-      join(dir, 'var'),
-      SAMPLE,
-      truncated,
-      random,
-      missing,
-    ]);
-    expect(r.code).toBe(1); // finished, with failures
-    const s = lastJson<RunSummary>(r);
-    const failure = (name: string) =>
-      s.failures.find((f) => f.source.includes(name) || f.error.includes(name));
-    expect(failure('truncated.mp4')?.error).toMatch(/truncated|corrupt|unreadable/);
-    expect(failure('random.mp4')?.error).toMatch(/unreadable/);
-    expect(failure('missing.mp4')?.error).toMatch(/not-found/);
-    // The good file is complete: 37.7 s at 2 fps.
-    const good = s.sources.find((x) => x.sourceId.startsWith('demo-1/'));
-    expect(good?.error).toBeNull();
-    expect(Math.abs((good?.frames ?? 0) - 75)).toBeLessThanOrEqual(2);
-    rmSync(dir, { recursive: true, force: true });
+    const files = [SAMPLE, clips.truncatedSample, clips.truncatedFaststart, clips.randomBytes, missing];
+    try {
+      const r = await cli(['demo', '--json', '--fps', '2', '--data-dir', join(dir, 'var'), ...files]);
+      expect(r.code).toBe(1); // finished, with failures
+      const s = lastJson<RunSummary>(r);
+      const failure = (file: string) =>
+        s.failures.find((f) => f.source.includes(file) || f.error.includes(file));
+      // Each message names the file and the reason.
+      expect(failure(clips.truncatedSample)?.error).toMatch(/truncated|unreadable/);
+      expect(failure(clips.truncatedFaststart)?.error).toMatch(/truncated/);
+      expect(failure(clips.randomBytes)?.error).toMatch(/unreadable/);
+      expect(failure(missing)?.error).toMatch(/not-found/);
+      // The good file is complete: 37.7 s at 2 fps.
+      const good = s.sources.find((x) => x.sourceId.startsWith('demo-1/'));
+      expect(good?.error).toBeNull();
+      expect(Math.abs((good?.frames ?? 0) - 75)).toBeLessThanOrEqual(2);
+      // The file cut in half (index first) kept the ~19 s decoded before the cut, stored.
+      const cut = s.sources.find((x) => x.sourceId.startsWith('demo-3/'));
+      expect(cut?.error).toMatch(/truncated/);
+      expect(cut?.frames).toBeGreaterThanOrEqual(36);
+      const q = await cli([
+        'query',
+        '--json',
+        '--data-dir',
+        join(dir, 'var'),
+        "SELECT count() AS n FROM frames WHERE camera_id = 'demo-3'",
+      ]);
+      expect(Number(JSON.parse(q.stdout)[0].n)).toBe(cut?.frames);
+    } finally {
+      clips.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
