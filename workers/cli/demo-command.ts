@@ -13,8 +13,8 @@ export async function demoCommand(
   files: string[],
   opts: { json?: boolean; fps: number; camera: string; dataDir: string },
 ) {
-  // The demo's output is its summary; routine logs stay out of it unless asked for.
-  if (!process.env.LOG_LEVEL) logger.level = 'warn';
+  // The demo's output is its summary, failures included; logs stay out of it unless asked for.
+  if (!process.env.LOG_LEVEL) logger.level = 'fatal';
   const sources = files.length ? files.map((f) => resolve(f)) : [SAMPLE];
   // Each file is its own camera when several are given, so their rows stay apart. The demo treats a
   // file as recorded when it was last written (for the bundled sample: when it was checked out), not

@@ -87,6 +87,9 @@ export function formatSummary(s: RunSummary): string {
     '                    tables: cameras, frames, detections, segments',
     `  try               ${s.tryQuery}`,
   ];
-  for (const f of s.failures) lines.push(`  FAILED            ${f.source}: ${f.error}`);
+  for (const f of s.failures) {
+    // Source errors already start with the file's path; don't say it twice.
+    lines.push(`  FAILED            ${f.error.startsWith(f.source) ? f.error : `${f.source}: ${f.error}`}`);
+  }
   return lines.join('\n');
 }
