@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { cli } from '../helpers/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cityflow-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('run --config with a wrong key exits 1 with a message naming the file and the key', async () => {
+  const file = join(dir, 'cameras.yaml');
+  writeFileSync(file, 'cameras:\n  - id: cam-1\n    source: a.mp4\n    fsp: 5\n');
+  const r = await cli(['run', '--config', file, '--exit-when-done']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`cityflow: ${file}: cameras[0].fsp: unknown key`);
+});
+
+test('a missing config file and an unknown command are named', async () => {
+  const r = await cli(['run', '--config', join(dir, 'nope.yaml')]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/nope\.yaml: \(root\): cannot read/);
+  const u = await cli(['frobnicate']);
+  expect(u.code).not.toBe(0);
+  expect(u.stderr).toMatch(/unknown command 'frobnicate'/);
+});
+
+test("query reports a SQL error with ClickHouse's message and exits 1", async () => {
+  const r = await cli(['query', '--data-dir', join(dir, 'var'), 'SELEC 1']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/Syntax error/);
+  const t = await cli(['query', '--data-dir', join(dir, 'var'), 'SELECT * FROM no_such_table']);
+  expect(t.code).toBe(1);
+  expect(t.stderr).toMatch(/no_such_table/);
+});
