@@ -4,6 +4,8 @@
  * REDIS_URL and CLICKHOUSE_URL in the environment win over the file.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { MotionGateSchema, RegionSchema } from './jobs.ts';
+import { ModelSpec } from './model.ts';
 
 export const CameraConfig = Type.Object(
   {
@@ -18,6 +20,10 @@ export const CameraConfig = Type.Object(
     startTime: Type.Optional(Type.String({ format: 'date-time' })),
     /** Frames analysed per second of video; overrides extract.fps for this camera. */
     fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60 })),
+    /** Region of interest in source pixels: only this part of the picture is decoded and detected. */
+    roi: Type.Optional(RegionSchema),
+    /** Skip the detector on frames where too little changed (see pipeline/detect/motion/motion-gate.ts). */
+    motionGate: Type.Optional(MotionGateSchema),
   },
   { additionalProperties: false },
 );
@@ -25,8 +31,8 @@ export type CameraConfig = Static<typeof CameraConfig>;
 
 export const DetectorConfig = Type.Object(
   {
-    model: Type.Literal('centernet', { default: 'centernet' }),
-    scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** A name from `models:` or a built-in model (centernet). */
+    model: Type.String({ minLength: 1, default: 'centernet' }),
     /** Detector instances per host, each in its own thread working on its own frame. */
     instances: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
     /** onnxruntime intra-op threads per instance. instances × threads ≈ cores (see benchmarks/RESULTS.md). */
@@ -46,6 +52,8 @@ export const Config = Type.Object(
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     clickhouseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     queuePrefix: Type.String({ default: 'cityflow', pattern: '^[A-Za-z0-9_-]+$' }),
+    /** Model declarations by name (see schemas/model.ts); `detector.model` picks one. */
+    models: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), ModelSpec, { default: {} }),
     detector: DetectorConfig,
     extract: Type.Object(
       {

@@ -8,6 +8,27 @@ import { PRODUCT_CLASSES } from './classes.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 
+/** A rectangle in source pixels. */
+export const RegionSchema = Type.Object(
+  {
+    x: Type.Integer({ minimum: 0 }),
+    y: Type.Integer({ minimum: 0 }),
+    width: Type.Integer({ minimum: 16 }),
+    height: Type.Integer({ minimum: 16 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Motion gating settings (pipeline/detect/motion/motion-gate.ts); absent = every frame is analysed. */
+export const MotionGateSchema = Type.Object(
+  {
+    minChangedFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.01 }),
+    pixelDelta: Type.Number({ minimum: 0, maximum: 255, default: 12 }),
+    maxSkipFrames: Type.Integer({ minimum: 0, default: 25 }),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * One source (file, later a stream) to decode, sample and cut into segments. Any host's extract
  * worker may take it; the segments then go to that host's detect queue, where its frames are.
@@ -21,6 +42,8 @@ export const ExtractJob = Type.Object(
     startTimeMs: Type.Number(),
     fps: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
     segmentMs: Type.Integer({ minimum: 1000 }),
+    roi: Type.Optional(RegionSchema),
+    motionGate: Type.Optional(MotionGateSchema),
   },
   { additionalProperties: false },
 );
@@ -46,6 +69,11 @@ export const DetectJob = Type.Object(
     /** frame pixels per source pixel */
     scale: Type.Number({ exclusiveMinimum: 0 }),
     frames: Type.Array(FrameRef),
+    /** Where the frames' region starts in the source (a region of interest); boxes are shifted by it. */
+    offset: Type.Optional(
+      Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
+    ),
+    motionGate: Type.Optional(MotionGateSchema),
   },
   { additionalProperties: false },
 );

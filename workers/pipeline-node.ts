@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CENTERNET_INPUT_SIZE } from '../pipeline/detect/centernet/centernet-detector.ts';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
+import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
@@ -81,16 +82,9 @@ export class PipelineNode {
     }
     if (o.stages.includes('detect')) {
       // In worker threads: inference blocks its thread, and this one must keep decoding and storing.
+      const spec = resolveModel(cfg.detector.model, cfg.models);
       detector = await DetectorPool.create(
-        {
-          model: cfg.detector.model,
-          options: {
-            intraOpNumThreads: cfg.detector.threads,
-            ...(cfg.detector.scoreThreshold !== undefined
-              ? { scoreThreshold: cfg.detector.scoreThreshold }
-              : {}),
-          },
-        },
+        { name: cfg.detector.model, spec, threads: cfg.detector.threads },
         { instances: cfg.detector.instances },
       );
     }
@@ -179,6 +173,8 @@ export class PipelineNode {
         startTimeMs,
         fps: cam.fps ?? this.config.extract.fps,
         segmentMs: Math.round(this.config.extract.segmentSeconds * 1000),
+        ...(cam.roi ? { roi: cam.roi } : {}),
+        ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
       },
       { jobId: jobId(sourceId), attempts: 2 },
     );

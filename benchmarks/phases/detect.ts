@@ -6,6 +6,7 @@
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import type { Detector } from '../../pipeline/detect/detector.ts';
 import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
+import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { cpuSeconds, FPS, report, SAMPLE } from './common.ts';
@@ -49,7 +50,10 @@ async function median(detector: Detector, oneAtATime: boolean): Promise<Timing> 
 
 const single = await median(await CenternetDetector.create({ intraOpNumThreads: 2 }), true);
 const pool = await median(
-  await DetectorPool.create({ model: 'centernet', options: { intraOpNumThreads: 1 } }, { instances: 2 }),
+  await DetectorPool.create(
+    { name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 },
+    { instances: 2 },
+  ),
   false,
 );
 const best = single.framesPerSecond >= pool.framesPerSecond ? single : pool;

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Config } from '../../schemas/config.ts';
 import { check } from '../../schemas/validate.ts';
+import { BUILTIN_MODELS } from '../detect/detector-spec.ts';
 import { ConfigError } from '../errors/config-error.ts';
 
 /**
@@ -43,6 +44,19 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
     seen.add(cam.id);
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cam.source)) cam.source = abs(cam.source);
   });
+  for (const [name, model] of Object.entries(cfg.models)) {
+    if (model.file) model.file = abs(model.file);
+    else if (!(name in BUILTIN_MODELS))
+      throw new ConfigError(file, `models.${name}.file`, 'is required (only built-in models may omit it)');
+  }
+  if (!(cfg.detector.model in cfg.models) && !(cfg.detector.model in BUILTIN_MODELS)) {
+    const known = [...Object.keys(cfg.models), ...Object.keys(BUILTIN_MODELS)].join(', ');
+    throw new ConfigError(
+      file,
+      'detector.model',
+      `unknown model "${cfg.detector.model}"; declared or built in: ${known}`,
+    );
+  }
   cfg.dataDir = abs(cfg.dataDir);
   if (cfg.framesDir) cfg.framesDir = abs(cfg.framesDir);
   if (env.REDIS_URL) cfg.redisUrl = env.REDIS_URL;

@@ -29,7 +29,7 @@ interface Task {
  * what a camera network needs.
  *
  * @example
- *   const pool = await DetectorPool.create({ model: 'centernet', options: { intraOpNumThreads: 1 } }, { instances: 2 });
+ *   const pool = await DetectorPool.create({ name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 }, { instances: 2 });
  *   const { detections, ms } = await pool.detectTimed(frames); // detections[i] belongs to frames[i]
  *   await pool.close();
  */

@@ -28,7 +28,7 @@ export type DetectorThreadMessage =
  * thread of its own the model runs while the main thread keeps decoding and storing.
  *
  * @example
- *   const detector = await ThreadedDetector.create({ model: 'centernet', options: { intraOpNumThreads: 2 } });
+ *   const detector = await ThreadedDetector.create({ name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 2 });
  *   const [found] = await detector.detect([frame]);
  *   await detector.close();
  */
@@ -71,7 +71,7 @@ export class ThreadedDetector implements Detector {
     if (ready.type !== 'ready') {
       await worker.terminate();
       throw new ModelError(
-        spec.model,
+        spec.name,
         ready.type === 'failed' ? ready.message : 'detector thread did not start',
       );
     }

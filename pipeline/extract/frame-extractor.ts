@@ -24,6 +24,12 @@ export interface FrameSamplingOptions {
   maxHeight: number;
   /** Wall-clock time (epoch ms) of PTS 0: frame tsMs = startTimeMs + ptsMs. */
   startTimeMs: number;
+  /**
+   * Region of interest in source pixels: only this rectangle is decoded into frames (cropped before
+   * scaling, so a small region keeps its detail). A box found in a frame maps back to the source as
+   * frame pixels / scale + (crop.x, crop.y).
+   */
+  crop?: CropRect;
   /** Limit for probing the source. Default 10 s for files, 20 s for URIs. */
   probeTimeoutMs?: number;
   /**
@@ -34,6 +40,13 @@ export interface FrameSamplingOptions {
 }
 
 export type FrameExtractorOptions = FrameSourceOptions & FrameSamplingOptions;
+
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** One sampled frame. `index` counts delivered frames from 0. */
 export interface ExtractedFrame {
@@ -144,7 +157,16 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     } catch (e) {
       throw bad(path !== undefined ? 'path' : 'uri', (e as Error).message);
     }
-    const { fps, maxWidth, maxHeight, startTimeMs, probeTimeoutMs, truncationToleranceMs } = options;
+    const { fps, maxWidth, maxHeight, startTimeMs, probeTimeoutMs, truncationToleranceMs, crop } = options;
+    if (crop !== undefined) {
+      const ok = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+      if (!(ok(crop.x, 0) && ok(crop.y, 0) && ok(crop.width, 16) && ok(crop.height, 16))) {
+        throw bad(
+          'crop',
+          `x, y must be integers >= 0 and width, height integers >= 16, got ${JSON.stringify(crop)}`,
+        );
+      }
+    }
     if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) {
       throw bad('fps', `must be a number in (0, 1000], got ${String(fps)}`);
     }
@@ -170,7 +192,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     ) {
       throw bad('truncationToleranceMs', `must be a number >= 0, got ${String(truncationToleranceMs)}`);
     }
-    this.#opts = { fps, maxWidth, maxHeight, startTimeMs, probeTimeoutMs, truncationToleranceMs };
+    this.#opts = { fps, maxWidth, maxHeight, startTimeMs, probeTimeoutMs, truncationToleranceMs, crop };
   }
 
   /** The probed source. Available once start() has resolved. */
@@ -216,8 +238,23 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     const probe = await probeLocation(this.#loc, { timeoutMs: this.#opts.probeTimeoutMs });
     const info = probe.info;
     this.#info = info;
-    this.#output = fitInside(info.width, info.height, this.#opts.maxWidth, this.#opts.maxHeight);
-    this.#args = buildGstLaunchArgs(this.#loc, this.#fps, this.#output, probe.par);
+    const crop = this.#opts.crop;
+    if (crop && (crop.x + crop.width > info.width || crop.y + crop.height > info.height)) {
+      throw new ConfigError(
+        'FrameExtractor',
+        'crop',
+        `${crop.width}x${crop.height} at (${crop.x}, ${crop.y}) does not fit in the ${info.width}x${info.height} source ${this.#loc.name}`,
+      );
+    }
+    const region = crop ?? { width: info.width, height: info.height };
+    this.#output = fitInside(region.width, region.height, this.#opts.maxWidth, this.#opts.maxHeight);
+    this.#args = buildGstLaunchArgs(
+      this.#loc,
+      this.#fps,
+      this.#output,
+      probe.par,
+      crop ? { ...crop, sourceWidth: info.width, sourceHeight: info.height } : undefined,
+    );
     if (this.#closing) return info;
     const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'gst-launch-1.0', ...this.#args], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -420,7 +457,20 @@ export function buildGstLaunchArgs(
   fps: { num: number; den: number },
   out: { width: number; height: number },
   par: { num: number; den: number },
+  crop?: CropRect & { sourceWidth: number; sourceHeight: number },
 ): string[] {
+  // videocrop takes what to cut from each side; it runs after videorate (only sampled frames are
+  // cropped) and before videoscale (the region is scaled, not the whole picture).
+  const cropper = crop
+    ? [
+        '!',
+        'videocrop',
+        `left=${crop.x}`,
+        `top=${crop.y}`,
+        `right=${crop.sourceWidth - crop.x - crop.width}`,
+        `bottom=${crop.sourceHeight - crop.y - crop.height}`,
+      ]
+    : [];
   // gst-launch escapes each argument before parsing the whole, so a path with spaces, quotes
   // or '!' stays one property value.
   const source =
@@ -434,6 +484,7 @@ export function buildGstLaunchArgs(
     'videorate',
     '!',
     `video/x-raw,framerate=${fps.num}/${fps.den}`,
+    ...cropper,
     '!',
     'videoscale',
     'add-borders=false',

@@ -22,6 +22,21 @@ describe('loadConfig', () => {
     expect(cfg.dataDir).toBe(join(dir, 'var'));
   });
 
+  test('model files resolve against the config file and detector.model may name a declared model', () => {
+    const p = file(
+      'models.yaml',
+      'models:\n  yx: {file: m/yolox.onnx, format: yolox, input: {width: 416, height: 416}}\ndetector: {model: yx}\n',
+    );
+    const cfg = loadConfig(p, {});
+    expect(cfg.models.yx).toMatchObject({
+      file: join(dir, 'm/yolox.onnx'),
+      colour: 'rgb',
+      padValue: 114,
+      labels: 'coco',
+    });
+    expect(cfg.models.yx.input.layout).toBe('nchw');
+  });
+
   test('environment wins over the file for Redis and ClickHouse', () => {
     const p = file('env.yaml', 'redisUrl: redis://a:1\ncameras: []\n');
     const cfg = loadConfig(p, { REDIS_URL: 'redis://b:2', CLICKHOUSE_URL: 'http://ch:8123' });
@@ -53,6 +68,24 @@ describe('loadConfig', () => {
       /duplicate/,
     ],
     ['top-level typo', 'detectr: {}\n', 'detectr', /unknown key/],
+    [
+      'unknown model',
+      'detector: {model: yolo9}\n',
+      'detector.model',
+      /unknown model "yolo9"; declared or built in: centernet/,
+    ],
+    [
+      'model without file',
+      'models:\n  mine: {format: yolox, input: {width: 416, height: 416}}\n',
+      'models.mine.file',
+      /is required/,
+    ],
+    [
+      'bad model format',
+      'models:\n  mine: {file: m.onnx, format: yolo5, input: {width: 416, height: 416}}\n',
+      'models.mine.format',
+      /must be equal to constant/,
+    ],
   ])('%s: the error names the file and the key', (_name, text, key, reason) => {
     const p = file('bad.yaml', text);
     let err: unknown;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
+import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
 import { ThreadedDetector } from '../../pipeline/detect/threaded-detector.ts';
 import { ModelError } from '../../pipeline/errors/model-error.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
@@ -28,7 +29,11 @@ afterAll(() => reference.close());
 
 describe('ThreadedDetector', () => {
   test('gives the same detections as the detector in this thread, and leaves the event loop free', async () => {
-    const threaded = await ThreadedDetector.create({ model: 'centernet', options: { intraOpNumThreads: 1 } });
+    const threaded = await ThreadedDetector.create({
+      name: 'centernet',
+      spec: BUILTIN_MODELS.centernet,
+      threads: 1,
+    });
     expect(threaded.name).toBe('centernet');
     expect([threaded.inputWidth, threaded.inputHeight]).toEqual([512, 512]);
     let ticks = 0;
@@ -46,15 +51,25 @@ describe('ThreadedDetector', () => {
 
   test('a bad model option fails at creation with a ModelError naming the problem', async () => {
     await expect(
-      ThreadedDetector.create({ model: 'centernet', options: { modelPath: '/nonexistent/model.onnx' } }),
+      ThreadedDetector.create({
+        name: 'mine',
+        spec: { ...BUILTIN_MODELS.centernet, file: '/nonexistent/model.onnx' },
+      }),
     ).rejects.toThrow(ModelError);
     await expect(
-      ThreadedDetector.create({ model: 'centernet', options: { scoreThreshold: 2 } }),
+      ThreadedDetector.create({
+        name: 'centernet',
+        spec: { ...BUILTIN_MODELS.centernet, scoreThreshold: 2 },
+      }),
     ).rejects.toThrow(/scoreThreshold/);
   });
 
   test('after close, detect rejects instead of hanging', async () => {
-    const threaded = await ThreadedDetector.create({ model: 'centernet', options: { intraOpNumThreads: 1 } });
+    const threaded = await ThreadedDetector.create({
+      name: 'centernet',
+      spec: BUILTIN_MODELS.centernet,
+      threads: 1,
+    });
     await threaded.close();
     await expect(threaded.detect(frames.slice(0, 1))).rejects.toThrow(/exited/);
   });
@@ -63,7 +78,7 @@ describe('ThreadedDetector', () => {
 describe('DetectorPool', () => {
   test('spreads frames over its instances and returns results in input order, with per-frame times', async () => {
     const pool = await DetectorPool.create(
-      { model: 'centernet', options: { intraOpNumThreads: 1 } },
+      { name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 },
       { instances: 2 },
     );
     const expected = await reference.detect(frames);
@@ -78,6 +93,8 @@ describe('DetectorPool', () => {
   });
 
   test('rejects a size that is not a positive integer', async () => {
-    await expect(DetectorPool.create({ model: 'centernet' }, { instances: 0 })).rejects.toThrow(/instances/);
+    await expect(
+      DetectorPool.create({ name: 'centernet', spec: BUILTIN_MODELS.centernet }, { instances: 0 }),
+    ).rejects.toThrow(/instances/);
   });
 });

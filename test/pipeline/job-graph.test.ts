@@ -100,3 +100,50 @@ test('a segment that keeps failing is retried, then recorded as lost; the others
     await node.close();
   }
 });
+
+test('a camera with a region of interest and motion gating: boxes inside the region, still frames skipped but reported', async () => {
+  const roi = { x: 160, y: 96, width: 480, height: 256 }; // the right-hand 3/4 of the street, lower part
+  const cfg = config('roi', { extract: { fps: 2 } });
+  cfg.redisUrl = inject('redisUrl');
+  const { processSources } = await import('../../workers/cli/process-sources.ts');
+  const s = await processSources(
+    cfg,
+    [
+      {
+        id: 'cam-roi',
+        source: SAMPLE,
+        startTime: recent(),
+        roi,
+        motionGate: { minChangedFraction: 0.01, pixelDelta: 12, maxSkipFrames: 25 },
+      },
+    ],
+    { progress: false },
+  );
+  expect(s.failures).toEqual([]);
+  expect(Math.abs(s.framesAnalysed - 75)).toBeLessThanOrEqual(20); // some frames skipped by the gate
+  const { openClickHouse } = await import('../../pipeline/store/open-clickhouse.ts');
+  const ch = await openClickHouse({ path: join(cfg.dataDir, 'clickhouse') });
+  try {
+    const q = async (sql: string) =>
+      (
+        await (await ch.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, number>>()
+      )[0];
+    const frames = await q(
+      "SELECT count() AS n, countIf(analysed) AS a, countIf(NOT analysed AND object_count > 0) AS carried FROM frames WHERE camera_id = 'cam-roi'",
+    );
+    expect(Number(frames.n)).toBeGreaterThanOrEqual(74);
+    expect(Number(frames.a)).toBeLessThan(Number(frames.n)); // the gate skipped some
+    expect(Number(frames.a)).toBe(s.framesAnalysed);
+    expect(Number(frames.carried)).toBeGreaterThan(0); // skipped frames report the last analysed objects
+    const boxes = await q(
+      "SELECT count() AS n, min(x) AS x0, min(y) AS y0, max(x + w) AS x1, max(y + h) AS y1 FROM detections WHERE camera_id = 'cam-roi'",
+    );
+    expect(Number(boxes.n)).toBeGreaterThan(0);
+    expect(Number(boxes.x0)).toBeGreaterThanOrEqual(roi.x);
+    expect(Number(boxes.y0)).toBeGreaterThanOrEqual(roi.y);
+    expect(Number(boxes.x1)).toBeLessThanOrEqual(roi.x + roi.width + 0.5);
+    expect(Number(boxes.y1)).toBeLessThanOrEqual(roi.y + roi.height + 0.5);
+  } finally {
+    await ch.close();
+  }
+});

@@ -1,5 +1,6 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
+import { MotionGate } from '../../pipeline/detect/motion/motion-gate.ts';
 import {
   type DetectJob,
   DetectJob as DetectJobSchema,
@@ -46,15 +47,36 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
         data.height,
         data.scale,
       );
-      // All the segment's frames at once: the pool spreads them over its instances.
-      const { detections, ms } = await o.detector.detectTimed(frames);
-      const results: FrameResult[] = data.frames.map((t, i) => ({
-        ptsMs: t.ptsMs,
-        tsMs: t.tsMs,
-        analysed: true,
-        detectorMs: ms[i],
-        detections: detections[i].map((d) => ({ cls: d.cls, score: d.score, ...d.box })),
-      }));
+      // Motion gating (when the camera asks for it): only frames where enough changed go to the
+      // detector. The gate starts afresh with each segment, so a segment's first frame is always
+      // analysed and segments stay independent units of work.
+      const gate = data.motionGate ? new MotionGate(data.motionGate) : null;
+      const analysed = frames.map((f) => (gate ? gate.update(f) : true));
+      const toDetect = frames.filter((_, i) => analysed[i]);
+      // The pool spreads the frames over its instances.
+      const { detections, ms } = await o.detector.detectTimed(toDetect);
+      const dx = data.offset?.x ?? 0;
+      const dy = data.offset?.y ?? 0;
+      const results: FrameResult[] = [];
+      let k = -1;
+      for (const [i, t] of data.frames.entries()) {
+        if (analysed[i]) k++;
+        // A skipped frame reports the objects of the last analysed one: nothing in view changed.
+        results.push({
+          ptsMs: t.ptsMs,
+          tsMs: t.tsMs,
+          analysed: analysed[i],
+          detectorMs: analysed[i] ? ms[k] : 0,
+          detections: detections[k].map((d) => ({
+            cls: d.cls,
+            score: d.score,
+            x: d.box.x + dx,
+            y: d.box.y + dy,
+            w: d.box.w,
+            h: d.box.h,
+          })),
+        });
+      }
       await storeQueue.add(
         'store',
         {

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { ConfigError } from '../../pipeline/errors/config-error.ts';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
@@ -73,6 +74,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
         maxWidth: o.frameBox.width,
         maxHeight: o.frameBox.height,
         startTimeMs: data.startTimeMs,
+        ...(data.roi ? { crop: data.roi } : {}),
       });
       running.add(extractor);
       let segments = 0;
@@ -101,6 +103,8 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
               height: first.height,
               scale: first.scale,
               frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
+              ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
+              ...(data.motionGate ? { motionGate: data.motionGate } : {}),
             },
             { jobId: jobId(key) },
           );
@@ -115,9 +119,10 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
       } catch (e) {
         if (e instanceof DelayedError) throw e;
         const message = e instanceof Error ? e.message : String(e);
-        if (e instanceof SourceError) {
+        // The same bytes (or the same settings) fail the same way: no retries.
+        if (e instanceof SourceError || e instanceof ConfigError) {
           await o.tracker.extractEnded(data.sourceId, message);
-          o.logger.error({ sourceId: data.sourceId, reason: e.reason, segments, frames }, message);
+          o.logger.error({ sourceId: data.sourceId, code: e.code, segments, frames }, message);
           throw new UnrecoverableError(message);
         }
         if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
