@@ -37,6 +37,10 @@ export const DetectorConfig = Type.Object(
     instances: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
     /** onnxruntime intra-op threads per instance. instances × threads ≈ cores (see benchmarks/RESULTS.md). */
     threads: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+    /** Frames per model run, batched across cameras and segments (pays off on GPUs, rarely on CPUs). */
+    batchSize: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
+    /** How long an idle instance waits for a batch to fill, ms. */
+    maxWaitMs: Type.Number({ minimum: 0, maximum: 10_000, default: 0 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -85,7 +85,11 @@ export class PipelineNode {
       const spec = resolveModel(cfg.detector.model, cfg.models);
       detector = await DetectorPool.create(
         { name: cfg.detector.model, spec, threads: cfg.detector.threads },
-        { instances: cfg.detector.instances },
+        {
+          instances: cfg.detector.instances,
+          batchSize: cfg.detector.batchSize,
+          maxWaitMs: cfg.detector.maxWaitMs,
+        },
       );
     }
     const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector);

@@ -92,6 +92,27 @@ describe('DetectorPool', () => {
     await pool.close();
   });
 
+  test('batches frames of concurrent calls (cameras) up to batchSize, waiting at most maxWaitMs', async () => {
+    const spec = { name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 };
+    const expected = await reference.detect(frames.slice(0, 4));
+    const pool = await DetectorPool.create(spec, { instances: 1, batchSize: 4, maxWaitMs: 200 });
+    // Two "cameras" each send two frames at about the same time: one model run of four frames.
+    const [a, b] = await Promise.all([pool.detect(frames.slice(0, 2)), pool.detect(frames.slice(2, 4))]);
+    expect(pool.stats).toEqual({ runs: 1, frames: 4 });
+    // Batched inference gives the same boxes as one frame at a time (within float rounding).
+    const got = [...a, ...b];
+    got.forEach((dets, i) => {
+      expect(dets.map((d) => d.cls)).toEqual(expected[i].map((d) => d.cls));
+      dets.forEach((d, j) => expect(Math.abs(d.box.x - expected[i][j].box.x)).toBeLessThan(0.01));
+    });
+    await pool.close();
+    // Without a wait, an idle instance runs what is queued at once.
+    const eager = await DetectorPool.create(spec, { instances: 1, batchSize: 4 });
+    await eager.detect(frames.slice(0, 2));
+    expect(eager.stats).toEqual({ runs: 1, frames: 2 });
+    await eager.close();
+  });
+
   test('rejects a size that is not a positive integer', async () => {
     await expect(
       DetectorPool.create({ name: 'centernet', spec: BUILTIN_MODELS.centernet }, { instances: 0 }),
