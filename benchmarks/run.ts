@@ -18,6 +18,7 @@ const phases = [
   ['store', 'store', {}],
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
+  ['motion-gate', 'motion-gate', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -96,6 +97,21 @@ console.log(
 console.log(
   `end-to-end / detector-only: ${out.endToEndOverDetector} (one file), ${out.endToEndX3OverDetector} (3 cameras)`,
 );
+
+type GateFile = {
+  file: string;
+  frames: number;
+  analysed: number;
+  framesSavedPct: number;
+  timeSavedPct: number;
+  skippedFramesF1: number | null;
+};
+for (const f of (results['motion-gate'] as unknown as { files: GateFile[] }).files) {
+  console.log(
+    `motion gate, ${f.file}: ${f.analysed}/${f.frames} frames analysed (${f.framesSavedPct} % skipped, ` +
+      `${f.timeSavedPct} % detector time saved; skipped frames vs real detections F1 ${f.skippedFramesF1 ?? 'n/a'})`,
+  );
+}
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
