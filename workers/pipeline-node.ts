@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CENTERNET_INPUT_SIZE } from '../pipeline/detect/centernet/centernet-detector.ts';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
@@ -125,8 +124,8 @@ export class PipelineNode {
         ...common,
         host: node.host,
         frameFiles,
-        // The box frames are scaled into: the detector's input (the only model so far).
-        frameBox: { width: CENTERNET_INPUT_SIZE, height: CENTERNET_INPUT_SIZE },
+        // Frames are scaled to fit the configured model's input (extract and detect hosts share the config).
+        frameBox: resolveModel(cfg.detector.model, cfg.models).input,
         maxPendingSegments: cfg.queues.maxPendingSegments,
         concurrency: cfg.queues.extractConcurrency,
       });

@@ -8,6 +8,15 @@ export interface ClickHouseOptions {
   path?: string;
 }
 
+/**
+ * Settings sent with every query. async_insert is on by default in the engine chDB embeds (and on
+ * some servers); then an INSERT fails whenever this process's stdin carries data ("Processing async
+ * inserts with both inlined and external data ... is not supported", e.g. `echo | cityflow demo`),
+ * and deduplication tokens depend on async_insert_deduplicate. Inserts here are already batched per
+ * segment, so they are made synchronous, with the token semantics SegmentWriter relies on.
+ */
+const SETTINGS = { async_insert: 0 } as const;
+
 export interface ClickHouseHandle {
   client: ClickHouseClient;
   /** 'server' when talking to CLICKHOUSE_URL, 'embedded' for chDB. */
@@ -27,7 +36,7 @@ export interface ClickHouseHandle {
  */
 export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHouseHandle> {
   if (opts.url) {
-    const client = createClient({ url: opts.url, request_timeout: 60_000 });
+    const client = createClient({ url: opts.url, request_timeout: 60_000, clickhouse_settings: SETTINGS });
     const where = redact(opts.url);
     const ping = await client.ping();
     if (!ping.success) throw new Error(`ClickHouse at ${where} does not answer: ${ping.error.message}`);
@@ -50,7 +59,7 @@ export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHous
     }
     throw e;
   }
-  const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+  const client = createClient({ connection, clickhouse_settings: SETTINGS } as Parameters<typeof createClient>[0]);
   return { client, mode: 'embedded', where: opts.path, close: () => client.close() };
 }
 

@@ -11,14 +11,15 @@ export interface CliResult {
 }
 
 /** Runs the real `cityflow` command (bin/cityflow.mjs) in local mode: no REDIS_URL, no CLICKHOUSE_URL. */
-export function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const { REDIS_URL: _r, CLICKHOUSE_URL: _c, ...base } = process.env;
     const child = spawn(process.execPath, [`${ROOT}bin/cityflow.mjs`, ...args], {
       cwd: ROOT,
       env: { ...base, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (stdin !== undefined) child.stdin?.end(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

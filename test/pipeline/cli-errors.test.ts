@@ -32,3 +32,16 @@ test("query reports a SQL error with ClickHouse's message and exits 1", async ()
   expect(t.code).toBe(1);
   expect(t.stderr).toMatch(/no_such_table/);
 });
+
+test('data on standard input never reaches the embedded store (it reads stdin for INSERTs otherwise)', async () => {
+  const data = join(dir, 'stdin-var');
+  const m = await cli(['migrate', '--data-dir', data], {}, '{"version": 99, "name": "injected"}\nnot json\n');
+  expect(m.code, m.stderr).toBe(0);
+  const q = await cli(
+    ['query', '--json', '--data-dir', data, 'SELECT groupArray(name) AS names FROM schema_migrations'],
+    {},
+    'x\n',
+  );
+  expect(q.code, q.stderr).toBe(0);
+  expect(JSON.parse(q.stdout)[0].names).toEqual(['0001_init']);
+});
