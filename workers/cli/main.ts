@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { demoCommand } from './demo-command.ts';
+import { detectCommand } from './detect-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { queryCommand } from './query-command.ts';
 import { runCommand } from './run-command.ts';
@@ -8,6 +9,16 @@ import { workerCommand } from './worker-command.ts';
 const positive = (v: string) => {
   const n = Number(v);
   if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+const score = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a number in (0, 1)');
   return n;
 };
 
@@ -54,6 +65,29 @@ program
   .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl)')
   .option('--data-dir <dir>', 'local state folder', 'var')
   .action(queryCommand);
+
+program
+  .command('detect')
+  .description(
+    'run a detection model on an image (JPEG, PNG) or a video, print the detections and draw them into an image',
+  )
+  .argument('<input>', 'image or video file')
+  .option('-m, --model <name>', 'model: built in (centernet) or declared under `models:` in --config')
+  .option('-c, --config <file>', 'configuration whose `models:` (and detector.model) to use')
+  .option(
+    '--json',
+    'print the detections as one JSON object on the last line of stdout (no image unless --out)',
+  )
+  .option(
+    '-o, --out <path>',
+    'annotated output: image → a .jpg (default <name>.detections.jpg beside the input); ' +
+      'video → a folder with one .jpg per frame (default <name>.detections/), or a .jpg/.png path for ' +
+      'the first frame with detections',
+  )
+  .option('--fps <n>', 'videos: frames analysed per second of video', positive, 1)
+  .option('--max-frames <n>', 'videos: analyse at most this many frames', positiveInt, 10)
+  .option('--score-threshold <s>', "override the model's score threshold, in (0, 1)", score)
+  .action(detectCommand);
 
 program
   .command('migrate')
