@@ -131,7 +131,7 @@ export class DetectorPool implements Detector {
       .then(
         (found) => {
           const ms = (performance.now() - t0) / tasks.length;
-          tasks.forEach((t, i) => t.resolve({ detections: found[i], ms }));
+          for (const [i, t] of tasks.entries()) t.resolve({ detections: found[i], ms });
         },
         (e: Error) => {
           for (const t of tasks) t.reject(e);
