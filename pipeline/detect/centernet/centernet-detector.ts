@@ -5,42 +5,13 @@ import type { Detection } from '../../../schemas/detection.ts';
 import type { RgbFrame } from '../../../schemas/frame.ts';
 import { ModelError } from '../../errors/index.ts';
 import type { Detector } from '../detector.ts';
-import { nms } from '../nms.ts';
 import { CENTERNET_INPUT, CENTERNET_OUTPUTS, ensureCenternetModel } from './build-model.ts';
+import { CENTERNET_GRID, CenternetDecoder, COCO_CHANNEL } from './centernet-decode.ts';
 
 /** The model's input is CENTERNET_INPUT_SIZE × CENTERNET_INPUT_SIZE × 3; frames must fit inside. */
 export const CENTERNET_INPUT_SIZE = 512;
 const SIZE = CENTERNET_INPUT_SIZE;
-const GRID = 128; // heat-map cells per side
-const STRIDE = SIZE / GRID;
-const NUM_CLASSES = 80;
 const PLANE = SIZE * SIZE * 3;
-
-/**
- * COCO-80 channel of each product class. Channel order is the one of human's src/object/labels.ts
- * (person, bicycle, car, motorcycle, airplane, bus, train, truck, ...), which indexes the model's
- * class channel directly; checked on footage (cars peak in channel 2).
- */
-const COCO_CHANNEL: Record<ProductClass, number> = {
-  person: 0,
-  bicycle: 1,
-  car: 2,
-  motorcycle: 3,
-  bus: 5,
-  truck: 7,
-};
-/**
- * Classes that suppress each other in the cross-class NMS: the model often peaks on one vehicle as
- * both car and truck (or bus), or both bicycle and motorcycle; a person riding one keeps both boxes.
- */
-const NMS_GROUP: Record<ProductClass, number> = {
-  car: 0,
-  bus: 0,
-  truck: 0,
-  bicycle: 1,
-  motorcycle: 1,
-  person: 2,
-};
 
 export interface CenternetDetectorOptions {
   /** ONNX file made by build-model.ts; default: ensureCenternetModel() (converts on first use). */
@@ -110,17 +81,12 @@ export class CenternetDetector implements Detector {
   readonly maxDetections: number;
 
   private session: ort.InferenceSession | undefined;
-  private readonly channels: Int32Array; // COCO channel per reported class
+  private readonly decoder: CenternetDecoder;
   /** Reused input buffer, grown to the largest batch seen. */
   private input = new Float32Array(0);
   /** Width/height of the frame last written into each batch slot: what must be zeroed next time. */
   private slotW: number[] = [];
   private slotH: number[] = [];
-  /** Reused candidate buffers for decoding. */
-  private cBoxes = new Float32Array(4 * 256);
-  private cScores = new Float32Array(256);
-  private cClass = new Int32Array(256);
-  private cGroup = new Int32Array(256);
   private queue: Promise<unknown> = Promise.resolve();
   /** Time spent in the last detect() call, ms. */
   readonly lastTimings = { preMs: 0, inferMs: 0, postMs: 0 };
@@ -136,7 +102,16 @@ export class CenternetDetector implements Detector {
     this.classes = [...o.classes];
     this.nmsIouThreshold = o.nmsIouThreshold;
     this.maxDetections = o.maxDetections;
-    this.channels = Int32Array.from(this.classes, (c) => COCO_CHANNEL[c]);
+    this.decoder = new CenternetDecoder({
+      classes: this.classes.map((cls) => ({
+        channel: COCO_CHANNEL[cls],
+        cls,
+        threshold: this.scoreThreshold,
+      })),
+      nmsIou: this.nmsIouThreshold,
+      maxDetections: this.maxDetections,
+      grid: CENTERNET_GRID,
+    });
   }
 
   /** Validates the options, loads the model; throws ModelError on bad options or an unusable model. */
@@ -191,7 +166,7 @@ export class CenternetDetector implements Detector {
     const t2 = performance.now();
     const kp = out[CENTERNET_OUTPUTS[0]].data as Float32Array;
     const wh = out[CENTERNET_OUTPUTS[1]].data as Float32Array;
-    const results = frames.map((f, b) => this.decode(f, kp, wh, b));
+    const results = frames.map((f, b) => this.decoder.decode(f, kp, wh, b));
     for (const t of Object.values(out)) t.dispose();
     const t3 = performance.now();
     Object.assign(this.lastTimings, { preMs: t1 - t0, inferMs: t2 - t1, postMs: t3 - t2 });
@@ -229,88 +204,6 @@ export class CenternetDetector implements Detector {
     }
     return this.input.subarray(0, n * PLANE);
   }
-
-  private decode(frame: RgbFrame, kp: Float32Array, wh: Float32Array, b: number): Detection[] {
-    const thr = this.scoreThreshold;
-    const chans = this.channels;
-    const nc = chans.length;
-    const kBase = b * GRID * GRID * NUM_CLASSES;
-    const wBase = b * GRID * GRID * 4;
-    // Only cells whose centre lies on the frame: the rest is padding.
-    const gw = Math.min(GRID, Math.ceil(frame.width / STRIDE));
-    const gh = Math.min(GRID, Math.ceil(frame.height / STRIDE));
-    let count = 0;
-    for (let y = 0; y < gh; y++) {
-      for (let x = 0; x < gw; x++) {
-        const cell = kBase + (y * GRID + x) * NUM_CLASSES;
-        for (let k = 0; k < nc; k++) {
-          const c = chans[k];
-          const v = kp[cell + c];
-          if (v < thr || !isPeak(kp, kBase, x, y, c, v)) continue;
-          if (count === this.cScores.length) this.growCandidates();
-          const w = wBase + (y * GRID + x) * 4;
-          const cx = x * STRIDE;
-          const cy = y * STRIDE;
-          this.cBoxes[4 * count] = cx - wh[w];
-          this.cBoxes[4 * count + 1] = cy - wh[w + 1];
-          this.cBoxes[4 * count + 2] = cx + wh[w + 2];
-          this.cBoxes[4 * count + 3] = cy + wh[w + 3];
-          this.cScores[count] = v;
-          this.cClass[count] = k;
-          this.cGroup[count] = NMS_GROUP[this.classes[k]];
-          count++;
-        }
-      }
-    }
-    const kept = nms(this.cBoxes, this.cScores, count, this.nmsIouThreshold, {
-      groups: this.cGroup,
-      maxOutput: this.maxDetections,
-    });
-    const s = frame.scale;
-    const srcW = frame.width / s;
-    const srcH = frame.height / s;
-    const out: Detection[] = [];
-    for (const i of kept) {
-      const x1 = Math.max(0, this.cBoxes[4 * i] / s);
-      const y1 = Math.max(0, this.cBoxes[4 * i + 1] / s);
-      const x2 = Math.min(srcW, this.cBoxes[4 * i + 2] / s);
-      const y2 = Math.min(srcH, this.cBoxes[4 * i + 3] / s);
-      if (x2 - x1 < 1 || y2 - y1 < 1) continue;
-      out.push({
-        cls: this.classes[this.cClass[i]],
-        score: this.cScores[i],
-        box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 },
-      });
-    }
-    return out;
-  }
-
-  private growCandidates(): void {
-    const n = this.cScores.length * 2;
-    const grow = <T extends Float32Array | Int32Array>(a: T, size: number): T => {
-      const g = new (a.constructor as new (k: number) => T)(size);
-      g.set(a);
-      return g;
-    };
-    this.cBoxes = grow(this.cBoxes, 4 * n);
-    this.cScores = grow(this.cScores, n);
-    this.cClass = grow(this.cClass, n);
-    this.cGroup = grow(this.cGroup, n);
-  }
-}
-
-/** The value is the maximum of its 3×3 neighbourhood in channel c (like a 3×3 SAME max-pool). */
-function isPeak(kp: Float32Array, base: number, x: number, y: number, c: number, v: number): boolean {
-  const y0 = Math.max(0, y - 1);
-  const y1 = Math.min(GRID - 1, y + 1);
-  const x0 = Math.max(0, x - 1);
-  const x1 = Math.min(GRID - 1, x + 1);
-  for (let yy = y0; yy <= y1; yy++) {
-    for (let xx = x0; xx <= x1; xx++) {
-      if (kp[base + (yy * GRID + xx) * NUM_CLASSES + c] > v) return false;
-    }
-  }
-  return true;
 }
 
 function validateOptions(o: CenternetDetectorOptions) {
