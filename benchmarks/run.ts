@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const phases = [
   ['extract', 'extract', {}],
   ['detect', 'detect', {}],
+  ['backends', 'backends', {}],
   ['store', 'store', {}],
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
@@ -96,6 +97,23 @@ console.log(
 );
 console.log(
   `end-to-end / detector-only: ${out.endToEndOverDetector} (one file), ${out.endToEndX3OverDetector} (3 cameras)`,
+);
+type BackendTiming = { msPerFrame: number };
+const bk = results.backends as unknown as {
+  centernet: {
+    onnxruntimeCpu1Thread: BackendTiming;
+    onnxruntimeCpu2ThreadsByBatch: Record<string, BackendTiming>;
+    tfjs: Partial<BackendTiming> & { skipped?: string };
+  };
+  yoloxNano: { threads1?: BackendTiming; threads2?: BackendTiming; skipped?: string };
+};
+const byBatch = Object.entries(bk.centernet.onnxruntimeCpu2ThreadsByBatch)
+  .map(([b, t]) => `batch ${b} ${t.msPerFrame}`)
+  .join(', ');
+console.log(
+  `centernet ms/frame: onnxruntime 1 thread ${bk.centernet.onnxruntimeCpu1Thread.msPerFrame}, ` +
+    `2 threads ${byBatch}; tfjs ${bk.centernet.tfjs.msPerFrame ?? `skipped (${bk.centernet.tfjs.skipped})`}; ` +
+    `yolox-nano 1/2 threads ${bk.yoloxNano.threads1?.msPerFrame ?? '-'}/${bk.yoloxNano.threads2?.msPerFrame ?? `- (${bk.yoloxNano.skipped})`}`,
 );
 
 type GateFile = {
