@@ -5,6 +5,7 @@
 #
 #   bash infra/setup.sh            # install what is missing, say what it does
 #   bash infra/setup.sh --quiet    # same, silent when there is nothing to do
+#   bash infra/setup.sh --test     # also what the tests use (opencv-doc: real photos, ~95 MB)
 #
 # Steps:
 #   1. Debian packages: redis-server, GStreamer (tools, plugins base/good/bad/ugly, libav,
@@ -15,7 +16,14 @@
 set -euo pipefail
 
 quiet=0
-[[ "${1:-}" == "--quiet" ]] && quiet=1
+tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) quiet=1 ;;
+    --test) tests=1 ;;
+    *) echo "[setup] unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 say() { echo "[setup] $*" >&2; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,6 +39,8 @@ apt_packages=(
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
 )
+# Real photos for the detector tests (a street with a double-decker bus, cars and people).
+((tests)) && apt_packages+=(opencv-doc)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

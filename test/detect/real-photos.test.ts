@@ -1,0 +1,85 @@
+/**
+ * Both real models on a real photo: the street scene with a double-decker bus that Debian's
+ * opencv-doc package ships (London, a bus, a white car on the left, a taxi on the right, pedestrians).
+ * `npm test` installs opencv-doc (infra/setup.sh --test); without it these tests skip, saying so.
+ *
+ * Boxes annotated by hand on the 546x413 photo, in its pixels.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import type { Detector } from '../../pipeline/detect/detector.ts';
+import { BUILTIN_MODELS, createDetector } from '../../pipeline/detect/detector-spec.ts';
+import { decodeImage } from '../../pipeline/extract/image-source.ts';
+import type { Box, Detection } from '../../schemas/detection.ts';
+import type { ModelSpec } from '../../schemas/model.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const PHOTO = '/usr/share/doc/opencv-doc/opencv4/html/pexels_double_decker_bus.jpg';
+const YOLOX = join(ROOT, '../shared/models/yolox_nano.onnx');
+
+const BUS: Box = { x: 70, y: 118, w: 415, h: 272 };
+const WHITE_CAR_LEFT: Box = { x: 4, y: 284, w: 60, h: 46 };
+const TAXI_RIGHT: Box = { x: 458, y: 286, w: 88, h: 104 };
+
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w <= 0 || h <= 0 ? 0 : (w * h) / (a.w * a.h + b.w * b.h - w * h);
+}
+const best = (found: Detection[], cls: string, box: Box) =>
+  Math.max(0, ...found.filter((d) => d.cls === cls).map((d) => iou(d.box, box)));
+
+const YOLOX_SPEC: ModelSpec = {
+  file: YOLOX,
+  format: 'yolox',
+  backend: 'onnxruntime',
+  executionProvider: 'cpu',
+  input: { width: 416, height: 416, layout: 'nchw' },
+  colour: 'bgr',
+  pixelScale: 1,
+  padValue: 114,
+  labels: 'coco',
+  scoreThreshold: 0.3,
+  nmsIou: 0.45,
+};
+
+const models: Array<[string, ModelSpec, string | null]> = [
+  ['centernet', BUILTIN_MODELS.centernet, null],
+  ['yolox-nano', YOLOX_SPEC, existsSync(YOLOX) ? null : '../shared/models/yolox_nano.onnx is absent'],
+];
+
+const open: Detector[] = [];
+afterAll(async () => {
+  for (const d of open) await d.close();
+});
+
+describe.skipIf(!existsSync(PHOTO))(
+  `real photo (skipped: ${PHOTO} is absent; apt-get install opencv-doc)`,
+  () => {
+    for (const [name, spec, skip] of models) {
+      test.skipIf(skip !== null)(
+        `${name}: the bus, the white car and the taxi${skip ? ` (skipped: ${skip})` : ''}`,
+        async () => {
+          const detector = await createDetector({ name, spec, threads: 1 });
+          open.push(detector);
+          const image = await decodeImage(PHOTO, {
+            maxWidth: detector.inputWidth,
+            maxHeight: detector.inputHeight,
+          });
+          expect([image.source.width, image.source.height]).toEqual([546, 413]);
+          const [found] = await detector.detect([image.frame]);
+          expect(best(found, 'bus', BUS)).toBeGreaterThan(0.8);
+          expect(best(found, 'car', WHITE_CAR_LEFT)).toBeGreaterThan(0.6);
+          expect(Math.max(best(found, 'car', TAXI_RIGHT), best(found, 'truck', TAXI_RIGHT))).toBeGreaterThan(
+            0.6,
+          );
+          // One bus, not a bus and a truck for the same vehicle.
+          expect(
+            found.filter((d) => (d.cls === 'bus' || d.cls === 'truck') && iou(d.box, BUS) > 0.5),
+          ).toHaveLength(1);
+        },
+      );
+    }
+  },
+);
