@@ -5,6 +5,7 @@ import type { Detection } from '../../../schemas/detection.ts';
 import type { RgbFrame } from '../../../schemas/frame.ts';
 import { ModelError } from '../../errors/index.ts';
 import type { Detector } from '../detector.ts';
+import { OneAtATime } from '../one-at-a-time.ts';
 import { CENTERNET_INPUT, CENTERNET_OUTPUTS, ensureCenternetModel } from './build-model.ts';
 import { CENTERNET_GRID, CenternetDecoder, COCO_CHANNEL } from './centernet-decode.ts';
 
@@ -87,7 +88,7 @@ export class CenternetDetector implements Detector {
   /** Width/height of the frame last written into each batch slot: what must be zeroed next time. */
   private slotW: number[] = [];
   private slotH: number[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new OneAtATime();
   /** Time spent in the last detect() call, ms. */
   readonly lastTimings = { preMs: 0, inferMs: 0, postMs: 0 };
 
@@ -141,15 +142,13 @@ export class CenternetDetector implements Detector {
   }
 
   detect(frames: RgbFrame[]): Promise<Detection[][]> {
-    const run = this.queue.then(() => this.detectNow(frames)); // one run at a time: buffers are shared
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(() => this.detectNow(frames)); // one run at a time: buffers are shared
   }
 
   async close(): Promise<void> {
     const s = this.session;
     this.session = undefined;
-    await this.queue;
+    await this.serial.idle();
     await s?.release();
   }
 

@@ -7,6 +7,7 @@ import { COCO_CLASS_MAP, COCO_LABELS, type ModelSpec } from '../../../schemas/mo
 import { ModelError } from '../../errors/model-error.ts';
 import type { Detector } from '../detector.ts';
 import { nms } from '../nms.ts';
+import { OneAtATime } from '../one-at-a-time.ts';
 import { LetterboxTensor, letterboxOptionsFromSpec, type Placement } from '../preprocess/letterbox-tensor.ts';
 import { Candidates } from '../yolo/candidates.ts';
 import { decodeYolov8 } from '../yolo/decode-yolov8.ts';
@@ -125,7 +126,7 @@ export class OnnxDetector implements Detector {
   private readonly candidates = new Candidates();
   private groups = new Int32Array(64);
   private crossGroups = new Int32Array(64);
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new OneAtATime();
 
   private constructor(
     name: string,
@@ -223,15 +224,13 @@ export class OnnxDetector implements Detector {
   }
 
   detect(frames: RgbFrame[]): Promise<Detection[][]> {
-    const run = this.queue.then(() => this.detectNow(frames)); // one run at a time: buffers are shared
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(() => this.detectNow(frames)); // one run at a time: buffers are shared
   }
 
   async close(): Promise<void> {
     const s = this.session;
     this.session = undefined;
-    await this.queue;
+    await this.serial.idle();
     await s?.release();
   }
 

@@ -9,6 +9,7 @@ import { ModelError } from '../../errors/index.ts';
 import { CENTERNET_OUTPUTS } from '../centernet/build-model.ts';
 import { CenternetDecoder, centernetClassesFromSpec } from '../centernet/centernet-decode.ts';
 import type { Detector } from '../detector.ts';
+import { OneAtATime } from '../one-at-a-time.ts';
 import { LetterboxTensor, letterboxOptionsFromSpec } from '../preprocess/letterbox-tensor.ts';
 import { ensureTfjsBackend, type TfjsBackendChoice } from './tfjs-backend.ts';
 
@@ -97,7 +98,7 @@ export class TfjsDetector implements Detector {
   private readonly useAsync: boolean;
   private readonly letterbox: LetterboxTensor;
   private readonly decoder: CenternetDecoder;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new OneAtATime();
   /** Time spent in the last detect() call, ms. */
   readonly lastTimings = { preMs: 0, inferMs: 0, postMs: 0 };
 
@@ -188,15 +189,13 @@ export class TfjsDetector implements Detector {
   }
 
   detect(frames: RgbFrame[]): Promise<Detection[][]> {
-    const run = this.queue.then(() => this.detectNow(frames)); // one run at a time: buffers are shared
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(() => this.detectNow(frames)); // one run at a time: buffers are shared
   }
 
   async close(): Promise<void> {
     const m = this.model;
     this.model = undefined;
-    await this.queue;
+    await this.serial.idle();
     m?.dispose();
   }
 
