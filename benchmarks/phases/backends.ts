@@ -9,10 +9,12 @@
 // (default 32, BENCH_BACKEND_FRAMES; TF.js 12, BENCH_TFJS_FRAMES), configurations of one model
 // round-robin, median and best run kept. The phase takes about 45 s on 2 cores.
 // Prints one JSON line; its top-level frames/s is the fastest centernet configuration (named in `fastest`).
+
 import { existsSync } from 'node:fs';
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import type { Detector } from '../../pipeline/detect/detector.ts';
 import { BUILTIN_MODELS, createDetector } from '../../pipeline/detect/detector-spec.ts';
+import { verifiedModels } from '../../pipeline/detect/verified-models.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import type { ModelSpec } from '../../schemas/model.ts';
@@ -120,19 +122,7 @@ let yolox: { threads1: Timing; threads2: Timing } | { skipped: string };
 if (!existsSync(YOLOX)) {
   yolox = { skipped: `${YOLOX} not found (set BENCH_YOLOX to a yolox_nano.onnx)` };
 } else {
-  const spec: ModelSpec = {
-    file: YOLOX,
-    format: 'yolox',
-    backend: 'onnxruntime',
-    executionProvider: 'cpu',
-    input: { width: 416, height: 416, layout: 'nchw' },
-    colour: 'bgr',
-    pixelScale: 1,
-    padValue: 114,
-    labels: 'coco',
-    scoreThreshold: 0.3,
-    nmsIou: 0.45,
-  };
+  const spec: ModelSpec = verifiedModels.yoloxNano(YOLOX);
   try {
     const frames416 = await extract(416, ORT_FRAMES);
     const y1 = await createDetector({ name: 'yolox-nano', spec, threads: 1 });

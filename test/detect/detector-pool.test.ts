@@ -103,7 +103,8 @@ describe('DetectorPool', () => {
     const got = [...a, ...b];
     got.forEach((dets, i) => {
       expect(dets.map((d) => d.cls)).toEqual(expected[i].map((d) => d.cls));
-      for (const [j, d] of dets.entries()) expect(Math.abs(d.box.x - expected[i][j].box.x)).toBeLessThan(0.01);
+      for (const [j, d] of dets.entries())
+        expect(Math.abs(d.box.x - expected[i][j].box.x)).toBeLessThan(0.01);
     });
     await pool.close();
     // Without a wait, an idle instance runs what is queued at once.

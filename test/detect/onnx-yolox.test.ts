@@ -8,11 +8,13 @@
  * finds nothing); objectness and class scores come out of a sigmoid inside the graph (values in [0, 1]);
  * boxes are raw (offsets in [-2, 3.6], log sizes) and need the grid and exp() decoding.
  */
+
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import { OnnxDetector } from '../../pipeline/detect/onnx/onnx-detector.ts';
+import { verifiedModels } from '../../pipeline/detect/verified-models.ts';
 import { ModelError } from '../../pipeline/errors/index.ts';
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
@@ -32,19 +34,7 @@ if (!present) {
   });
 }
 
-const YOLOX_NANO: ModelSpec = {
-  file: MODEL,
-  format: 'yolox',
-  backend: 'onnxruntime',
-  executionProvider: 'cpu',
-  input: { width: 416, height: 416, layout: 'nchw' },
-  colour: 'bgr',
-  pixelScale: 1,
-  padValue: 114,
-  labels: 'coco',
-  scoreThreshold: 0.3,
-  nmsIou: 0.45,
-};
+const YOLOX_NANO: ModelSpec = verifiedModels.yoloxNano(MODEL);
 
 /** Hand-annotated on PNG exports of the 640×352 street source (same boxes as centernet-detector.test.ts). */
 const T0_WHITE_CAR: Box = { x: 230, y: 129, w: 59, h: 43 };

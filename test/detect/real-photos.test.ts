@@ -5,11 +5,13 @@
  *
  * Boxes annotated by hand on the 546x413 photo, in its pixels.
  */
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Detector } from '../../pipeline/detect/detector.ts';
 import { BUILTIN_MODELS, createDetector } from '../../pipeline/detect/detector-spec.ts';
+import { verifiedModels } from '../../pipeline/detect/verified-models.ts';
 import { decodeImage } from '../../pipeline/extract/image-source.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 import type { ModelSpec } from '../../schemas/model.ts';
@@ -30,19 +32,7 @@ function iou(a: Box, b: Box): number {
 const best = (found: Detection[], cls: string, box: Box) =>
   Math.max(0, ...found.filter((d) => d.cls === cls).map((d) => iou(d.box, box)));
 
-const YOLOX_SPEC: ModelSpec = {
-  file: YOLOX,
-  format: 'yolox',
-  backend: 'onnxruntime',
-  executionProvider: 'cpu',
-  input: { width: 416, height: 416, layout: 'nchw' },
-  colour: 'bgr',
-  pixelScale: 1,
-  padValue: 114,
-  labels: 'coco',
-  scoreThreshold: 0.3,
-  nmsIou: 0.45,
-};
+const YOLOX_SPEC: ModelSpec = verifiedModels.yoloxNano(YOLOX);
 
 const models: Array<[string, ModelSpec, string | null]> = [
   ['centernet', BUILTIN_MODELS.centernet, null],
