@@ -59,7 +59,9 @@ export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHous
     }
     throw e;
   }
-  const client = createClient({ connection, clickhouse_settings: SETTINGS } as Parameters<typeof createClient>[0]);
+  const client = createClient({ connection, clickhouse_settings: SETTINGS } as Parameters<
+    typeof createClient
+  >[0]);
   return { client, mode: 'embedded', where: opts.path, close: () => client.close() };
 }
 
