@@ -16,6 +16,7 @@ const phases = [
   ['extract', 'extract', {}],
   ['detect', 'detect', {}],
   ['backends', 'backends', {}],
+  ['preprocess', 'preprocess', {}],
   ['store', 'store', {}],
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
@@ -116,6 +117,9 @@ console.log(
     `yolox-nano 1/2 threads ${bk.yoloxNano.threads1?.msPerFrame ?? '-'}/${bk.yoloxNano.threads2?.msPerFrame ?? `- (${bk.yoloxNano.skipped})`}`,
 );
 
+for (const [label, ms] of Object.entries(results.preprocess.msPerFrame as Record<string, number>)) {
+  console.log(`pre-processing, ${label}: ${ms} ms/frame`);
+}
 type GateFile = {
   file: string;
   frames: number;
