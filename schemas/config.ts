@@ -59,6 +59,23 @@ export const Config = Type.Object(
     /** Model declarations by name (see schemas/model.ts); `detector.model` picks one. */
     models: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), ModelSpec, { default: {} }),
     detector: DetectorConfig,
+    tracking: Type.Object(
+      {
+        /** Follow objects across frames (ByteTracker) and store each detection's track id. */
+        enabled: Type.Boolean({ default: true }),
+        // Score thresholds relative to the detector's: the defaults suit the built-in centernet, whose
+        // vehicles score 0.3-0.6 (ByteTrack's own 0.5 / 0.6 assume a YOLO-like score range).
+        /** Detections at or above this score are associated first. */
+        highThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.4 }),
+        /** An unmatched detection starts a track at or above this score. */
+        newTrackThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.4 }),
+        /** Matched detections before a track is confirmed and its id stored. */
+        minHits: Type.Integer({ minimum: 1, default: 2 }),
+        /** How long a lost track can still be picked up again, ms. */
+        lostTtlMs: Type.Integer({ minimum: 0, default: 2000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     extract: Type.Object(
       {
         fps: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 5 }),
@@ -72,6 +89,7 @@ export const Config = Type.Object(
         maxPendingSegments: Type.Integer({ minimum: 1, default: 3 }),
         detectConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         storeConcurrency: Type.Integer({ minimum: 1, default: 2 }),
+        trackConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         extractConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         /** Attempts per job before it is failed, with exponential backoff from 1 s. */
         attempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),

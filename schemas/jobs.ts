@@ -69,6 +69,8 @@ export const DetectJob = Type.Object(
     /** frame pixels per source pixel */
     scale: Type.Number({ exclusiveMinimum: 0 }),
     frames: Type.Array(FrameRef),
+    /** The source's previous segment that had frames (-1: none): tracking continues from its state. */
+    prevSegment: Type.Optional(Type.Integer({ minimum: -1 })),
     /** Where the frames' region starts in the source (a region of interest); boxes are shifted by it. */
     offset: Type.Optional(
       Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
@@ -105,7 +107,7 @@ export const FrameResult = Type.Object(
 );
 export type FrameResult = Static<typeof FrameResult>;
 
-/** A segment's results, ready to store. Small: it may go to any host. */
+/** A segment's results, to track (track queue) and then store (store queue). Small: it may go to any host. */
 export const StoreJob = Type.Object(
   {
     segmentKey: Id,
@@ -114,6 +116,7 @@ export const StoreJob = Type.Object(
     segment: Type.Integer({ minimum: 0 }),
     detector: Type.String(),
     frames: Type.Array(FrameResult),
+    prevSegment: Type.Optional(Type.Integer({ minimum: -1 })),
   },
   { additionalProperties: false },
 );

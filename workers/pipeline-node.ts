@@ -19,6 +19,7 @@ import { jobId, jobOptions, QUEUE, redisConnection, type Stage } from './queues.
 import { startDetectStage } from './stages/detect-stage.ts';
 import { startExtractStage } from './stages/extract-stage.ts';
 import { startStoreStage } from './stages/store-stage.ts';
+import { startTrackStage } from './stages/track-stage.ts';
 
 export interface PipelineNodeOptions {
   config: Config;
@@ -40,7 +41,7 @@ export interface SubmittedSource {
  * Redis; a local deployment runs all three stages in one node.
  *
  * @example
- *   const node = await PipelineNode.start({ config, redisUrl, stages: ['extract', 'detect', 'store'] });
+ *   const node = await PipelineNode.start({ config, redisUrl, stages: ['extract', 'detect', 'track', 'store'] });
  *   const src = await node.submitFile({ id: 'cam-1', source: 'samples/residential-street.mp4' });
  *   const [state] = await node.waitFor([src.sourceId]);
  *   await node.close();
@@ -110,11 +111,26 @@ export class PipelineNode {
       });
       node.closers.unshift(s.close);
     }
+    if (o.stages.includes('track') && cfg.tracking.enabled) {
+      const s = startTrackStage({
+        ...common,
+        redis,
+        trackerOptions: {
+          highThreshold: cfg.tracking.highThreshold,
+          newTrackThreshold: cfg.tracking.newTrackThreshold,
+          minHits: cfg.tracking.minHits,
+          lostTtlMs: cfg.tracking.lostTtlMs,
+        },
+        concurrency: cfg.queues.trackConcurrency,
+      });
+      node.closers.unshift(s.close);
+    }
     if (o.stages.includes('detect') && detector) {
       const s = startDetectStage({
         ...common,
         host: node.host,
         detector,
+        tracking: cfg.tracking.enabled,
         concurrency: cfg.queues.detectConcurrency,
       });
       node.closers.unshift(s.close);

@@ -3,14 +3,14 @@ import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 /**
  * The job graph:
  *
- *   extract ──(frames file on this host)──▶ detect@<host> ──(results)──▶ store
+ *   extract ──(frames file on this host)──▶ detect@<host> ──(results)──▶ track ──▶ store
  *
  * `extract` takes one job per source and cuts it into segments; each segment becomes one job on the
  * detect queue of the host that decoded it (frames never cross hosts); `store` is consumed by the
  * one process that owns ClickHouse writes. Job ids are segment keys, so adding a segment twice is a
  * no-op while the first is queued, and the store stage deduplicates beyond that.
  */
-export const STAGES = ['extract', 'detect', 'store'] as const;
+export const STAGES = ['extract', 'detect', 'track', 'store'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Parses a `--stages extract,detect` option. */
@@ -31,6 +31,7 @@ export function parseStages(list: string): Stage[] {
 export const QUEUE = {
   extract: 'extract',
   detect: (host: string) => `detect@${host}`,
+  track: 'track',
   store: 'store',
 } as const;
 

@@ -74,6 +74,24 @@ describe('cityflow demo', () => {
     expect(Number(row.maxY)).toBeLessThanOrEqual(352.5);
   });
 
+  test('detections carry track ids, and tracks continue across segment boundaries', async () => {
+    const r = await cli([
+      'query',
+      '--json',
+      '--data-dir',
+      dataDir,
+      `SELECT countIf(track_id > 0) AS tracked, count() AS n, uniqExact(track_id) AS tracks,
+              (SELECT count() FROM (SELECT track_id FROM detections WHERE track_id > 0 GROUP BY track_id
+                                    HAVING uniqExact(intDiv(pts_ms, 10000)) > 1)) AS crossing
+       FROM detections`,
+    ]);
+    const [row] = JSON.parse(r.stdout) as Array<Record<string, string>>;
+    expect(Number(row.tracked) / Number(row.n)).toBeGreaterThan(0.5);
+    expect(Number(row.tracks)).toBeGreaterThan(5);
+    // A parked car is in view the whole clip: its track spans the 10 s segments.
+    expect(Number(row.crossing)).toBeGreaterThan(0);
+  });
+
   test('running the same input again leaves exactly the same number of rows', async () => {
     const before = await tableCounts(dataDir);
     const r = await cli(['demo', '--json', '--data-dir', dataDir]);

@@ -6,7 +6,7 @@ import { afterAll, expect, inject, test } from 'vitest';
 import { cli, ROOT, SAMPLE } from '../helpers/cli.ts';
 
 // The job graph across processes on one shared Redis (the test run's real redis-server):
-//   edge:  cityflow worker --stages extract,detect   (decodes and detects; frames stay in its folder)
+//   edge:  cityflow worker --stages extract,detect,track   (decodes, detects, tracks; frames stay in its folder)
 //   core:  cityflow run --stages store               (owns ClickHouse, submits the sources, waits)
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-split-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +27,14 @@ test('an extract+detect worker and a store-owning run process one source togethe
   const { REDIS_URL: _r, CLICKHOUSE_URL: _c, ...env } = process.env;
   const worker = spawn(
     process.execPath,
-    [`${ROOT}bin/cityflow.mjs`, 'worker', '--config', join(dir, 'edge.yaml'), '--stages', 'extract,detect'],
+    [
+      `${ROOT}bin/cityflow.mjs`,
+      'worker',
+      '--config',
+      join(dir, 'edge.yaml'),
+      '--stages',
+      'extract,detect,track',
+    ],
     {
       env: { ...env, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -44,7 +44,7 @@ program
   .option(
     '--stages <list>',
     'stages run in this process (must include store); others run as `worker`',
-    'extract,detect,store',
+    'extract,detect,track,store',
   )
   .action(runCommand);
 

@@ -76,6 +76,10 @@ export class SourceTracker {
       .exec();
   }
 
+  async isLost(sourceId: string, segment: number): Promise<boolean> {
+    return (await this.redis.sismember(this.key(sourceId, ':lost'), segment)) === 1;
+  }
+
   async state(sourceId: string): Promise<SourceState> {
     const [h, emitted, stored, lost] = await Promise.all([
       this.redis.hgetall(this.key(sourceId)),

@@ -18,6 +18,8 @@ export interface DetectStageOptions {
   prefix: string;
   host: string;
   detector: DetectorPool;
+  /** Send results to the track stage (else straight to store). */
+  tracking: boolean;
   tracker: SourceTracker;
   concurrency: number;
   attempts: number;
@@ -30,7 +32,8 @@ export interface DetectStageOptions {
  * failed for the last time.
  */
 export function startDetectStage(o: DetectStageOptions): { worker: Worker; close(): Promise<void> } {
-  const storeQueue = new Queue<StoreJob>(QUEUE.store, {
+  // Results go on to tracking, or straight to storage when tracking is off.
+  const nextQueue = new Queue<StoreJob>(o.tracking ? QUEUE.track : QUEUE.store, {
     connection: o.connection,
     prefix: o.prefix,
     defaultJobOptions: jobOptions(o.attempts),
@@ -77,8 +80,8 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
           })),
         });
       }
-      await storeQueue.add(
-        'store',
+      await nextQueue.add(
+        o.tracking ? 'track' : 'store',
         {
           segmentKey: data.segmentKey,
           sourceId: data.sourceId,
@@ -86,6 +89,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
           segment: data.segment,
           detector: o.detector.name,
           frames: results,
+          prevSegment: data.prevSegment ?? -1,
         },
         { jobId: jobId(data.segmentKey) },
       );
@@ -105,7 +109,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
     worker,
     async close() {
       await worker.close();
-      await storeQueue.close();
+      await nextQueue.close();
     },
   };
 }

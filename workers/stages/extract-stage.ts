@@ -79,6 +79,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
       running.add(extractor);
       let segments = 0;
       let frames = 0;
+      let prevSegment = -1;
       try {
         for await (const seg of segmentFrames(extractor, data.segmentMs)) {
           if (seg.frames.length === 0) continue;
@@ -103,6 +104,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
               height: first.height,
               scale: first.scale,
               frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
+              prevSegment,
               ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
               ...(data.motionGate ? { motionGate: data.motionGate } : {}),
             },
@@ -110,6 +112,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
           );
           segments++;
           frames += seg.frames.length;
+          prevSegment = seg.index;
           await job.updateProgress({ segments, frames, ptsMs: seg.endPtsMs });
         }
         if (closing) {
