@@ -24,6 +24,7 @@
  * vehicles ['car', 'motorcycle', 'bus', 'truck', 'bicycle'], where any vehicle detection matches any
  * vehicle box (a pickup read as a car counts).
  */
+import { iou } from '../../pipeline/geometry/box-iou.ts';
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 
@@ -60,13 +61,7 @@ export interface CategoryResult {
   maxRecall: number;
 }
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const iy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (ix <= 0 || iy <= 0) return 0;
-  const inter = ix * iy;
-  return inter / (a.w * a.h + b.w * b.h - inter);
-}
+export { iou };
 
 /** VOC all-point interpolated AP from the recall/precision after each ranked detection. */
 export function averagePrecision(recall: readonly number[], precision: readonly number[]): number {

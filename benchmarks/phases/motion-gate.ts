@@ -1,13 +1,15 @@
 // Motion gating: frames and detector time saved on the footage (the bundled sample, plus
 // ../shared/footage when present), at 5 fps into the centernet box. Each file is run twice with the
 // same detector: every frame, then only the frames the gate lets through.
+
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import { MotionGate, type MotionGateOptions } from '../../pipeline/detect/motion/motion-gate.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
-import type { Box, Detection } from '../../schemas/detection.ts';
+import { iou } from '../../pipeline/geometry/box-iou.ts';
+import type { Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { FPS, report, SAMPLE } from './common.ts';
 
@@ -87,11 +89,6 @@ function match(reported: Detection[], truth: Detection[]) {
     }
   }
   return { tp, fp: reported.length - tp, fn: truth.length - tp };
-}
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  return w <= 0 || h <= 0 ? 0 : (w * h) / (a.w * a.h + b.w * b.h - w * h);
 }
 
 const frames = perFile.reduce((n, f) => n + f.frames, 0);

@@ -1,3 +1,4 @@
+import type { ProductClass } from '../../schemas/classes.ts';
 /**
  * Greedy non-maximum suppression on typed arrays: visits boxes by descending score and keeps a box
  * unless it overlaps (IoU > iouThreshold) a box already kept in the same group, or, with
@@ -59,3 +60,17 @@ export function nms(
   }
   return kept.slice(0, n);
 }
+
+/**
+ * Classes a detector confuses on one object: a vehicle often peaks as car and truck (or bus), a
+ * two-wheeler as bicycle and motorcycle. Boxes of the same group suppress each other in cross-class
+ * NMS; a person riding a bicycle keeps both boxes (different groups).
+ */
+export const CLASS_GROUP: Record<ProductClass, number> = {
+  car: 0,
+  bus: 0,
+  truck: 0,
+  bicycle: 1,
+  motorcycle: 1,
+  person: 2,
+};

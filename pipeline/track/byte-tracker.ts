@@ -1,5 +1,6 @@
 import { PRODUCT_CLASSES, type ProductClass } from '../../schemas/classes.ts';
-import type { Box, Detection } from '../../schemas/detection.ts';
+import type { Detection } from '../../schemas/detection.ts';
+import { iou } from '../geometry/box-iou.ts';
 import { matchWithLimit } from './assignment.ts';
 import {
   DEFAULT_KALMAN_NOISE,
@@ -365,14 +366,7 @@ export class ByteTracker {
   }
 }
 
-/** Intersection over union of two boxes. */
-export function iou(a: Box, b: Box): number {
-  const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / (a.w * a.h + b.w * b.h - inter);
-}
+export { iou };
 
 function votedClass(votes: Partial<Record<ProductClass, number>>): ProductClass {
   let best: ProductClass = PRODUCT_CLASSES[0];

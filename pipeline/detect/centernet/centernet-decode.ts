@@ -9,11 +9,12 @@
  * (s = the stride, 4 for the built-in 512×512 model); boxes are merged across confusable classes
  * (car/bus/truck, bicycle/motorcycle) by NMS, mapped to source pixels (÷ frame.scale) and clipped.
  */
+
 import { PRODUCT_CLASSES, type ProductClass } from '../../../schemas/classes.ts';
 import type { Detection } from '../../../schemas/detection.ts';
 import type { RgbFrame } from '../../../schemas/frame.ts';
 import { COCO_CLASS_MAP, COCO_LABELS, type ModelSpec } from '../../../schemas/model.ts';
-import { nms } from '../nms.ts';
+import { CLASS_GROUP, nms } from '../nms.ts';
 
 /**
  * COCO-80 channel of each product class. Channel order is the one of human's src/object/labels.ts
@@ -27,19 +28,6 @@ export const COCO_CHANNEL: Record<ProductClass, number> = {
   motorcycle: 3,
   bus: 5,
   truck: 7,
-};
-
-/**
- * Classes that suppress each other in the cross-class NMS: the model often peaks on one vehicle as
- * both car and truck (or bus), or both bicycle and motorcycle; a person riding one keeps both boxes.
- */
-export const NMS_GROUP: Record<ProductClass, number> = {
-  car: 0,
-  bus: 0,
-  truck: 0,
-  bicycle: 1,
-  motorcycle: 1,
-  person: 2,
 };
 
 /** The heat-map geometry of the built-in centernet (512×512 input, 128×128 cells, 80 COCO classes). */
@@ -91,7 +79,7 @@ export class CenternetDecoder {
     this.channels = Int32Array.from(o.classes, (c) => c.channel);
     this.thresholds = Float64Array.from(o.classes, (c) => c.threshold);
     this.cls = o.classes.map((c) => c.cls);
-    this.groups = Int32Array.from(o.classes, (c) => NMS_GROUP[c.cls]);
+    this.groups = Int32Array.from(o.classes, (c) => CLASS_GROUP[c.cls]);
     this.nmsIou = o.nmsIou;
     this.maxDetections = o.maxDetections;
     for (const c of o.classes) {

@@ -6,7 +6,7 @@ import type { RgbFrame } from '../../../schemas/frame.ts';
 import { COCO_CLASS_MAP, COCO_LABELS, type ModelSpec } from '../../../schemas/model.ts';
 import { ModelError } from '../../errors/model-error.ts';
 import type { Detector } from '../detector.ts';
-import { nms } from '../nms.ts';
+import { CLASS_GROUP, nms } from '../nms.ts';
 import { OneAtATime } from '../one-at-a-time.ts';
 import { LetterboxTensor, letterboxOptionsFromSpec, type Placement } from '../preprocess/letterbox-tensor.ts';
 import { Candidates } from '../yolo/candidates.ts';
@@ -29,14 +29,6 @@ export interface OnnxDetectorOptions {
  * distinct vehicles of different classes that close do not occur in traffic scenes.
  */
 export const CROSS_CLASS_IOU = 0.7;
-const CONFUSION_GROUP: Record<ProductClass, number> = {
-  car: 0,
-  bus: 0,
-  truck: 0,
-  bicycle: 1,
-  motorcycle: 1,
-  person: 2,
-};
 const DEFAULT_THRESHOLD = 0.3;
 /** A raw YOLOX box offset (cells) never gets near this; decoded box centres (input pixels) do. */
 const decodedCentreFloor = (inputWidth: number) => Math.max(16, inputWidth / 4);
@@ -308,7 +300,7 @@ export class OnnxDetector implements Detector {
     for (let i = 0; i < n; i++) {
       const cls = this.labelClass[c.labels[i]];
       this.groups[i] = cls;
-      this.crossGroups[i] = CONFUSION_GROUP[PRODUCT_CLASSES[cls]];
+      this.crossGroups[i] = CLASS_GROUP[PRODUCT_CLASSES[cls]];
     }
     const kept = nms(c.boxes, c.scores, n, this.nmsIou, {
       groups: this.groups,
