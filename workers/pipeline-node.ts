@@ -6,6 +6,7 @@ import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
+import { insertRows } from '../pipeline/store/insert-rows.ts';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
 import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-clickhouse.ts';
 import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
@@ -153,13 +154,9 @@ export class PipelineNode {
   /** Records a camera in the `cameras` table (store nodes only). */
   async registerCamera(cam: CameraConfig): Promise<void> {
     if (!this.clickhouse) return;
-    await this.clickhouse.client.insert({
-      table: 'cameras',
-      values: [
-        { camera_id: cam.id, name: cam.name ?? cam.id, source_uri: cam.source, config: JSON.stringify(cam) },
-      ],
-      format: 'JSONEachRow',
-    });
+    await insertRows(this.clickhouse.client, 'cameras', [
+      { camera_id: cam.id, name: cam.name ?? cam.id, source_uri: cam.source, config: JSON.stringify(cam) },
+    ]);
   }
 
   /** Queues a file for extraction; returns at once. Unreadable files fail here with a SourceError. */

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { insertRows } from './insert-rows.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../schemas/clickhouse/migrations/', import.meta.url));
 
@@ -62,11 +63,9 @@ export async function applyMigrations(client: ClickHouseClient, dir = MIGRATIONS
       continue;
     }
     for (const statement of m.statements) await client.command({ query: statement });
-    await client.insert({
-      table: 'schema_migrations',
-      values: [{ version: m.version, name: m.name, checksum: m.checksum }],
-      format: 'JSONEachRow',
-    });
+    await insertRows(client, 'schema_migrations', [
+      { version: m.version, name: m.name, checksum: m.checksum },
+    ]);
     done.push(m.name);
   }
   return done;

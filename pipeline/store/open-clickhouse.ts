@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { markEmbedded } from './insert-rows.ts';
 
 export interface ClickHouseOptions {
   /** A ClickHouse server (>= 24.8), e.g. http://user:pass@host:8123/db. Wins over `path`. */
@@ -62,6 +63,7 @@ export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHous
   const client = createClient({ connection, clickhouse_settings: SETTINGS } as Parameters<
     typeof createClient
   >[0]);
+  markEmbedded(client); // inserts must not let the engine read this process's stdin (insert-rows.ts)
   return { client, mode: 'embedded', where: opts.path, close: () => client.close() };
 }
 

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { StoreJob } from '../../schemas/jobs.ts';
+import { insertRows } from './insert-rows.ts';
 
 export interface SegmentWriteResult {
   frames: number;
@@ -84,12 +85,6 @@ export class SegmentWriter {
   }
 
   private async insert(table: string, values: object[], segmentKey: string): Promise<void> {
-    if (values.length === 0) return;
-    await this.client.insert({
-      table,
-      values,
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: `${table}:${segmentKey}` },
-    });
+    await insertRows(this.client, table, values, { insert_deduplication_token: `${table}:${segmentKey}` });
   }
 }
