@@ -6,6 +6,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
 import { ModelSpec } from './model.ts';
+import { SceneConfig } from './scene.ts';
 
 export const CameraConfig = Type.Object(
   {
@@ -24,6 +25,8 @@ export const CameraConfig = Type.Object(
     roi: Type.Optional(RegionSchema),
     /** Skip the detector on frames where too little changed (see pipeline/detect/motion/motion-gate.ts). */
     motionGate: Type.Optional(MotionGateSchema),
+    /** Counting lines, zones and ground calibration, in source pixels (see schemas/scene.ts). */
+    scene: Type.Optional(SceneConfig),
   },
   { additionalProperties: false },
 );

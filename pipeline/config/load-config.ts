@@ -5,6 +5,7 @@ import { Config } from '../../schemas/config.ts';
 import { check } from '../../schemas/validate.ts';
 import { BUILTIN_MODELS } from '../detect/detector-spec.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { validateScene } from '../scene/validate-scene.ts';
 
 /**
  * Reads, validates and normalises a configuration file. Every error names the file and the key:
@@ -43,6 +44,7 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
     if (seen.has(cam.id)) throw new ConfigError(file, `cameras[${i}].id`, `duplicate camera id "${cam.id}"`);
     seen.add(cam.id);
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cam.source)) cam.source = abs(cam.source);
+    if (cam.scene) validateScene(cam.scene, file, `cameras[${i}].scene`);
   });
   for (const [name, model] of Object.entries(cfg.models)) {
     if (model.file) model.file = abs(model.file);

@@ -37,6 +37,19 @@ describe('loadConfig', () => {
     expect(cfg.models.yx.input.layout).toBe('nchw');
   });
 
+  test('a camera scene is validated with the config, errors naming the item', () => {
+    const ok = file(
+      'scene.yaml',
+      'cameras:\n  - id: c\n    source: a.mp4\n    scene:\n      lines: [{id: l1, from: [0, 200], to: [640, 200]}]\n',
+    );
+    expect(loadConfig(ok, {}).cameras[0].scene?.lines[0].id).toBe('l1');
+    const bad = file(
+      'scene-bad.yaml',
+      'cameras:\n  - id: c\n    source: a.mp4\n    scene:\n      zones: [{id: z, polygon: [[0, 0], [100, 100], [100, 0], [0, 100]]}]\n',
+    );
+    expect(() => loadConfig(bad, {})).toThrow(/cameras\[0\]\.scene\.zones\[0\]\.polygon.*self-intersect/);
+  });
+
   test('environment wins over the file for Redis and ClickHouse', () => {
     const p = file('env.yaml', 'redisUrl: redis://a:1\ncameras: []\n');
     const cfg = loadConfig(p, { REDIS_URL: 'redis://b:2', CLICKHOUSE_URL: 'http://ch:8123' });

@@ -1,0 +1,212 @@
+import type { ProductClass } from '../../schemas/classes.ts';
+import type { Point, SceneLine } from '../../schemas/scene.ts';
+import type { TrackedDetection } from '../track/byte-tracker.ts';
+import { bottomCentre } from './geometry.ts';
+
+export type CrossingDirection = 'positive' | 'negative';
+
+/** One track crossing one line. */
+export interface Crossing {
+  lineId: string;
+  trackId: number;
+  /** The track's class when the crossing was confirmed. */
+  cls: ProductClass;
+  direction: CrossingDirection;
+  /** Time of the frame that confirmed the crossing. */
+  tsMs: number;
+}
+
+export interface LineCounts {
+  positive: number;
+  negative: number;
+  byClass: Partial<Record<ProductClass, { positive: number; negative: number }>>;
+}
+
+export interface LineZoneOptions {
+  /** Consecutive observations on the new side before a crossing counts (default 1; the scene's inertiaFrames). */
+  inertiaFrames?: number;
+  /** A track not seen for longer than this is forgotten, ms (default 5000; keep it ≥ the tracker's lostTtlMs). */
+  forgetAfterMs?: number;
+  /** Anchors closer than this to the line, px, tell nothing about the side (default 0). */
+  deadbandPx?: number;
+}
+
+export const DEFAULT_LINE_ZONE_OPTIONS: Readonly<Required<LineZoneOptions>> = {
+  inertiaFrames: 1,
+  forgetAfterMs: 5000,
+  deadbandPx: 0,
+};
+
+type Side = 'left' | 'right';
+
+/** One track's state in a {@link LineZoneState}. */
+export interface LineTrackState {
+  trackId: number;
+  /** The confirmed side. */
+  side: Side;
+  /** Consecutive observations on the other side so far. */
+  pending: number;
+  lastSeenMs: number;
+}
+
+/** Everything a LineZone needs to carry on: plain JSON, like ByteTracker's TrackerState. */
+export interface LineZoneState {
+  version: 1;
+  lineId: string;
+  lastTsMs: number | null;
+  tracks: LineTrackState[];
+  counts: LineCounts;
+}
+
+/**
+ * Counts tracked objects crossing a line segment, per direction and class (after Roboflow
+ * supervision's LineZone). The triggering point is the bottom-centre of the box, where the object
+ * touches the ground, so the count does not depend on how tall the object is.
+ *
+ *                    left side: cross < 0          positive: 'left' (default)
+ *   from ●━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━▶● to   right → left = positive
+ *          ┆       right side: cross > 0      ┆     left → right = negative
+ *          ┆◀──── counting strip ────────────▶┆
+ *
+ * Each track has a confirmed side: the side of its first observation inside the strip. An
+ * observation on the other side adds one to `pending`, one on the confirmed side resets it; when
+ * `pending` reaches inertiaFrames the side flips and one crossing is reported, positive when the new
+ * side is the line's positive side. A track jittering across the line for fewer than inertiaFrames
+ * frames thus counts nothing, one that stays counts once, and one that later crosses back counts a
+ * negative (so net flow = positive − negative stays right).
+ *
+ * Only anchors whose projection falls on the segment (inside the strip between the perpendiculars at
+ * its ends) and that lie farther than deadbandPx from it are observed; an object passing beyond the
+ * line's ends is not counted. Frames where a track is missing neither confirm nor reset a pending
+ * flip. Tracks not seen for forgetAfterMs are dropped. Classes outside the line's `classes` are
+ * ignored entirely.
+ *
+ * @example
+ *   const line = new LineZone({ id: 'stop-bar', from: [0, 600], to: [1920, 600] }, { inertiaFrames: 2 });
+ *   for (const { detections, tsMs } of frames) {
+ *     for (const c of line.update(tracker.update(detections, tsMs), tsMs)) console.log(c.trackId, c.direction);
+ *   }
+ *   console.log(line.counts()); // { positive, negative, byClass: { car: { positive, negative }, ... } }
+ *   const resumed = LineZone.restore(JSON.parse(JSON.stringify(line.snapshot())), line.line, { inertiaFrames: 2 });
+ */
+export class LineZone {
+  readonly line: SceneLine;
+  private readonly o: Required<LineZoneOptions>;
+  private readonly length: number;
+  private readonly classes: ReadonlySet<ProductClass> | null;
+  private tracks = new Map<number, LineTrackState>();
+  private lastTsMs: number | null = null;
+  private tally: LineCounts = { positive: 0, negative: 0, byClass: {} };
+
+  constructor(line: SceneLine, options: LineZoneOptions = {}) {
+    const o = { ...DEFAULT_LINE_ZONE_OPTIONS, ...options };
+    if (!(Number.isInteger(o.inertiaFrames) && o.inertiaFrames >= 1)) {
+      throw new RangeError(`LineZone: inertiaFrames must be an integer >= 1, got ${o.inertiaFrames}`);
+    }
+    if (!(o.forgetAfterMs >= 0 && Number.isFinite(o.forgetAfterMs))) {
+      throw new RangeError(`LineZone: forgetAfterMs must be a finite number >= 0, got ${o.forgetAfterMs}`);
+    }
+    if (!(o.deadbandPx >= 0 && Number.isFinite(o.deadbandPx))) {
+      throw new RangeError(`LineZone: deadbandPx must be a finite number >= 0, got ${o.deadbandPx}`);
+    }
+    const length = Math.hypot(line.to[0] - line.from[0], line.to[1] - line.from[1]);
+    if (!(length > 0 && Number.isFinite(length))) {
+      throw new RangeError(`LineZone: line "${line.id}" must have a finite, non-zero length`);
+    }
+    this.line = line;
+    this.o = o;
+    this.length = length;
+    this.classes = line.classes ? new Set(line.classes) : null;
+  }
+
+  /** A line zone that carries on from a {@link snapshot}. */
+  static restore(state: LineZoneState, line: SceneLine, options: LineZoneOptions = {}): LineZone {
+    if (state.version !== 1) throw new RangeError(`LineZone.restore: unknown state version ${state.version}`);
+    if (state.lineId !== line.id) {
+      throw new RangeError(`LineZone.restore: state is for line "${state.lineId}", not "${line.id}"`);
+    }
+    const z = new LineZone(line, options);
+    z.lastTsMs = state.lastTsMs;
+    z.tracks = new Map(state.tracks.map((t) => [t.trackId, { ...t }]));
+    z.tally = cloneCounts(state.counts);
+    return z;
+  }
+
+  /** Plain-JSON state; {@link LineZone.restore} resumes from it exactly. */
+  snapshot(): LineZoneState {
+    return {
+      version: 1,
+      lineId: this.line.id,
+      lastTsMs: this.lastTsMs,
+      tracks: [...this.tracks.values()].map((t) => ({ ...t })),
+      counts: cloneCounts(this.tally),
+    };
+  }
+
+  /** Crossings so far, per direction and per class. */
+  counts(): LineCounts {
+    return cloneCounts(this.tally);
+  }
+
+  /** Tracks currently remembered. */
+  get trackCount(): number {
+    return this.tracks.size;
+  }
+
+  /** Which side of the line a point is on, or null when outside the strip or within the deadband. */
+  sideOf(p: Point): Side | null {
+    const [fx, fy] = this.line.from;
+    const dx = this.line.to[0] - fx;
+    const dy = this.line.to[1] - fy;
+    const px = p[0] - fx;
+    const py = p[1] - fy;
+    const along = (px * dx + py * dy) / this.length;
+    if (along < 0 || along > this.length) return null;
+    const c = (dx * py - dy * px) / this.length; // signed distance, > 0 right of from→to on screen
+    if (Math.abs(c) <= this.o.deadbandPx) return null; // on the line itself: no side
+    return c > 0 ? 'right' : 'left';
+  }
+
+  /** One frame's tracked detections (taken at tsMs); returns the crossings this frame confirmed. */
+  update(tracked: readonly TrackedDetection[], tsMs: number): Crossing[] {
+    if (!Number.isFinite(tsMs)) throw new RangeError(`LineZone.update: tsMs must be finite, got ${tsMs}`);
+    if (this.lastTsMs !== null && tsMs < this.lastTsMs) {
+      throw new RangeError(`LineZone.update: tsMs went backwards (${tsMs} < ${this.lastTsMs})`);
+    }
+    this.lastTsMs = tsMs;
+    const positiveSide: Side = this.line.positive ?? 'left';
+    const out: Crossing[] = [];
+    for (const d of tracked) {
+      if (this.classes && !this.classes.has(d.cls)) continue;
+      const side = this.sideOf(bottomCentre(d.box));
+      const t = this.tracks.get(d.trackId);
+      if (t) t.lastSeenMs = tsMs;
+      if (!side) continue;
+      if (!t) {
+        this.tracks.set(d.trackId, { trackId: d.trackId, side, pending: 0, lastSeenMs: tsMs });
+        continue;
+      }
+      if (side === t.side) {
+        t.pending = 0;
+        continue;
+      }
+      if (++t.pending < this.o.inertiaFrames) continue;
+      t.side = side;
+      t.pending = 0;
+      const direction: CrossingDirection = side === positiveSide ? 'positive' : 'negative';
+      this.tally[direction]++;
+      const byClass = this.tally.byClass[d.cls] ?? { positive: 0, negative: 0 };
+      byClass[direction]++;
+      this.tally.byClass[d.cls] = byClass;
+      out.push({ lineId: this.line.id, trackId: d.trackId, cls: d.cls, direction, tsMs });
+    }
+    for (const [id, t] of this.tracks) if (tsMs - t.lastSeenMs > this.o.forgetAfterMs) this.tracks.delete(id);
+    return out;
+  }
+}
+
+function cloneCounts(c: LineCounts): LineCounts {
+  const byClass: LineCounts['byClass'] = {};
+  for (const [k, v] of Object.entries(c.byClass)) if (v) byClass[k as ProductClass] = { ...v };
+  return { positive: c.positive, negative: c.negative, byClass };
+}

@@ -1,0 +1,156 @@
+import { describe, expect, test } from 'vitest';
+import { PolygonZone } from '../../pipeline/scene/polygon-zone.ts';
+import type { TrackedDetection } from '../../pipeline/track/byte-tracker.ts';
+import type { ProductClass } from '../../schemas/classes.ts';
+import type { SceneZone } from '../../schemas/scene.ts';
+
+/** A 100×50 box whose bottom-centre is at (cx, bottom). */
+const at = (trackId: number, cx: number, bottom: number, cls: ProductClass = 'car'): TrackedDetection => ({
+  trackId,
+  cls,
+  detectedCls: cls,
+  score: 0.9,
+  box: { x: cx - 50, y: bottom - 50, w: 100, h: 50 },
+  velocity: { vx: 0, vy: 0 },
+});
+
+// x in [200, 600], y in [400, 800].
+const bay: SceneZone = {
+  id: 'bay',
+  polygon: [
+    [200, 400],
+    [600, 400],
+    [600, 800],
+    [200, 800],
+  ],
+};
+
+describe('PolygonZone options', () => {
+  test('invalid options and polygons throw early', () => {
+    expect(() => new PolygonZone(bay, { inertiaFrames: 0 })).toThrow('inertiaFrames');
+    expect(() => new PolygonZone(bay, { forgetAfterMs: Number.POSITIVE_INFINITY })).toThrow('forgetAfterMs');
+    const flat: SceneZone = {
+      id: 'flat',
+      polygon: [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ],
+    };
+    expect(() => new PolygonZone(flat)).toThrow('not all on one line');
+    const bowtie: SceneZone = {
+      id: 'bowtie',
+      polygon: [
+        [0, 0],
+        [10, 0],
+        [0, 10],
+        [10, 10],
+      ],
+    };
+    expect(() => new PolygonZone(bowtie)).toThrow('self-intersecting');
+  });
+});
+
+describe('PolygonZone entries, exits, dwell', () => {
+  test('a car drives through: entered, inside, left with its dwell time', () => {
+    const z = new PolygonZone(bay);
+    const xs = [100, 150, 250, 350, 450, 550, 650];
+    const out = xs.map((x, i) => z.update([at(7, x, 600)], 1000 + i * 500));
+    expect(out.map((o) => o.inside)).toEqual([[], [], [7], [7], [7], [7], []]);
+    expect(out[2].entered).toEqual([{ zoneId: 'bay', trackId: 7, cls: 'car', tsMs: 2000 }]);
+    expect(out[6].left).toEqual([
+      { zoneId: 'bay', trackId: 7, cls: 'car', tsMs: 4000, enteredMs: 2000, dwellMs: 2000, reason: 'exit' },
+    ]);
+    expect(z.occupancy).toBe(0);
+  });
+
+  test('occupancy and dwellAt count several tracks; an unseen track stays inside', () => {
+    const z = new PolygonZone(bay);
+    z.update([at(1, 300, 500), at(2, 400, 600), at(3, 900, 600)], 0);
+    expect(z.occupancy).toBe(2);
+    const r = z.update([at(1, 300, 510)], 1000); // 2 occluded, 3 gone away
+    expect(r.inside).toEqual([1, 2]);
+    expect(z.dwellAt(1500)).toEqual(
+      new Map([
+        [1, 1500],
+        [2, 1500],
+      ]),
+    );
+  });
+
+  test('a track appearing inside enters at once', () => {
+    const z = new PolygonZone(bay);
+    expect(z.update([at(1, 300, 500)], 100).entered).toHaveLength(1);
+  });
+
+  test('with inertiaFrames 2 a one-frame flicker over the edge is ignored; times are of the first frame', () => {
+    const z = new PolygonZone(bay, { inertiaFrames: 2 });
+    const xs = [180, 210, 190, 210, 220, 300, 590, 610, 590, 610, 620];
+    const out = xs.map((x, i) => z.update([at(1, x, 600)], i * 100));
+    const entered = out.flatMap((o) => o.entered);
+    const left = out.flatMap((o) => o.left);
+    expect(entered).toEqual([{ zoneId: 'bay', trackId: 1, cls: 'car', tsMs: 300 }]);
+    expect(out[3].entered).toEqual([]);
+    expect(out[4].entered).toHaveLength(1); // confirmed on the 2nd frame inside...
+    expect(left).toEqual([
+      { zoneId: 'bay', trackId: 1, cls: 'car', tsMs: 900, enteredMs: 300, dwellMs: 600, reason: 'exit' },
+    ]);
+    expect(out[10].left).toHaveLength(1); // ...and reported on the 2nd frame outside
+  });
+
+  test('a track lost inside leaves with reason lost at its last sighting', () => {
+    const z = new PolygonZone(bay, { forgetAfterMs: 1000 });
+    z.update([at(1, 300, 500)], 0);
+    z.update([at(1, 310, 500)], 400);
+    expect(z.update([], 1400).left).toEqual([]);
+    const r = z.update([], 1401);
+    expect(r.left).toEqual([
+      { zoneId: 'bay', trackId: 1, cls: 'car', tsMs: 400, enteredMs: 0, dwellMs: 400, reason: 'lost' },
+    ]);
+    expect(r.inside).toEqual([]);
+  });
+
+  test('classes filter', () => {
+    const z = new PolygonZone({ ...bay, classes: ['person'] });
+    const r = z.update([at(1, 300, 500, 'car'), at(2, 350, 500, 'person')], 0);
+    expect(r.inside).toEqual([2]);
+  });
+
+  test('a concave zone: the notch is outside', () => {
+    const u: SceneZone = {
+      id: 'u',
+      polygon: [
+        [0, 0],
+        [300, 0],
+        [300, 300],
+        [200, 300],
+        [200, 100],
+        [100, 100],
+        [100, 300],
+        [0, 300],
+      ],
+    };
+    const z = new PolygonZone(u);
+    expect(z.update([at(1, 150, 200), at(2, 50, 200), at(3, 250, 250)], 0).inside).toEqual([2, 3]);
+  });
+});
+
+describe('PolygonZone snapshot / restore', () => {
+  test('a restored zone carries on exactly, through JSON', () => {
+    const opts = { inertiaFrames: 2 };
+    const xs = [100, 250, 300, 350, 650, 700, 800];
+    const whole = new PolygonZone(bay, opts);
+    const expected = xs.map((x, i) => whole.update([at(1, x, 600)], i * 100));
+    const first = new PolygonZone(bay, opts);
+    const a = xs.slice(0, 2).map((x, i) => first.update([at(1, x, 600)], i * 100));
+    const second = PolygonZone.restore(JSON.parse(JSON.stringify(first.snapshot())), bay, opts);
+    const b = xs.slice(2).map((x, i) => second.update([at(1, x, 600)], (i + 2) * 100));
+    expect([...a, ...b]).toEqual(expected);
+    expect(second.snapshot()).toEqual(whole.snapshot());
+  });
+  test('restore checks the version and the zone id', () => {
+    const s = new PolygonZone(bay).snapshot();
+    expect(() => PolygonZone.restore(s, { ...bay, id: 'other' })).toThrow('"bay"');
+    expect(() => PolygonZone.restore({ ...s, version: 3 as 1 }, bay)).toThrow('version');
+  });
+});
