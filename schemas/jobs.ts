@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { PRODUCT_CLASSES } from './classes.ts';
+import { SceneConfig } from './scene.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 
@@ -44,6 +45,8 @@ export const ExtractJob = Type.Object(
     segmentMs: Type.Integer({ minimum: 1000 }),
     roi: Type.Optional(RegionSchema),
     motionGate: Type.Optional(MotionGateSchema),
+    /** The camera's counting lines and zones, carried to the track stage. */
+    scene: Type.Optional(SceneConfig),
   },
   { additionalProperties: false },
 );
@@ -76,6 +79,7 @@ export const DetectJob = Type.Object(
       Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
     ),
     motionGate: Type.Optional(MotionGateSchema),
+    scene: Type.Optional(SceneConfig),
   },
   { additionalProperties: false },
 );
@@ -107,6 +111,18 @@ export const FrameResult = Type.Object(
 );
 export type FrameResult = Static<typeof FrameResult>;
 
+export const LineCrossing = Type.Object(
+  {
+    lineId: Type.String(),
+    trackId: Type.Integer({ minimum: 1 }),
+    cls: Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c))),
+    direction: Type.Union([Type.Literal('positive'), Type.Literal('negative')]),
+    tsMs: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+export type LineCrossing = Static<typeof LineCrossing>;
+
 /** A segment's results, to track (track queue) and then store (store queue). Small: it may go to any host. */
 export const StoreJob = Type.Object(
   {
@@ -117,6 +133,9 @@ export const StoreJob = Type.Object(
     detector: Type.String(),
     frames: Type.Array(FrameResult),
     prevSegment: Type.Optional(Type.Integer({ minimum: -1 })),
+    scene: Type.Optional(SceneConfig),
+    /** Line crossings found by the track stage in this segment. */
+    crossings: Type.Optional(Type.Array(LineCrossing)),
   },
   { additionalProperties: false },
 );

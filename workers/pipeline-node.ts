@@ -191,6 +191,7 @@ export class PipelineNode {
         segmentMs: Math.round(this.config.extract.segmentSeconds * 1000),
         ...(cam.roi ? { roi: cam.roi } : {}),
         ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
+        ...(cam.scene ? { scene: cam.scene } : {}),
       },
       { jobId: jobId(sourceId), attempts: 2 },
     );

@@ -49,7 +49,10 @@ export async function insertRows(
 
 async function columnTypes(client: ClickHouseClient, table: string): Promise<Map<string, string>> {
   let perClient = structures.get(client);
-  if (!perClient) structures.set(client, (perClient = new Map()));
+  if (!perClient) {
+    perClient = new Map();
+    structures.set(client, perClient);
+  }
   const cached = perClient.get(table);
   if (cached) return cached;
   const rs = await client.query({

@@ -58,6 +58,20 @@ export class SegmentWriter {
     await this.insert('frames', frames, job.segmentKey);
     await this.insert('detections', detections, job.segmentKey);
     await this.insert(
+      'line_crossings',
+      (job.crossings ?? []).map((c) => ({
+        camera_id: job.cameraId,
+        line_id: c.lineId,
+        ts: Math.round(c.tsMs),
+        direction: c.direction,
+        class: c.cls,
+        track_id: c.trackId,
+        source_id: job.sourceId,
+        segment: job.segment,
+      })),
+      job.segmentKey,
+    );
+    await this.insert(
       'segments',
       [
         {

@@ -17,11 +17,16 @@ async function tableCounts(dir: string) {
     '--json',
     '--data-dir',
     dir,
-    'SELECT (SELECT count() FROM frames) AS frames, (SELECT count() FROM detections) AS detections, (SELECT count() FROM segments FINAL) AS segments',
+    'SELECT (SELECT count() FROM frames) AS frames, (SELECT count() FROM detections) AS detections, (SELECT count() FROM segments FINAL) AS segments, (SELECT count() FROM line_crossings) AS crossings',
   ]);
   expect(r.code, r.stderr).toBe(0);
   const [row] = JSON.parse(r.stdout) as Array<Record<string, string>>;
-  return { frames: Number(row.frames), detections: Number(row.detections), segments: Number(row.segments) };
+  return {
+    frames: Number(row.frames),
+    detections: Number(row.detections),
+    segments: Number(row.segments),
+    crossings: Number(row.crossings),
+  };
 }
 
 describe('cityflow demo', () => {
@@ -90,6 +95,25 @@ describe('cityflow demo', () => {
     expect(Number(row.tracks)).toBeGreaterThan(5);
     // A parked car is in view the whole clip: its track spans the 10 s segments.
     expect(Number(row.crossing)).toBeGreaterThan(0);
+  });
+
+  test('the counting line across the street counts the cars driving towards the camera', async () => {
+    // 8 tracked cars drive down through the line in this clip; none drives away across it.
+    const towards = first.lineCounts.find(
+      (c) => c.line === 'street' && c.direction === 'negative' && c.class === 'car',
+    );
+    expect(towards?.count).toBeGreaterThanOrEqual(6);
+    expect(towards?.count).toBeLessThanOrEqual(10);
+    const r = await cli([
+      'query',
+      '--json',
+      '--data-dir',
+      dataDir,
+      'SELECT count() AS n, uniqExact(track_id) AS tracks FROM line_crossings',
+    ]);
+    const [row] = JSON.parse(r.stdout);
+    expect(Number(row.n)).toBe(first.lineCounts.reduce((n, c) => n + c.count, 0));
+    expect(Number(row.tracks)).toBe(Number(row.n)); // each crossing by a different car: none counted twice
   });
 
   test('running the same input again leaves exactly the same number of rows', async () => {

@@ -1,12 +1,24 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SceneConfig } from '../../schemas/scene.ts';
 import { logger } from '../logger.ts';
 import { configFrom } from './common.ts';
 import { processSources } from './process-sources.ts';
 import { formatSummary } from './summary.ts';
 
 const SAMPLE = fileURLToPath(new URL('../../samples/residential-street.mp4', import.meta.url));
+
+/**
+ * A counting line across both lanes of the sample street, below the intersection and clear of the
+ * parked cars (source pixels, 640x352). From left to right, so its left side is up the picture:
+ * `positive` = driving away from the camera, `negative` = towards it.
+ */
+const SAMPLE_SCENE: SceneConfig = {
+  lines: [{ id: 'street', from: [200, 210], to: [620, 210], positive: 'left' }],
+  zones: [],
+  inertiaFrames: 1,
+};
 
 /** `cityflow demo [files...]`: the main job on bundled footage, in local mode. */
 export async function demoCommand(
@@ -25,6 +37,7 @@ export async function demoCommand(
     source,
     fps: opts.fps,
     startTime: mtimeIso(source),
+    ...(source === SAMPLE ? { scene: SAMPLE_SCENE } : {}),
   }));
   const cfg = configFrom({ dataDir: opts.dataDir }, { extract: { fps: opts.fps } });
   if (!opts.json)

@@ -23,6 +23,8 @@ export interface RunSummary {
     error: string | null;
   }>;
   failures: SourceFailure[];
+  /** Crossings of the cameras' counting lines, per line, direction and class. */
+  lineCounts: Array<{ camera: string; line: string; direction: string; class: string; count: number }>;
   store: { mode: 'server' | 'embedded'; where: string };
   tryQuery: string;
 }
@@ -42,6 +44,10 @@ export async function summarise(
   );
   const byClass = await q<{ class: string; n: string }>(
     'SELECT class, count() AS n FROM detections WHERE source_id IN {ids:Array(String)} GROUP BY class ORDER BY n DESC',
+  );
+  const crossings = await q<{ camera: string; line: string; direction: string; class: string; n: string }>(
+    `SELECT camera_id AS camera, line_id AS line, direction, class, count() AS n FROM line_crossings
+     WHERE source_id IN {ids:Array(String)} GROUP BY camera, line, direction, class ORDER BY camera, line, direction, n DESC`,
   );
   const framesAnalysed = Number(frames?.n ?? 0);
   const processed = states.reduce((n, s) => n + s.framesStored, 0);
@@ -66,6 +72,7 @@ export async function summarise(
       error: s.error,
     })),
     failures: allFailures,
+    lineCounts: crossings.map(({ n, ...c }) => ({ ...c, count: Number(n) })),
     store: { mode: ch.mode, where: ch.where },
     tryQuery: "npm run -s cli -- query 'SELECT class, count() FROM detections GROUP BY class'",
   };
@@ -84,9 +91,18 @@ export function formatSummary(s: RunSummary): string {
     `  objects by class  ${classes}`,
     `  speed             ${s.framesPerSecond} frames/s end to end, ${s.realtimeFactor}x real time (${s.wallSeconds} s wall)`,
     `  data              ${s.store.mode === 'embedded' ? 'embedded ClickHouse in' : 'ClickHouse at'} ${s.store.where}`,
-    '                    tables: cameras, frames, detections, segments',
+    '                    tables: cameras, frames, detections, line_crossings, segments',
     `  try               ${s.tryQuery}`,
   ];
+  // One line per counting line and direction: "demo / street positive   car 12, truck 1"
+  const byLine = new Map<string, string[]>();
+  for (const c of s.lineCounts) {
+    const k = `${c.camera} / ${c.line} ${c.direction}`;
+    byLine.set(k, [...(byLine.get(k) ?? []), `${c.class} ${c.count}`]);
+  }
+  for (const [i, [k, v]] of [...byLine].entries()) {
+    lines.push(`  ${i === 0 ? 'line counts' : ''}`.padEnd(20) + `${k}: ${v.join(', ')}`);
+  }
   for (const f of s.failures) {
     // Source errors already start with the file's path; don't say it twice.
     lines.push(`  FAILED            ${f.error.startsWith(f.source) ? f.error : `${f.source}: ${f.error}`}`);

@@ -107,6 +107,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
               prevSegment,
               ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
               ...(data.motionGate ? { motionGate: data.motionGate } : {}),
+              ...(data.scene ? { scene: data.scene } : {}),
             },
             { jobId: jobId(key) },
           );

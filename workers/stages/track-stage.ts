@@ -1,8 +1,13 @@
 import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ByteTracker, type ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
+import { LineZone, type LineZoneState } from '../../pipeline/scene/line-zone.ts';
+import {
+  ByteTracker,
+  type ByteTrackerOptions,
+  type TrackerState,
+} from '../../pipeline/track/byte-tracker.ts';
 import type { Detection } from '../../schemas/detection.ts';
-import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
+import { type LineCrossing, type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
@@ -19,6 +24,12 @@ export interface TrackStageOptions {
   logger: Logger;
 }
 
+/** What a segment leaves for the next one: the tracker and each counting line. */
+interface SavedState {
+  tracker: TrackerState;
+  lines?: Record<string, LineZoneState>;
+}
+
 /** Tracker states kept per source: enough for retries of recent segments, bounded in memory. */
 const KEEP_STATES = 4;
 
@@ -32,7 +43,8 @@ const KEEP_STATES = 4;
  * A segment whose predecessor's state is not there yet goes back to the queue for 200 ms (delayed,
  * not failed); one whose predecessor was lost starts afresh. Tracking is deterministic, so a retried
  * segment recomputes the same ids from the same state. Detections that belong to no confirmed track
- * (yet) keep track id 0.
+ * (yet) keep track id 0. The camera's counting lines (scene.lines) see the tracked objects frame by
+ * frame; their crossings travel with the segment to the store.
  */
 export function startTrackStage(o: TrackStageOptions): { worker: Worker; close(): Promise<void> } {
   const storeQueue = new Queue<StoreJob>(QUEUE.store, {
@@ -47,15 +59,23 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       const data = assertValid<StoreJob>(StoreJobSchema, job.data, `track job ${job.id}`);
       const key = `${o.prefix}:track:${data.sourceId}`;
       const prev = data.prevSegment ?? -1;
-      let tracker: ByteTracker;
+      let state: SavedState | null = null;
       const saved = prev >= 0 ? await o.redis.hget(key, String(prev)) : null;
-      if (saved) tracker = ByteTracker.restore(JSON.parse(saved), o.trackerOptions);
-      else if (prev < 0 || (await o.tracker.isLost(data.sourceId, prev)))
-        tracker = new ByteTracker(o.trackerOptions);
-      else {
+      if (saved) state = JSON.parse(saved) as SavedState;
+      else if (prev >= 0 && !(await o.tracker.isLost(data.sourceId, prev))) {
         await job.moveToDelayed(Date.now() + 200, token);
         throw new DelayedError(`segment ${data.segment} waits for the tracker state of segment ${prev}`);
       }
+      const tracker = state
+        ? ByteTracker.restore(state.tracker, o.trackerOptions)
+        : new ByteTracker(o.trackerOptions);
+      // The camera's counting lines, each resuming from its state at the end of the previous segment.
+      const lineOptions = { inertiaFrames: data.scene?.inertiaFrames ?? 1 };
+      const lines = (data.scene?.lines ?? []).map((line) => {
+        const s = state?.lines?.[line.id];
+        return s ? LineZone.restore(s, line, lineOptions) : new LineZone(line, lineOptions);
+      });
+      const crossings: LineCrossing[] = [];
 
       const frames = data.frames.map((f) => {
         const detections: Detection[] = f.detections.map((d) => ({
@@ -65,6 +85,7 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         }));
         // update() returns the detections of confirmed tracks, in input order: walk both lists.
         const tracked = tracker.update(detections, f.tsMs);
+        for (const line of lines) crossings.push(...line.update(tracked, f.tsMs));
         let t = 0;
         return {
           ...f,
@@ -80,10 +101,14 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       });
 
       const stale = (await o.redis.hkeys(key)).filter((k) => Number(k) <= data.segment - KEEP_STATES);
-      const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(tracker.snapshot()));
+      const next: SavedState = {
+        tracker: tracker.snapshot(),
+        lines: Object.fromEntries(lines.map((l, i) => [data.scene?.lines[i].id ?? '', l.snapshot()])),
+      };
+      const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
       if (stale.length) tx.hdel(key, ...stale);
       await tx.expire(key, 7 * 24 * 3600).exec();
-      await storeQueue.add('store', { ...data, frames }, { jobId: jobId(data.segmentKey) });
+      await storeQueue.add('store', { ...data, frames, crossings }, { jobId: jobId(data.segmentKey) });
       return { frames: frames.length };
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
