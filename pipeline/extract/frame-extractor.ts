@@ -33,6 +33,12 @@ export interface FrameSamplingOptions {
   /** Limit for probing the source. Default 10 s for files, 20 s for URIs. */
   probeTimeoutMs?: number;
   /**
+   * A decoder that sends nothing for this long while frames are being pulled has stalled (some
+   * damaged files make GStreamer hang rather than fail): it is stopped and the source fails with
+   * 'decoder-exit'. Time the consumer spends not pulling (backpressure) does not count. Default 30 s.
+   */
+  stallTimeoutMs?: number;
+  /**
    * How far the last frame's PTS may fall short of the container's duration before the source is
    * reported truncated. Default max(1000 ms, 2 sampling intervals).
    */
@@ -146,6 +152,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
   #closing = false;
   #frames = 0;
   #lastPtsMs: number | null = null;
+  #stalled = false;
 
   constructor(options: FrameExtractorOptions) {
     const bad = (key: string, detail: string) => new ConfigError('FrameExtractor', key, detail);
@@ -157,7 +164,19 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     } catch (e) {
       throw bad(path !== undefined ? 'path' : 'uri', (e as Error).message);
     }
-    const { fps, maxWidth, maxHeight, startTimeMs, probeTimeoutMs, truncationToleranceMs, crop } = options;
+    const {
+      fps,
+      maxWidth,
+      maxHeight,
+      startTimeMs,
+      probeTimeoutMs,
+      truncationToleranceMs,
+      crop,
+      stallTimeoutMs,
+    } = options;
+    if (stallTimeoutMs !== undefined && !(typeof stallTimeoutMs === 'number' && stallTimeoutMs > 0)) {
+      throw bad('stallTimeoutMs', `must be a number > 0, got ${String(stallTimeoutMs)}`);
+    }
     if (crop !== undefined) {
       const ok = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
       if (!(ok(crop.x, 0) && ok(crop.y, 0) && ok(crop.width, 16) && ok(crop.height, 16))) {
@@ -192,7 +211,16 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     ) {
       throw bad('truncationToleranceMs', `must be a number >= 0, got ${String(truncationToleranceMs)}`);
     }
-    this.#opts = { fps, maxWidth, maxHeight, startTimeMs, probeTimeoutMs, truncationToleranceMs, crop };
+    this.#opts = {
+      fps,
+      maxWidth,
+      maxHeight,
+      startTimeMs,
+      probeTimeoutMs,
+      truncationToleranceMs,
+      crop,
+      stallTimeoutMs,
+    };
   }
 
   /** The probed source. Available once start() has resolved. */
@@ -301,8 +329,13 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     let segment = { startNs: 0, baseNs: 0 };
     let streamFault: Error | null = null;
     try {
-      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-        for (const pkt of reader.push(chunk)) {
+      const chunks = (child.stdout as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      for (;;) {
+        // Only this await waits on the decoder (at a yield, the consumer holds the pace), so a timer
+        // around it measures the decoder's silence and nothing else.
+        const next = await this.#withStallTimeout(chunks.next());
+        if (next.done) break;
+        for (const pkt of reader.push(next.value)) {
           if (pkt.kind === 'caps') {
             caps = rgbCaps(pkt.caps);
             if (caps.width !== out.width || caps.height !== out.height) {
@@ -335,9 +368,33 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
       await this.#stopChild();
     }
     const exit = await (this.#exited as Promise<ChildExit>);
+    if (this.#stalled) {
+      const s = (this.#opts.stallTimeoutMs ?? 30_000) / 1000;
+      throw new SourceError(
+        this.#loc.name,
+        'decoder-exit',
+        `the decoder sent nothing for ${s} s after ${this.#frames} frame(s) and was stopped (stalled)`,
+      );
+    }
     if (this.#closing) return;
     const failure = await this.#failure(exit, streamFault);
     if (failure) throw failure;
+  }
+
+  /** Resolves like `p`, or stops the decoder and rejects when it stays silent for stallTimeoutMs. */
+  async #withStallTimeout<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#stalled = true;
+        reject(new Error('decoder stalled'));
+      }, this.#opts.stallTimeoutMs ?? 30_000);
+    });
+    try {
+      return await Promise.race([p, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The SourceError this run ended with, or null if it ended well. */
