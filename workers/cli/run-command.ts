@@ -19,6 +19,13 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean;
       '--stages: run owns the store, so its stages must include store (run the others with `cityflow worker`)',
     );
   }
+  if (cfg.tracking.enabled && !stages.includes('track')) {
+    logger.warn(
+      { stages },
+      'tracking is on but this process does not run the track stage: run it elsewhere ' +
+        '(`cityflow worker --stages track`), or segments wait in the track queue',
+    );
+  }
   if (opts.exitWhenDone) {
     const summary = await processSources(cfg, cfg.cameras, {
       progress: process.stderr.isTTY === true,
