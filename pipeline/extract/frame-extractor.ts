@@ -164,6 +164,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     } catch (e) {
       throw bad(path !== undefined ? 'path' : 'uri', (e as Error).message);
     }
+    const { path: _path, uri: _uri, ...sampling } = options;
     const {
       fps,
       maxWidth,
@@ -173,7 +174,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
       truncationToleranceMs,
       crop,
       stallTimeoutMs,
-    } = options;
+    } = sampling;
     if (stallTimeoutMs !== undefined && !(typeof stallTimeoutMs === 'number' && stallTimeoutMs > 0)) {
       throw bad('stallTimeoutMs', `must be a number > 0, got ${String(stallTimeoutMs)}`);
     }
@@ -211,16 +212,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     ) {
       throw bad('truncationToleranceMs', `must be a number >= 0, got ${String(truncationToleranceMs)}`);
     }
-    this.#opts = {
-      fps,
-      maxWidth,
-      maxHeight,
-      startTimeMs,
-      probeTimeoutMs,
-      truncationToleranceMs,
-      crop,
-      stallTimeoutMs,
-    };
+    this.#opts = sampling;
   }
 
   /** The probed source. Available once start() has resolved. */
