@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+
 /**
  * The object classes the product reasons about. Detectors map their own label sets onto these
  * (a COCO model's "car" → car, "motorcycle" → motorcycle, ...); labels with no counterpart are dropped.
@@ -10,3 +12,6 @@ export const VEHICLE_CLASSES: readonly ProductClass[] = ['car', 'motorcycle', 'b
 export function isProductClass(name: string): name is ProductClass {
   return (PRODUCT_CLASSES as readonly string[]).includes(name);
 }
+
+/** JSON Schema of one product class name (TypeBox). */
+export const ProductClassSchema = Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c)));

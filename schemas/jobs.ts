@@ -4,7 +4,7 @@
  * TypeBox gives both the JSON Schema (validated when a worker takes a job) and the static type.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { PRODUCT_CLASSES } from './classes.ts';
+import { ProductClassSchema } from './classes.ts';
 import { SceneConfig } from './scene.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
@@ -87,7 +87,7 @@ export type DetectJob = Static<typeof DetectJob>;
 
 export const DetectionRow = Type.Object(
   {
-    cls: Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c))),
+    cls: ProductClassSchema,
     score: Type.Number(),
     x: Type.Number(),
     y: Type.Number(),
@@ -115,7 +115,7 @@ export const LineCrossing = Type.Object(
   {
     lineId: Type.String(),
     trackId: Type.Integer({ minimum: 1 }),
-    cls: Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c))),
+    cls: ProductClassSchema,
     direction: Type.Union([Type.Literal('positive'), Type.Literal('negative')]),
     tsMs: Type.Number(),
   },

@@ -21,9 +21,7 @@
  * bicycle, car, motorcycle, bus, truck); labels outside the map are dropped.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { PRODUCT_CLASSES, type ProductClass } from './classes.ts';
-
-const ProductClassName = Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c)));
+import { PRODUCT_CLASSES, type ProductClass, ProductClassSchema } from './classes.ts';
 
 /**
  * `{ default?: x, <class>?: x }`. A Record keyed by a literal union would make every key required (and
@@ -75,7 +73,7 @@ export const ModelSpec = Type.Object(
       default: 'coco',
     }),
     /** model label → product class; default maps COCO's person, bicycle, car, motorcycle, bus, truck. */
-    classMap: Type.Optional(Type.Record(Type.String(), ProductClassName)),
+    classMap: Type.Optional(Type.Record(Type.String(), ProductClassSchema)),
     /** One threshold, or per product class with a `default` for the rest (all keys optional). */
     scoreThreshold: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), ThresholdByClass], { default: 0.3 }),
     nmsIou: Type.Number({ minimum: 0, maximum: 1, default: 0.45 }),

@@ -10,14 +10,14 @@
  *     ▼       └──────────┘
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { PRODUCT_CLASSES } from './classes.ts';
+import { ProductClassSchema } from './classes.ts';
 
 /** [x, y] in source pixels (or metres for calibration.world). */
 export const PointSchema = Type.Tuple([Type.Number(), Type.Number()]);
 export type Point = Static<typeof PointSchema>;
 
 const SceneId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
-const Classes = Type.Array(Type.Union(PRODUCT_CLASSES.map((c) => Type.Literal(c))), {
+const Classes = Type.Array(ProductClassSchema, {
   minItems: 1,
   uniqueItems: true,
 });
