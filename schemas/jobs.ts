@@ -123,6 +123,19 @@ export const LineCrossing = Type.Object(
 );
 export type LineCrossing = Static<typeof LineCrossing>;
 
+export const ZoneVisit = Type.Object(
+  {
+    zoneId: Type.String(),
+    trackId: Type.Integer({ minimum: 1 }),
+    cls: ProductClassSchema,
+    enteredMs: Type.Number(),
+    leftMs: Type.Number(),
+    reason: Type.Union([Type.Literal('exit'), Type.Literal('lost')]),
+  },
+  { additionalProperties: false },
+);
+export type ZoneVisit = Static<typeof ZoneVisit>;
+
 /** A segment's results, to track (track queue) and then store (store queue). Small: it may go to any host. */
 export const StoreJob = Type.Object(
   {
@@ -136,6 +149,8 @@ export const StoreJob = Type.Object(
     scene: Type.Optional(SceneConfig),
     /** Line crossings found by the track stage in this segment. */
     crossings: Type.Optional(Type.Array(LineCrossing)),
+    /** Zone visits that ended in this segment. */
+    visits: Type.Optional(Type.Array(ZoneVisit)),
   },
   { additionalProperties: false },
 );

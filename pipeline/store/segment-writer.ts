@@ -72,6 +72,22 @@ export class SegmentWriter {
       job.segmentKey,
     );
     await this.insert(
+      'zone_visits',
+      (job.visits ?? []).map((v) => ({
+        camera_id: job.cameraId,
+        zone_id: v.zoneId,
+        entered_at: Math.round(v.enteredMs),
+        left_at: Math.round(v.leftMs),
+        dwell_ms: Math.max(0, Math.round(v.leftMs - v.enteredMs)),
+        class: v.cls,
+        track_id: v.trackId,
+        reason: v.reason,
+        source_id: job.sourceId,
+        segment: job.segment,
+      })),
+      job.segmentKey,
+    );
+    await this.insert(
       'segments',
       [
         {

@@ -1,13 +1,19 @@
 import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LineZone, type LineZoneState } from '../../pipeline/scene/line-zone.ts';
+import { PolygonZone, type PolygonZoneState } from '../../pipeline/scene/polygon-zone.ts';
 import {
   ByteTracker,
   type ByteTrackerOptions,
   type TrackerState,
 } from '../../pipeline/track/byte-tracker.ts';
 import type { Detection } from '../../schemas/detection.ts';
-import { type LineCrossing, type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
+import {
+  type LineCrossing,
+  type StoreJob,
+  StoreJob as StoreJobSchema,
+  type ZoneVisit,
+} from '../../schemas/jobs.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
@@ -28,6 +34,7 @@ export interface TrackStageOptions {
 interface SavedState {
   tracker: TrackerState;
   lines?: Record<string, LineZoneState>;
+  zones?: Record<string, PolygonZoneState>;
 }
 
 /** Tracker states kept per source: enough for retries of recent segments, bounded in memory. */
@@ -44,7 +51,7 @@ const KEEP_STATES = 4;
  * not failed); one whose predecessor was lost starts afresh. Tracking is deterministic, so a retried
  * segment recomputes the same ids from the same state. Detections that belong to no confirmed track
  * (yet) keep track id 0. The camera's counting lines (scene.lines) see the tracked objects frame by
- * frame; their crossings travel with the segment to the store.
+ * frame, and so do its zones; crossings and finished zone visits travel with the segment to the store.
  */
 export function startTrackStage(o: TrackStageOptions): { worker: Worker; close(): Promise<void> } {
   const storeQueue = new Queue<StoreJob>(QUEUE.store, {
@@ -76,6 +83,11 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         return s ? LineZone.restore(s, line, lineOptions) : new LineZone(line, lineOptions);
       });
       const crossings: LineCrossing[] = [];
+      const zones = (data.scene?.zones ?? []).map((zone) => {
+        const s = state?.zones?.[zone.id];
+        return s ? PolygonZone.restore(s, zone, lineOptions) : new PolygonZone(zone, lineOptions);
+      });
+      const visits: ZoneVisit[] = [];
 
       const frames = data.frames.map((f) => {
         const detections: Detection[] = f.detections.map((d) => ({
@@ -86,6 +98,18 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         // update() returns the detections of confirmed tracks, in input order: walk both lists.
         const tracked = tracker.update(detections, f.tsMs);
         for (const line of lines) crossings.push(...line.update(tracked, f.tsMs));
+        for (const zone of zones) {
+          for (const v of zone.update(tracked, f.tsMs).left) {
+            visits.push({
+              zoneId: v.zoneId,
+              trackId: v.trackId,
+              cls: v.cls,
+              enteredMs: v.enteredMs,
+              leftMs: v.tsMs,
+              reason: v.reason,
+            });
+          }
+        }
         let t = 0;
         return {
           ...f,
@@ -104,11 +128,16 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       const next: SavedState = {
         tracker: tracker.snapshot(),
         lines: Object.fromEntries(lines.map((l, i) => [data.scene?.lines[i].id ?? '', l.snapshot()])),
+        zones: Object.fromEntries(zones.map((z, i) => [data.scene?.zones[i].id ?? '', z.snapshot()])),
       };
       const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
       if (stale.length) tx.hdel(key, ...stale);
       await tx.expire(key, 7 * 24 * 3600).exec();
-      await storeQueue.add('store', { ...data, frames, crossings }, { jobId: jobId(data.segmentKey) });
+      await storeQueue.add(
+        'store',
+        { ...data, frames, crossings, visits },
+        { jobId: jobId(data.segmentKey) },
+      );
       return { frames: frames.length };
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
