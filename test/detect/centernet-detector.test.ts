@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import { ModelError } from '../../pipeline/errors/index.ts';
+import { iou } from '../../pipeline/geometry/box-iou.ts';
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
@@ -32,13 +33,6 @@ const frame = (data: Uint8Array, width: number, height: number): RgbFrame => ({
   height,
   scale: width / SRC_W,
 });
-
-function iou(a: Box, b: Box): number {
-  const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (iw <= 0 || ih <= 0) return 0;
-  return (iw * ih) / (a.w * a.h + b.w * b.h - iw * ih);
-}
 
 function best(dets: Detection[], target: Box, classes: ProductClass[]): Detection | undefined {
   const matches = dets.filter((d) => classes.includes(d.cls));

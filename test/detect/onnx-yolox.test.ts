@@ -16,6 +16,7 @@ import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-det
 import { OnnxDetector } from '../../pipeline/detect/onnx/onnx-detector.ts';
 import { verifiedModels } from '../../pipeline/detect/verified-models.ts';
 import { ModelError } from '../../pipeline/errors/index.ts';
+import { iou } from '../../pipeline/geometry/box-iou.ts';
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
@@ -42,13 +43,6 @@ const T0_DARK_SEDAN: Box = { x: 353, y: 133, w: 62, h: 30 };
 const T8_PICKUP: Box = { x: 320, y: 163, w: 283, h: 189 };
 /** people-walking.mp4 (768×432) at t = 40 s: a man in black standing at the table, head to shoes. */
 const T40_MAN: Box = { x: 383, y: 4, w: 161, h: 378 };
-
-function iou(a: Box, b: Box): number {
-  const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (iw <= 0 || ih <= 0) return 0;
-  return (iw * ih) / (a.w * a.h + b.w * b.h - iw * ih);
-}
 
 function best(dets: Detection[], target: Box, classes: ProductClass[]): Detection | undefined {
   const matches = dets.filter((d) => classes.includes(d.cls));

@@ -13,6 +13,7 @@ import type { Detector } from '../../pipeline/detect/detector.ts';
 import { BUILTIN_MODELS, createDetector } from '../../pipeline/detect/detector-spec.ts';
 import { verifiedModels } from '../../pipeline/detect/verified-models.ts';
 import { decodeImage } from '../../pipeline/extract/image-source.ts';
+import { iou } from '../../pipeline/geometry/box-iou.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 import type { ModelSpec } from '../../schemas/model.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -24,11 +25,6 @@ const BUS: Box = { x: 70, y: 118, w: 415, h: 272 };
 const WHITE_CAR_LEFT: Box = { x: 4, y: 284, w: 60, h: 46 };
 const TAXI_RIGHT: Box = { x: 458, y: 286, w: 88, h: 104 };
 
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  return w <= 0 || h <= 0 ? 0 : (w * h) / (a.w * a.h + b.w * b.h - w * h);
-}
 const best = (found: Detection[], cls: string, box: Box) =>
   Math.max(0, ...found.filter((d) => d.cls === cls).map((d) => iou(d.box, box)));
 

@@ -101,7 +101,8 @@ export function formatSummary(s: RunSummary): string {
     byLine.set(k, [...(byLine.get(k) ?? []), `${c.class} ${c.count}`]);
   }
   for (const [i, [k, v]] of [...byLine].entries()) {
-    lines.push(`  ${i === 0 ? 'line counts' : ''}`.padEnd(20) + `${k}: ${v.join(', ')}`);
+    const label = (i === 0 ? '  line counts' : '').padEnd(20);
+    lines.push(`${label}${k}: ${v.join(', ')}`);
   }
   for (const f of s.failures) {
     // Source errors already start with the file's path; don't say it twice.
