@@ -91,7 +91,7 @@ export function formatSummary(s: RunSummary): string {
     `  objects by class  ${classes}`,
     `  speed             ${s.framesPerSecond} frames/s end to end, ${s.realtimeFactor}x real time (${s.wallSeconds} s wall)`,
     `  data              ${s.store.mode === 'embedded' ? 'embedded ClickHouse in' : 'ClickHouse at'} ${s.store.where}`,
-    '                    tables: cameras, frames, detections, line_crossings, segments',
+    '                    tables: cameras, frames, detections, line_crossings, zone_visits, segments',
     `  try               ${s.tryQuery}`,
   ];
   // One line per counting line and direction: "demo / street positive   car 12, truck 1"
