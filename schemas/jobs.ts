@@ -74,6 +74,8 @@ export const DetectJob = Type.Object(
     frames: Type.Array(FrameRef),
     /** The source's previous segment that had frames (-1: none): tracking continues from its state. */
     prevSegment: Type.Optional(Type.Integer({ minimum: -1 })),
+    /** No segment of this source follows (it ended or failed): the track stage closes open tracks. */
+    last: Type.Optional(Type.Boolean()),
     /** Where the frames' region starts in the source (a region of interest); boxes are shifted by it. */
     offset: Type.Optional(
       Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
@@ -146,6 +148,8 @@ export const StoreJob = Type.Object(
     detector: Type.String(),
     frames: Type.Array(FrameResult),
     prevSegment: Type.Optional(Type.Integer({ minimum: -1 })),
+    /** No segment of this source follows (it ended or failed): the track stage closes open tracks. */
+    last: Type.Optional(Type.Boolean()),
     scene: Type.Optional(SceneConfig),
     /** Line crossings found by the track stage in this segment. */
     crossings: Type.Optional(Type.Array(LineCrossing)),

@@ -90,6 +90,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
           detector: o.detector.name,
           frames: results,
           prevSegment: data.prevSegment ?? -1,
+          ...(data.last ? { last: true } : {}),
           ...(data.scene ? { scene: data.scene } : {}),
         },
         { jobId: jobId(data.segmentKey) },

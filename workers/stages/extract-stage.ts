@@ -105,6 +105,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
               scale: first.scale,
               frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
               prevSegment,
+              ...(seg.last ? { last: true } : {}),
               ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
               ...(data.motionGate ? { motionGate: data.motionGate } : {}),
               ...(data.scene ? { scene: data.scene } : {}),
