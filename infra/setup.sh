@@ -41,6 +41,9 @@ apt_packages=(
 )
 # Real photos for the detector tests (a street with a double-decker bus, cars and people).
 ((tests)) && apt_packages+=(opencv-doc)
+# A local RTSP camera for the live-source tests (a small C program on libgstrtspserver, compiled by the
+# tests with the C compiler), and headless Chromium for the report-page test.
+((tests)) && apt_packages+=(libgstrtspserver-1.0-dev gcc pkg-config chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

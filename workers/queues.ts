@@ -33,6 +33,12 @@ export const QUEUE = {
   detect: (host: string) => `detect@${host}`,
   track: 'track',
   store: 'store',
+  /**
+   * Events and alerts (schemas/events.ts EventRecord, job id = eventId) from the rule engine and the
+   * camera supervisors; the alert worker writes them to the `events` table, publishes them on Redis
+   * pub/sub and delivers them to webhooks.
+   */
+  alerts: 'alerts',
 } as const;
 
 export function redisConnection(url: string): ConnectionOptions {
