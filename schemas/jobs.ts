@@ -120,6 +120,8 @@ export const LineCrossing = Type.Object(
     cls: ProductClassSchema,
     direction: Type.Union([Type.Literal('positive'), Type.Literal('negative')]),
     tsMs: Type.Number(),
+    /** The vehicle's ground speed as it crossed, km/h (null or absent: unknown). */
+    speedKmh: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   },
   { additionalProperties: false },
 );

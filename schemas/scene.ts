@@ -61,6 +61,13 @@ export const SceneZoneSchema = Type.Object(
     direction: Type.Optional(PointSchema),
     /** Only these classes are tracked in the zone; absent = all. */
     classes: Type.Optional(Classes),
+    /** Travel lanes the zone covers, for density per lane (default 1). */
+    lanes: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+    /**
+     * Length of road the zone covers, metres, for density. Default with a calibration: the zone's
+     * extent on the ground along its `direction` (or its longest ground extent).
+     */
+    lengthM: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -150,6 +150,17 @@ export class PolygonZone {
     return m;
   }
 
+  /**
+   * The source ended: every track still inside leaves with reason 'lost' at its last sighting (what
+   * is known of it), and the zone forgets all tracks.
+   */
+  flush(): ZoneExit[] {
+    const left: ZoneExit[] = [];
+    for (const t of this.tracks.values()) if (t.inside) left.push(exit(this.zone.id, t, t.lastSeenMs, 'lost'));
+    this.tracks.clear();
+    return left;
+  }
+
   /** One frame's tracked detections (taken at tsMs). */
   update(tracked: readonly TrackedDetection[], tsMs: number): ZoneUpdate {
     if (!Number.isFinite(tsMs)) throw new RangeError(`PolygonZone.update: tsMs must be finite, got ${tsMs}`);

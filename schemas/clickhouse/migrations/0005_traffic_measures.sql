@@ -11,6 +11,10 @@
 -- interval_s says which grid the row belongs to (60 or 900); a 15-minute row is not the sum of its
 -- minutes for quantiles, so both are written. Rows are deterministic for a given input, and carry the
 -- segment's deduplication token, so a retried segment writes nothing twice.
+--
+-- source_id is part of the key: when two sources of one camera cover the same interval (consecutive
+-- archive files, or a live stream restarted), each writes its partial row and readers sum them
+-- (volumes add; quantiles come from speeds_kmh). The rollup views do this.
 
 CREATE TABLE IF NOT EXISTS traffic_measures
 (
@@ -42,7 +46,7 @@ CREATE TABLE IF NOT EXISTS traffic_measures
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(start)
-ORDER BY (camera_id, interval_s, site_kind, site_id, direction, start)
+ORDER BY (camera_id, interval_s, site_kind, site_id, direction, start, source_id)
 TTL start + INTERVAL 400 DAY
 SETTINGS non_replicated_deduplication_window = 100000, ttl_only_drop_parts = 1
 COMMENT 'Per-interval traffic measures per camera, counting line and zone';

@@ -1,0 +1,246 @@
+import type { SceneObject, ZoneSample } from '../../schemas/analytics.ts';
+import type { LineCrossing, ZoneVisit } from '../../schemas/jobs.ts';
+import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
+import type { SceneConfig } from '../../schemas/scene.ts';
+import { bottomCentre } from '../scene/geometry.ts';
+import { Homography } from '../scene/homography.ts';
+import { LineZone, type LineZoneState } from '../scene/line-zone.ts';
+import { PolygonZone, type PolygonZoneState } from '../scene/polygon-zone.ts';
+import type { TrackedDetection } from '../track/byte-tracker.ts';
+import { IntervalAggregator, type IntervalAggregatorState } from './interval-aggregator.ts';
+import { SpeedEstimator, type SpeedEstimatorState } from './speed-estimator.ts';
+import { TrackLedger, type TrackLedgerState } from './track-ledger.ts';
+import { type ZoneGround, zoneGround } from './zone-geometry.ts';
+
+export interface SceneMeasurerOptions {
+  measures?: Partial<MeasuresConfig>;
+  /** The tracker's lost buffer, ms: a track unseen for longer has ended (default 2000). */
+  lostTtlMs?: number;
+}
+
+/** What one frame yields. */
+export interface MeasureStep {
+  /** The frame as the rule engine sees it (camera, source and segment are the caller's to add). */
+  objects: SceneObject[];
+  zones: ZoneSample[];
+  /** Crossings confirmed in this frame, with the vehicle's speed when known. */
+  crossings: LineCrossing[];
+  /** Zone visits that ended in this frame. */
+  visits: ZoneVisit[];
+  /** Intervals this frame closed (it is past their end). */
+  intervals: IntervalRow[];
+  /** Tracks that ended (unseen for longer than the lost buffer). */
+  tracks: TrackRow[];
+}
+
+export interface SceneMeasurerState {
+  version: 1;
+  lines: Record<string, LineZoneState>;
+  zones: Record<string, PolygonZoneState>;
+  speeds: SpeedEstimatorState | null;
+  ledger: TrackLedgerState;
+  intervals: IntervalAggregatorState;
+}
+
+/**
+ * Everything measured about one camera's scene, frame by frame, from the tracker's output:
+ *
+ *   tracked detections ──▶ anchor = bottom-centre ──┬─▶ SpeedEstimator (homography) ─▶ speed, ground point
+ *                                                   ├─▶ LineZone × lines ─────────────▶ crossings
+ *                                                   ├─▶ PolygonZone × zones ──────────▶ entries, visits, samples
+ *                                                   ├─▶ TrackLedger ──────────────────▶ ended tracks
+ *                                                   └─▶ IntervalAggregator ───────────▶ 1- and 15-minute rows
+ *
+ * Plain JSON state ({@link snapshot} / {@link restore}), so a camera's measures carry on across
+ * segments and workers like the tracker does. Deterministic: the same frames give the same output.
+ *
+ * @example
+ *   const m = new SceneMeasurer(scene, { lostTtlMs: 2000 });
+ *   for (const { detections, tsMs } of frames) {
+ *     const step = m.update(tracker.update(detections, tsMs), tsMs);
+ *     for (const row of step.intervals) console.log(row.siteId, row.intervalS, row.volume, row.los);
+ *   }
+ *   const end = m.finish(); // the source ended: partial intervals, open visits, remaining tracks
+ */
+export class SceneMeasurer {
+  private readonly homography: Homography | null;
+  private readonly lines: LineZone[];
+  private readonly zones: PolygonZone[];
+  private readonly ground: Map<string, ZoneGround>;
+  private readonly speeds: SpeedEstimator | null;
+  private ledger = new TrackLedger();
+  private intervals: IntervalAggregator;
+  private readonly endAfterMs: number;
+
+  constructor(
+    readonly scene: SceneConfig,
+    private readonly options: SceneMeasurerOptions = {},
+    state?: SceneMeasurerState,
+  ) {
+    if (state && state.version !== 1)
+      throw new RangeError(`SceneMeasurer: unknown state version ${state.version}`);
+    const m = options.measures ?? {};
+    this.homography = scene.calibration
+      ? Homography.fromPoints(scene.calibration.image, scene.calibration.world)
+      : null;
+    const inertia = { inertiaFrames: scene.inertiaFrames ?? 1 };
+    this.lines = scene.lines.map((l) => {
+      const s = state?.lines[l.id];
+      return s ? LineZone.restore(s, l, inertia) : new LineZone(l, inertia);
+    });
+    this.zones = scene.zones.map((z) => {
+      const s = state?.zones[z.id];
+      return s ? PolygonZone.restore(s, z, inertia) : new PolygonZone(z, inertia);
+    });
+    this.ground = new Map(scene.zones.map((z) => [z.id, zoneGround(z, this.homography)]));
+    const speedOptions = m.speed ?? {};
+    this.speeds = this.homography
+      ? state?.speeds
+        ? SpeedEstimator.restore(state.speeds, this.homography, speedOptions)
+        : new SpeedEstimator(this.homography, speedOptions)
+      : null;
+    if (state) this.ledger = TrackLedger.restore(state.ledger);
+    const aggOptions = {
+      lines: scene.lines.map((l) => l.id),
+      zones: scene.zones.map((z) => z.id),
+      ...(m.pcu ? { pcu: m.pcu } : {}),
+      ...(m.losDensity ? { losDensity: m.losDensity } : {}),
+    };
+    this.intervals = state
+      ? IntervalAggregator.restore(state.intervals, aggOptions)
+      : new IntervalAggregator(aggOptions);
+    // Just past the tracker's lost buffer plus a frame interval: the tracker has dropped it by then.
+    this.endAfterMs = (options.lostTtlMs ?? 2000) + 1000;
+  }
+
+  /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
+  static restore(state: SceneMeasurerState, scene: SceneConfig, options: SceneMeasurerOptions = {}) {
+    return new SceneMeasurer(scene, options, state);
+  }
+
+  snapshot(): SceneMeasurerState {
+    return {
+      version: 1,
+      lines: Object.fromEntries(this.lines.map((l) => [l.line.id, l.snapshot()])),
+      zones: Object.fromEntries(this.zones.map((z) => [z.zone.id, z.snapshot()])),
+      speeds: this.speeds?.snapshot() ?? null,
+      ledger: this.ledger.snapshot(),
+      intervals: this.intervals.snapshot(),
+    };
+  }
+
+  /** The tracker's output for one frame taken at tsMs. */
+  update(tracked: readonly TrackedDetection[], tsMs: number): MeasureStep {
+    const objects: SceneObject[] = tracked.map((d) => {
+      const anchor = bottomCentre(d.box) as [number, number];
+      const r = this.speeds?.update(d.trackId, anchor, tsMs) ?? { world: null, speedKmh: null };
+      this.ledger.observe(d.trackId, d.cls, anchor, r.world, r.speedKmh, tsMs);
+      return {
+        trackId: d.trackId,
+        cls: d.cls,
+        box: d.box,
+        anchor,
+        world: r.world,
+        speedKmh: r.speedKmh,
+        velocityPx: [d.velocity.vx, d.velocity.vy],
+      };
+    });
+    const byId = new Map(objects.map((o) => [o.trackId, o]));
+    const speedOf = (id: number) => byId.get(id)?.speedKmh ?? this.speeds?.current(id) ?? null;
+
+    const zones: ZoneSample[] = [];
+    const visits: ZoneVisit[] = [];
+    const entries: Array<{ zoneId: string; cls: SceneObject['cls']; trackId: number }> = [];
+    for (const zone of this.zones) {
+      const u = zone.update(tracked, tsMs);
+      for (const e of u.entered) entries.push({ zoneId: e.zoneId, cls: e.cls, trackId: e.trackId });
+      for (const v of u.left) visits.push(toVisit(v));
+      zones.push(this.sample(zone, u.inside, speedOf));
+    }
+
+    // Close finished intervals before counting this frame's events into the open ones.
+    const intervals = this.intervals.frame(tsMs, zones);
+    for (const e of entries) this.intervals.entry(e.zoneId, e.cls, speedOf(e.trackId));
+    const crossings: LineCrossing[] = [];
+    for (const line of this.lines) {
+      for (const c of line.update(tracked, tsMs)) {
+        const speedKmh = speedOf(c.trackId);
+        this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
+        crossings.push({ ...c, speedKmh });
+      }
+    }
+    const tracks = this.ledger.ended(tsMs, this.endAfterMs);
+    for (const t of tracks) this.speeds?.forget(t.trackId);
+    return { objects, zones, crossings, visits, intervals, tracks };
+  }
+
+  /** Reports a zone's congestion state (from the rule engine) with its open intervals. */
+  congestion(zoneId: string, state: string): void {
+    this.intervals.congestion(zoneId, state);
+  }
+
+  /**
+   * The source ended: closes the partial intervals, the visits still open (reason 'lost', at their
+   * last sighting) and every track. The measurer starts afresh afterwards.
+   */
+  finish(): Pick<MeasureStep, 'visits' | 'intervals' | 'tracks'> {
+    const visits = this.zones.flatMap((z) => z.flush().map(toVisit));
+    const intervals = this.intervals.flush();
+    const tracks = this.ledger.flush();
+    for (const t of tracks) this.speeds?.forget(t.trackId);
+    return { visits, intervals, tracks };
+  }
+
+  private sample(zone: PolygonZone, inside: number[], speedOf: (id: number) => number | null): ZoneSample {
+    const g = this.ground.get(zone.zone.id) as ZoneGround;
+    let vehicles = 0;
+    let persons = 0;
+    let pcu = 0;
+    let speedSum = 0;
+    let speedN = 0;
+    for (const id of inside) {
+      const cls = this.ledger.classOf(id);
+      if (!cls) continue;
+      if (cls === 'person') {
+        persons++;
+        continue;
+      }
+      vehicles++;
+      pcu += this.intervals.pcuOf(cls);
+      const s = speedOf(id);
+      if (s !== null) {
+        speedSum += s;
+        speedN++;
+      }
+    }
+    return {
+      zoneId: zone.zone.id,
+      kind: zone.zone.kind ?? 'area',
+      trackIds: inside,
+      vehicles,
+      persons,
+      pcu,
+      meanSpeedKmh: speedN ? speedSum / speedN : null,
+      densityPcuKm: g.lengthM ? pcu / ((g.lengthM / 1000) * g.lanes) : null,
+      personsPerM2: g.areaM2 ? persons / g.areaM2 : null,
+    };
+  }
+}
+
+function toVisit(v: {
+  zoneId: string;
+  trackId: number;
+  cls: ZoneVisit['cls'];
+  enteredMs: number;
+  tsMs: number;
+  reason: 'exit' | 'lost';
+}): ZoneVisit {
+  return {
+    zoneId: v.zoneId,
+    trackId: v.trackId,
+    cls: v.cls,
+    enteredMs: v.enteredMs,
+    leftMs: v.tsMs,
+    reason: v.reason,
+  };
+}
