@@ -74,7 +74,7 @@ export class SceneMeasurer {
 
   constructor(
     readonly scene: SceneConfig,
-    private readonly options: SceneMeasurerOptions = {},
+    options: SceneMeasurerOptions = {},
     state?: SceneMeasurerState,
   ) {
     if (state && state.version !== 1)

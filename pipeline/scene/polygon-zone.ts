@@ -156,7 +156,8 @@ export class PolygonZone {
    */
   flush(): ZoneExit[] {
     const left: ZoneExit[] = [];
-    for (const t of this.tracks.values()) if (t.inside) left.push(exit(this.zone.id, t, t.lastSeenMs, 'lost'));
+    for (const t of this.tracks.values())
+      if (t.inside) left.push(exit(this.zone.id, t, t.lastSeenMs, 'lost'));
     this.tracks.clear();
     return left;
   }
