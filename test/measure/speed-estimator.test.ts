@@ -28,7 +28,10 @@ function image(x: number, y: number): [number, number] {
 /** Seeded normal noise (Box-Muller on a small LCG), so the tests are deterministic. */
 function noise(seed: number) {
   let s = seed;
-  const u = () => ((s = (s * 1664525 + 1013904223) % 2 ** 32) + 1) / (2 ** 32 + 1);
+  const u = () => {
+    s = (s * 1664525 + 1013904223) % 2 ** 32;
+    return (s + 1) / (2 ** 32 + 1);
+  };
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
