@@ -4,7 +4,9 @@
  * REDIS_URL and CLICKHOUSE_URL in the environment win over the file.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { AlertsConfig } from './alerts.ts';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
+import { MeasuresConfig } from './measures.ts';
 import { ModelSpec } from './model.ts';
 import { SceneConfig } from './scene.ts';
 
@@ -79,6 +81,10 @@ export const Config = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Traffic measures: PCU factors, LOS density bands, speed estimation (schemas/measures.ts). */
+    measures: MeasuresConfig,
+    /** Evidence snapshots and webhooks for events (schemas/alerts.ts). */
+    alerts: AlertsConfig,
     extract: Type.Object(
       {
         fps: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 5 }),

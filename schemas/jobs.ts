@@ -5,6 +5,8 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { ProductClassSchema } from './classes.ts';
+import { EventRecord } from './events.ts';
+import { IntervalRowSchema, TrackRowSchema } from './measures.ts';
 import { SceneConfig } from './scene.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
@@ -140,6 +142,20 @@ export const ZoneVisit = Type.Object(
 );
 export type ZoneVisit = Static<typeof ZoneVisit>;
 
+/** Where a segment's pixels are, for evidence snapshots. */
+export const EvidenceFrames = Type.Object(
+  {
+    host: Type.String(),
+    framesFile: Type.String({ minLength: 1 }),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    scale: Type.Number({ exclusiveMinimum: 0 }),
+    offset: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export type EvidenceFrames = Static<typeof EvidenceFrames>;
+
 /** A segment's results, to track (track queue) and then store (store queue). Small: it may go to any host. */
 export const StoreJob = Type.Object(
   {
@@ -157,6 +173,17 @@ export const StoreJob = Type.Object(
     crossings: Type.Optional(Type.Array(LineCrossing)),
     /** Zone visits that ended in this segment. */
     visits: Type.Optional(Type.Array(ZoneVisit)),
+    /** Traffic-measure intervals that closed in this segment. */
+    intervals: Type.Optional(Type.Array(IntervalRowSchema)),
+    /** Tracks that ended in this segment. */
+    tracks: Type.Optional(Type.Array(TrackRowSchema)),
+    /** Events the rule engine raised in this segment. */
+    events: Type.Optional(Type.Array(EventRecord)),
+    /**
+     * The segment's frames file, kept by the detect stage for evidence snapshots; the track stage
+     * removes it when done (a janitor on the detect host removes what another host's track stage left).
+     */
+    evidence: Type.Optional(EvidenceFrames),
   },
   { additionalProperties: false },
 );

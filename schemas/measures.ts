@@ -2,8 +2,8 @@
  * Traffic-measure settings (config key `measures`) and the rows the pipeline writes to the
  * `traffic_measures` and `tracks` tables (schemas/clickhouse/migrations/0004, 0005).
  */
-import { type Static, Type } from '@sinclair/typebox';
-import type { ProductClass } from './classes.ts';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type ProductClass, ProductClassSchema } from './classes.ts';
 
 /**
  * Passenger-car-unit factors for motorcycle-heavy traffic. Defaults: the Vietnamese road design
@@ -68,41 +68,52 @@ export type MeasuresConfig = Static<typeof MeasuresConfig>;
 
 export type LevelOfService = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const ClassCounts = Type.Partial(Type.Record(ProductClassSchema, Type.Integer({ minimum: 0 })));
+
 /** One row of `traffic_measures` (camelCase; SegmentWriter maps it to columns). */
-export interface IntervalRow {
-  siteKind: 'line' | 'zone';
-  siteId: string;
-  /** Lines: 'positive' | 'negative'; zones: ''. */
-  direction: string;
-  intervalS: 60 | 900;
-  /** Interval start, epoch ms (aligned). */
-  startMs: number;
-  frames: number;
-  volume: number;
-  volumeByClass: Partial<Record<ProductClass, number>>;
-  pcu: number;
-  flowPcuH: number;
-  speedsKmh: number[];
-  speedMeanKmh: number | null;
-  speedP85Kmh: number | null;
-  occupancy: number;
-  meanCount: number;
-  densityPcuKm: number | null;
-  los: LevelOfService | '';
-  phf: number | null;
-  personsMean: number;
-  personsMax: number;
-  congestion: string;
-}
+export const IntervalRowSchema = Type.Object(
+  {
+    siteKind: Type.Union([Type.Literal('line'), Type.Literal('zone')]),
+    siteId: Type.String(),
+    /** Lines: 'positive' | 'negative'; zones: ''. */
+    direction: Type.String(),
+    intervalS: Type.Union([Type.Literal(60), Type.Literal(900)]),
+    /** Interval start, epoch ms (aligned to the grid). */
+    startMs: Type.Number(),
+    frames: Type.Integer({ minimum: 0 }),
+    volume: Type.Integer({ minimum: 0 }),
+    volumeByClass: ClassCounts,
+    pcu: Type.Number(),
+    flowPcuH: Type.Number(),
+    speedsKmh: Type.Array(Type.Number()),
+    speedMeanKmh: Nullable(Type.Number()),
+    speedP85Kmh: Nullable(Type.Number()),
+    occupancy: Type.Number(),
+    meanCount: Type.Number(),
+    densityPcuKm: Nullable(Type.Number()),
+    los: Type.Union(['A', 'B', 'C', 'D', 'E', 'F', ''].map((l) => Type.Literal(l))),
+    phf: Nullable(Type.Number()),
+    personsMean: Type.Number(),
+    personsMax: Type.Integer({ minimum: 0 }),
+    congestion: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type IntervalRow = Static<typeof IntervalRowSchema> & { los: LevelOfService | '' };
 
 /** One row of `tracks`. */
-export interface TrackRow {
-  trackId: number;
-  cls: ProductClass;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  hits: number;
-  path: Array<[number, number]>;
-  distanceM: number | null;
-  meanSpeedKmh: number | null;
-}
+export const TrackRowSchema = Type.Object(
+  {
+    trackId: Type.Integer({ minimum: 1 }),
+    cls: ProductClassSchema,
+    firstSeenMs: Type.Number(),
+    lastSeenMs: Type.Number(),
+    hits: Type.Integer({ minimum: 0 }),
+    path: Type.Array(Type.Tuple([Type.Number(), Type.Number()])),
+    distanceM: Nullable(Type.Number()),
+    meanSpeedKmh: Nullable(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+export type TrackRow = Static<typeof TrackRowSchema>;

@@ -122,6 +122,7 @@ export class PipelineNode {
           minHits: cfg.tracking.minHits,
           lostTtlMs: cfg.tracking.lostTtlMs,
         },
+        measures: cfg.measures,
         concurrency: cfg.queues.trackConcurrency,
       });
       node.closers.unshift(s.close);

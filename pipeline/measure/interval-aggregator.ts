@@ -168,10 +168,19 @@ export class IntervalAggregator {
     for (const size of INTERVALS) this.count(this.get(size, 'line', lineId, direction), cls, speedKmh);
   }
 
-  /** A vehicle entered a zone (in the current frame). */
-  entry(zoneId: string, cls: ProductClass, speedKmh: number | null) {
+  /** A vehicle entered a zone (in the current frame): zone volume. */
+  entry(zoneId: string, cls: ProductClass) {
     if (cls === 'person') return;
-    for (const size of INTERVALS) this.count(this.get(size, 'zone', zoneId, ''), cls, speedKmh);
+    for (const size of INTERVALS) this.count(this.get(size, 'zone', zoneId, ''), cls, null);
+  }
+
+  /**
+   * A vehicle's speed through a zone, given when it leaves (by then its speed has a history; at the
+   * entry it often has none yet): the zone's speed samples are of the vehicles that left in the interval.
+   */
+  zoneSpeed(zoneId: string, cls: ProductClass, speedKmh: number) {
+    if (cls === 'person' || !Number.isFinite(speedKmh)) return;
+    for (const size of INTERVALS) this.get(size, 'zone', zoneId, '').speeds.push(Math.round(speedKmh * 10) / 10);
   }
 
   /** The zone's congestion state, reported with the intervals open now. */

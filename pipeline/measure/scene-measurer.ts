@@ -94,10 +94,11 @@ export class SceneMeasurer {
     });
     this.ground = new Map(scene.zones.map((z) => [z.id, zoneGround(z, this.homography)]));
     const speedOptions = m.speed ?? {};
+    const world = scene.calibration?.world;
     this.speeds = this.homography
       ? state?.speeds
-        ? SpeedEstimator.restore(state.speeds, this.homography, speedOptions)
-        : new SpeedEstimator(this.homography, speedOptions)
+        ? SpeedEstimator.restore(state.speeds, this.homography, speedOptions, world)
+        : new SpeedEstimator(this.homography, speedOptions, world)
       : null;
     if (state) this.ledger = TrackLedger.restore(state.ledger);
     const aggOptions = {
@@ -160,7 +161,11 @@ export class SceneMeasurer {
 
     // Close finished intervals before counting this frame's events into the open ones.
     const intervals = this.intervals.frame(tsMs, zones);
-    for (const e of entries) this.intervals.entry(e.zoneId, e.cls, speedOf(e.trackId));
+    for (const e of entries) this.intervals.entry(e.zoneId, e.cls);
+    for (const v of visits) {
+      const speed = v.reason === 'exit' ? speedOf(v.trackId) : null;
+      if (speed !== null) this.intervals.zoneSpeed(v.zoneId, v.cls, speed);
+    }
     const crossings: LineCrossing[] = [];
     for (const line of this.lines) {
       for (const c of line.update(tracked, tsMs)) {

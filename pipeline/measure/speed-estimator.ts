@@ -11,6 +11,12 @@ export interface SpeedEstimatorOptions {
   maxSpeedKmh?: number;
   /** Residuals above max(this, 3 robust sigmas) are outliers and refitted without (default 0.75 m). */
   minOutlierM?: number;
+  /**
+   * Ground points are trusted only this far outside the calibration's own points, as a share of their
+   * extent (default 2: two more widths and lengths on each side). A homography is exact only on the
+   * plane it was measured on; far from it (near the horizon, up a hill) a pixel is tens of metres.
+   */
+  trustMargin?: number;
 }
 
 export const DEFAULT_SPEED_ESTIMATOR_OPTIONS: Readonly<Required<SpeedEstimatorOptions>> = {
@@ -19,6 +25,7 @@ export const DEFAULT_SPEED_ESTIMATOR_OPTIONS: Readonly<Required<SpeedEstimatorOp
   minPoints: 3,
   maxSpeedKmh: 200,
   minOutlierM: 0.75,
+  trustMargin: 2,
 };
 
 /** One ground position of a track: time (ms) and metres. */
@@ -66,10 +73,17 @@ export interface SpeedReading {
 export class SpeedEstimator {
   private readonly o: Required<SpeedEstimatorOptions>;
   private tracks = new Map<number, Sample[]>();
+  /** The trusted ground rectangle: [minX, minY, maxX, maxY], metres; null = everywhere. */
+  private readonly trusted: [number, number, number, number] | null;
 
+  /**
+   * @param calibrationWorld the calibration's ground points; with them, positions far outside are
+   *   not trusted (see trustMargin). Without, every position is.
+   */
   constructor(
     readonly homography: Homography,
     options: SpeedEstimatorOptions = {},
+    calibrationWorld?: ReadonlyArray<readonly [number, number]>,
   ) {
     const o = { ...DEFAULT_SPEED_ESTIMATOR_OPTIONS, ...options };
     for (const [k, v] of Object.entries(o)) {
@@ -80,11 +94,24 @@ export class SpeedEstimator {
     if (o.minPoints < 2) throw new RangeError(`SpeedEstimator: minPoints must be >= 2, got ${o.minPoints}`);
     if (o.maxSpeedKmh <= 0) throw new RangeError('SpeedEstimator: maxSpeedKmh must be > 0');
     this.o = o;
+    if (calibrationWorld?.length) {
+      const xs = calibrationWorld.map((p) => p[0]);
+      const ys = calibrationWorld.map((p) => p[1]);
+      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+      const mx = (x1 - x0) * o.trustMargin;
+      const my = (y1 - y0) * o.trustMargin;
+      this.trusted = [x0 - mx, y0 - my, x1 + mx, y1 + my];
+    } else this.trusted = null;
   }
 
-  static restore(state: SpeedEstimatorState, homography: Homography, options?: SpeedEstimatorOptions) {
+  static restore(
+    state: SpeedEstimatorState,
+    homography: Homography,
+    options?: SpeedEstimatorOptions,
+    calibrationWorld?: ReadonlyArray<readonly [number, number]>,
+  ) {
     if (state.version !== 1) throw new RangeError(`SpeedEstimator.restore: unknown version ${state.version}`);
-    const s = new SpeedEstimator(homography, options);
+    const s = new SpeedEstimator(homography, options, calibrationWorld);
     for (const t of state.tracks)
       s.tracks.set(
         t.trackId,
@@ -106,7 +133,10 @@ export class SpeedEstimator {
   /** The track's anchor (image pixels) at tsMs; returns its ground position and current speed. */
   update(trackId: number, anchor: readonly [number, number], tsMs: number): SpeedReading {
     const world = this.homography.toWorld([anchor[0], anchor[1]]);
-    if (!world) return { world: null, speedKmh: this.current(trackId) };
+    const t = this.trusted;
+    if (!world || (t && (world[0] < t[0] || world[1] < t[1] || world[0] > t[2] || world[1] > t[3]))) {
+      return { world: null, speedKmh: this.current(trackId) };
+    }
     let samples = this.tracks.get(trackId);
     if (!samples) {
       samples = [];

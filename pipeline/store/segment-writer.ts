@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { EventRecord } from '../../schemas/events.ts';
 import type { StoreJob } from '../../schemas/jobs.ts';
 import { insertRows } from './insert-rows.ts';
 
@@ -10,7 +11,8 @@ export interface SegmentWriteResult {
 }
 
 /**
- * Writes one segment's results: its frames, its detections, then its line in the `segments` ledger.
+ * Writes one segment's results: its frames, detections, line crossings, zone visits, ended tracks,
+ * closed measure intervals and events, then its line in the `segments` ledger.
  *
  * A segment is the batch: its rows go in one INSERT per table (a segment is bounded in time, so
  * inserts are bounded in rows and in rate). Each INSERT carries a deduplication token derived from
@@ -68,6 +70,7 @@ export class SegmentWriter {
         track_id: c.trackId,
         source_id: job.sourceId,
         segment: job.segment,
+        speed_kmh: c.speedKmh ?? null,
       })),
       job.segmentKey,
     );
@@ -87,6 +90,55 @@ export class SegmentWriter {
       })),
       job.segmentKey,
     );
+    await this.insert(
+      'tracks',
+      (job.tracks ?? []).map((t) => ({
+        camera_id: job.cameraId,
+        source_id: job.sourceId,
+        track_id: t.trackId,
+        class: t.cls,
+        first_seen: Math.round(t.firstSeenMs),
+        last_seen: Math.round(t.lastSeenMs),
+        hits: t.hits,
+        path: t.path.map(([x, y]) => ({ x, y })), // named tuples read as JSON objects
+        distance_m: t.distanceM,
+        mean_speed_kmh: t.meanSpeedKmh,
+        source_segment: job.segment,
+      })),
+      job.segmentKey,
+    );
+    await this.insert(
+      'traffic_measures',
+      (job.intervals ?? []).map((r) => ({
+        camera_id: job.cameraId,
+        site_kind: r.siteKind,
+        site_id: r.siteId,
+        direction: r.direction,
+        interval_s: r.intervalS,
+        start: Math.round(r.startMs / 1000),
+        frames: r.frames,
+        volume: r.volume,
+        volume_by_class: r.volumeByClass,
+        pcu: r.pcu,
+        flow_pcu_h: r.flowPcuH,
+        speed_samples: r.speedsKmh.length,
+        speed_mean_kmh: r.speedMeanKmh,
+        speed_p85_kmh: r.speedP85Kmh,
+        speeds_kmh: r.speedsKmh,
+        occupancy: r.occupancy,
+        mean_count: r.meanCount,
+        density_pcu_km: r.densityPcuKm,
+        los: r.los,
+        phf: r.phf,
+        persons_mean: r.personsMean,
+        persons_max: r.personsMax,
+        congestion: r.congestion,
+        source_id: job.sourceId,
+        segment: job.segment,
+      })),
+      job.segmentKey,
+    );
+    await this.insert('events', (job.events ?? []).map(eventRow), job.segmentKey);
     await this.insert(
       'segments',
       [
@@ -117,4 +169,25 @@ export class SegmentWriter {
   private async insert(table: string, values: object[], segmentKey: string): Promise<void> {
     await insertRows(this.client, table, values, { insert_deduplication_token: `${table}:${segmentKey}` });
   }
+}
+
+/** An event as a row of the `events` table. */
+export function eventRow(e: EventRecord) {
+  return {
+    event_id: e.eventId,
+    camera_id: e.cameraId,
+    ts: Math.round(e.tsMs),
+    started_at: Math.round(e.startedMs),
+    type: e.type,
+    rule_id: e.ruleId,
+    zone_id: e.zoneId,
+    severity: e.severity,
+    value: e.value,
+    track_ids: e.trackIds,
+    message: e.message,
+    snapshot: e.snapshot,
+    details: JSON.stringify(e.details),
+    source_id: e.sourceId,
+    segment: e.segment,
+  };
 }

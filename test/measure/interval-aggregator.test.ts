@@ -117,7 +117,8 @@ describe('IntervalAggregator', () => {
         }
         out.push(...a.frame(T0 + i * 7000, [zone(i % 3, i)]));
         if (i % 4 === 0) a.crossing('l', 'negative', 'truck', 20 + i);
-        if (i % 5 === 0) a.entry('z', 'car', 30);
+        if (i % 5 === 0) a.entry('z', 'car');
+        if (i % 6 === 0) a.zoneSpeed('z', 'car', 30 + i);
       }
       return [...out, ...a.flush()];
     };

@@ -1,7 +1,6 @@
 import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LineZone, type LineZoneState } from '../../pipeline/scene/line-zone.ts';
-import { PolygonZone, type PolygonZoneState } from '../../pipeline/scene/polygon-zone.ts';
+import { SceneMeasurer, type SceneMeasurerState } from '../../pipeline/measure/scene-measurer.ts';
 import {
   ByteTracker,
   type ByteTrackerOptions,
@@ -14,6 +13,7 @@ import {
   StoreJob as StoreJobSchema,
   type ZoneVisit,
 } from '../../schemas/jobs.ts';
+import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
@@ -25,16 +25,16 @@ export interface TrackStageOptions {
   redis: Redis;
   tracker: SourceTracker;
   trackerOptions: ByteTrackerOptions;
+  measures?: MeasuresConfig;
   concurrency: number;
   attempts: number;
   logger: Logger;
 }
 
-/** What a segment leaves for the next one: the tracker and each counting line. */
+/** What a segment leaves for the next one: the tracker and the scene's measures. */
 interface SavedState {
   tracker: TrackerState;
-  lines?: Record<string, LineZoneState>;
-  zones?: Record<string, PolygonZoneState>;
+  measurer?: SceneMeasurerState;
 }
 
 /** Tracker states kept per source: enough for retries of recent segments, bounded in memory. */
@@ -76,18 +76,19 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       const tracker = state
         ? ByteTracker.restore(state.tracker, o.trackerOptions)
         : new ByteTracker(o.trackerOptions);
-      // The camera's counting lines, each resuming from its state at the end of the previous segment.
-      const lineOptions = { inertiaFrames: data.scene?.inertiaFrames ?? 1 };
-      const lines = (data.scene?.lines ?? []).map((line) => {
-        const s = state?.lines?.[line.id];
-        return s ? LineZone.restore(s, line, lineOptions) : new LineZone(line, lineOptions);
-      });
+      // The camera's lines, zones, speeds and interval measures, resuming where the previous segment left them.
+      const scene = data.scene ?? { lines: [], zones: [], inertiaFrames: 1 };
+      const measurerOptions = {
+        lostTtlMs: o.trackerOptions.lostTtlMs ?? 2000,
+        ...(o.measures ? { measures: o.measures } : {}),
+      };
+      const measurer = state?.measurer
+        ? SceneMeasurer.restore(state.measurer, scene, measurerOptions)
+        : new SceneMeasurer(scene, measurerOptions);
       const crossings: LineCrossing[] = [];
-      const zones = (data.scene?.zones ?? []).map((zone) => {
-        const s = state?.zones?.[zone.id];
-        return s ? PolygonZone.restore(s, zone, lineOptions) : new PolygonZone(zone, lineOptions);
-      });
       const visits: ZoneVisit[] = [];
+      const intervals: IntervalRow[] = [];
+      const tracks: TrackRow[] = [];
 
       const frames = data.frames.map((f) => {
         const detections: Detection[] = f.detections.map((d) => ({
@@ -97,19 +98,11 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         }));
         // update() returns the detections of confirmed tracks, in input order: walk both lists.
         const tracked = tracker.update(detections, f.tsMs);
-        for (const line of lines) crossings.push(...line.update(tracked, f.tsMs));
-        for (const zone of zones) {
-          for (const v of zone.update(tracked, f.tsMs).left) {
-            visits.push({
-              zoneId: v.zoneId,
-              trackId: v.trackId,
-              cls: v.cls,
-              enteredMs: v.enteredMs,
-              leftMs: v.tsMs,
-              reason: v.reason,
-            });
-          }
-        }
+        const step = measurer.update(tracked, f.tsMs);
+        crossings.push(...step.crossings);
+        visits.push(...step.visits);
+        intervals.push(...step.intervals);
+        tracks.push(...step.tracks);
         let t = 0;
         return {
           ...f,
@@ -123,19 +116,22 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
           }),
         };
       });
+      // The source ended: what is still open is closed now (partial intervals, visits, tracks).
+      if (data.last) {
+        const end = measurer.finish();
+        visits.push(...end.visits);
+        intervals.push(...end.intervals);
+        tracks.push(...end.tracks);
+      }
 
       const stale = (await o.redis.hkeys(key)).filter((k) => Number(k) <= data.segment - KEEP_STATES);
-      const next: SavedState = {
-        tracker: tracker.snapshot(),
-        lines: Object.fromEntries(lines.map((l, i) => [data.scene?.lines[i].id ?? '', l.snapshot()])),
-        zones: Object.fromEntries(zones.map((z, i) => [data.scene?.zones[i].id ?? '', z.snapshot()])),
-      };
+      const next: SavedState = { tracker: tracker.snapshot(), measurer: measurer.snapshot() };
       const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
       if (stale.length) tx.hdel(key, ...stale);
       await tx.expire(key, 7 * 24 * 3600).exec();
       await storeQueue.add(
         'store',
-        { ...data, frames, crossings, visits },
+        { ...data, frames, crossings, visits, intervals, tracks },
         { jobId: jobId(data.segmentKey) },
       );
       return { frames: frames.length };
