@@ -150,7 +150,9 @@ export const EvidenceFrames = Type.Object(
     width: Type.Integer({ minimum: 1 }),
     height: Type.Integer({ minimum: 1 }),
     scale: Type.Number({ exclusiveMinimum: 0 }),
-    offset: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false })),
+    offset: Type.Optional(
+      Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );

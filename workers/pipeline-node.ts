@@ -13,6 +13,7 @@ import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
 import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob } from '../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
+import { startAlertStage } from './alerts/alert-stage.ts';
 import { FrameFiles } from './frames/frame-files.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
 import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
@@ -111,6 +112,16 @@ export class PipelineNode {
         concurrency: cfg.queues.storeConcurrency,
       });
       node.closers.unshift(s.close);
+      // The alert path lives with the store: it writes the events table.
+      const a = startAlertStage({
+        connection,
+        prefix: cfg.queuePrefix,
+        redis,
+        clickhouse: clickhouse.client,
+        alerts: cfg.alerts,
+        logger: log,
+      });
+      node.closers.unshift(a.close);
     }
     if (o.stages.includes('track') && cfg.tracking.enabled) {
       const s = startTrackStage({

@@ -180,7 +180,8 @@ export class IntervalAggregator {
    */
   zoneSpeed(zoneId: string, cls: ProductClass, speedKmh: number) {
     if (cls === 'person' || !Number.isFinite(speedKmh)) return;
-    for (const size of INTERVALS) this.get(size, 'zone', zoneId, '').speeds.push(Math.round(speedKmh * 10) / 10);
+    for (const size of INTERVALS)
+      this.get(size, 'zone', zoneId, '').speeds.push(Math.round(speedKmh * 10) / 10);
   }
 
   /** The zone's congestion state, reported with the intervals open now. */

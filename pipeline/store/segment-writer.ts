@@ -11,8 +11,9 @@ export interface SegmentWriteResult {
 }
 
 /**
- * Writes one segment's results: its frames, detections, line crossings, zone visits, ended tracks,
- * closed measure intervals and events, then its line in the `segments` ledger.
+ * Writes one segment's results: its frames, detections, line crossings, zone visits, ended tracks and
+ * closed measure intervals, then (after `beforeLedger`, where the store stage hands the segment's
+ * events to the alert path) its line in the `segments` ledger.
  *
  * A segment is the batch: its rows go in one INSERT per table (a segment is bounded in time, so
  * inserts are bounded in rows and in rate). Each INSERT carries a deduplication token derived from
@@ -29,7 +30,10 @@ export interface SegmentWriteResult {
 export class SegmentWriter {
   constructor(private readonly client: ClickHouseClient) {}
 
-  async write(job: StoreJob): Promise<SegmentWriteResult> {
+  async write(
+    job: StoreJob,
+    options: { beforeLedger?: () => Promise<void> } = {},
+  ): Promise<SegmentWriteResult> {
     if (await this.isStored(job.sourceId, job.segment)) return { frames: 0, detections: 0, skipped: true };
     const frames = job.frames.map((f) => ({
       camera_id: job.cameraId,
@@ -138,7 +142,9 @@ export class SegmentWriter {
       })),
       job.segmentKey,
     );
-    await this.insert('events', (job.events ?? []).map(eventRow), job.segmentKey);
+    // Events go out through the alert path (events table, pub/sub, webhooks), before the ledger row:
+    // a segment in the ledger has had its events handed over.
+    await options.beforeLedger?.();
     await this.insert(
       'segments',
       [

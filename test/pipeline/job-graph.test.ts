@@ -176,7 +176,8 @@ test('a scene zone over the road records the visits of passing cars, with dwell 
   const ch = await openClickHouse({ path: join(cfg.dataDir, 'clickhouse') });
   try {
     const rs = await ch.client.query({
-      query: `SELECT count() AS n, uniqExact(track_id) AS tracks, min(dwell_ms) AS dmin, max(dwell_ms) AS dmax,
+      query: `SELECT count() AS n, uniqExact(track_id) AS tracks, min(dwell_ms) AS dmin, maxIf(dwell_ms, reason = 'exit') AS dmax,
+                     countIf(reason = 'lost' AND left_at >= (SELECT max(ts) FROM frames WHERE camera_id = 'cam-zone') - 3000) AS atEnd,
                      countIf(left_at < entered_at) AS backwards, countIf(class = 'car') AS cars
               FROM zone_visits WHERE camera_id = 'cam-zone' AND zone_id = 'near-road'`,
       format: 'JSONEachRow',
@@ -188,7 +189,9 @@ test('a scene zone over the road records the visits of passing cars, with dwell 
     expect(Number(row.tracks)).toBe(Number(row.n)); // one visit per car: no double entries
     expect(Number(row.backwards)).toBe(0);
     expect(Number(row.dmax)).toBeGreaterThan(0);
-    expect(Number(row.dmax)).toBeLessThan(15_000); // passing through, not parked
+    expect(Number(row.dmax)).toBeLessThan(15_000); // those that drove out were passing through
+    // What was still inside when the file ended (the car parked at the kerb) is closed then too.
+    expect(Number(row.atEnd)).toBeGreaterThanOrEqual(1);
   } finally {
     await ch.close();
   }

@@ -1,0 +1,144 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { insertRows } from '../../pipeline/store/insert-rows.ts';
+import { eventRow } from '../../pipeline/store/segment-writer.ts';
+import type { AlertsConfig, WebhookConfig } from '../../schemas/alerts.ts';
+import {
+  type EventRecord,
+  EventRecord as EventRecordSchema,
+  eventsChannel,
+  SEVERITIES,
+} from '../../schemas/events.ts';
+import { assertValid } from '../../schemas/validate.ts';
+import type { Logger } from '../logger.ts';
+import { jobId, QUEUE } from '../queues.ts';
+
+/** The queue webhook deliveries wait on (one job per event and matching webhook). */
+export const WEBHOOK_QUEUE = 'webhooks';
+
+export interface WebhookDelivery {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  event: EventRecord;
+}
+
+export interface AlertStageOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Publishes on `<prefix>:events`. */
+  redis: Redis;
+  clickhouse: ClickHouseClient;
+  alerts: AlertsConfig;
+  logger: Logger;
+}
+
+/**
+ * The alert path, run by the process that owns the store:
+ *
+ *   rule engine (track stage) ─┐                    ┌─▶ events table   (insert, dedup token = event id)
+ *   camera supervisors ────────┴─▶ queue `alerts` ──┼─▶ Redis PUBLISH <prefix>:events (JSON EventRecord)
+ *                                                   └─▶ queue `webhooks` ─▶ POST to each matching URL,
+ *                                                        retried with exponential backoff
+ *
+ * An event is one job whose id is its eventId, so an event raised twice while queued is one job; its
+ * row carries the event id as deduplication token, so a retried job inserts it once. Webhooks are
+ * separate jobs so a slow or failing receiver neither delays the others nor the table: each is
+ * retried `webhookAttempts` times, waiting webhookBackoffMs · 2^n between tries. A 4xx answer other
+ * than 408/429 is the receiver refusing the payload: not retried.
+ */
+export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> } {
+  const webhooks = new Queue<WebhookDelivery>(WEBHOOK_QUEUE, {
+    connection: o.connection,
+    prefix: o.prefix,
+    defaultJobOptions: {
+      attempts: o.alerts.webhookAttempts,
+      backoff: { type: 'exponential', delay: o.alerts.webhookBackoffMs },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+
+  const alerts = new Worker<EventRecord>(
+    QUEUE.alerts,
+    async (job) => {
+      const event = assertValid<EventRecord>(EventRecordSchema, job.data, `alert job ${job.id}`);
+      await insertRows(o.clickhouse, 'events', [eventRow(event)], {
+        insert_deduplication_token: `events:${event.eventId}`,
+      });
+      await o.redis.publish(eventsChannel(o.prefix), JSON.stringify(event));
+      for (const [i, hook] of o.alerts.webhooks.entries()) {
+        if (!wants(hook, event)) continue;
+        await webhooks.add(
+          'deliver',
+          { url: hook.url, headers: hook.headers ?? {}, timeoutMs: o.alerts.webhookTimeoutMs, event },
+          { jobId: jobId(`${event.eventId}#${i}`) },
+        );
+      }
+    },
+    { connection: o.connection, prefix: o.prefix, concurrency: 4 },
+  );
+  alerts.on('failed', (job, err) =>
+    o.logger.error({ stage: 'alerts', event: job?.data?.eventId, err }, 'event not recorded'),
+  );
+  alerts.on('error', (err) => o.logger.error({ stage: 'alerts', err }, 'worker error'));
+
+  const deliveries = new Worker<WebhookDelivery>(WEBHOOK_QUEUE, async (job) => deliver(job.data), {
+    connection: o.connection,
+    prefix: o.prefix,
+    concurrency: 8,
+  });
+  deliveries.on('failed', (job, err) => {
+    if (!job) return;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const log = {
+      stage: 'webhooks',
+      url: job.data.url,
+      event: job.data.event.eventId,
+      attempt: job.attemptsMade,
+    };
+    if (final) o.logger.error({ ...log, err: err.message }, 'webhook delivery gave up');
+    else o.logger.warn({ ...log, err: err.message }, 'webhook delivery failed; will retry');
+  });
+  deliveries.on('error', (err) => o.logger.error({ stage: 'webhooks', err }, 'worker error'));
+
+  return {
+    async close() {
+      await alerts.close();
+      await deliveries.close();
+      await webhooks.close();
+    },
+  };
+}
+
+/** Whether a webhook subscribes to an event (severity floor, types). */
+export function wants(hook: WebhookConfig, e: EventRecord): boolean {
+  if (hook.types && !hook.types.includes(e.type)) return false;
+  return SEVERITIES.indexOf(e.severity) >= SEVERITIES.indexOf(hook.minSeverity ?? 'info');
+}
+
+/** One POST; throws (so BullMQ retries) on a network error, a timeout or a non-2xx answer. */
+export async function deliver(d: WebhookDelivery): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(d.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'cityflow-alerts', ...d.headers },
+      body: JSON.stringify(d.event),
+      signal: AbortSignal.timeout(d.timeoutMs),
+    });
+  } catch (e) {
+    const reason =
+      e instanceof Error && e.name === 'TimeoutError' ? `no answer in ${d.timeoutMs} ms` : String(e);
+    throw new Error(`webhook ${d.url}: ${reason}`);
+  }
+  await res.body?.cancel();
+  if (res.ok) return;
+  const message = `webhook ${d.url} answered ${res.status} ${res.statusText}`;
+  // The receiver refuses this payload: sending it again changes nothing.
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+    throw new UnrecoverableError(message);
+  }
+  throw new Error(message);
+}
