@@ -65,6 +65,14 @@ export function jobOptions(attempts: number): DefaultJobOptions {
   };
 }
 
+/**
+ * Options for alert and webhook jobs: finished jobs are kept a day, so the same event id added
+ * again (a retried segment, a supervisor restarting) is recognised and not published or delivered twice.
+ */
+export function alertJobOptions(attempts: number): DefaultJobOptions {
+  return { ...jobOptions(attempts), removeOnComplete: { age: 24 * 3600, count: 100_000 } };
+}
+
 /** BullMQ job ids may not contain ':'; segment keys are made of ids, a file name and a number. */
 export function jobId(key: string): string {
   return key.replace(/:/g, '_');

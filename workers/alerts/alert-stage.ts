@@ -55,7 +55,8 @@ export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> 
     defaultJobOptions: {
       attempts: o.alerts.webhookAttempts,
       backoff: { type: 'exponential', delay: o.alerts.webhookBackoffMs },
-      removeOnComplete: true,
+      // Kept a day: the same event and webhook added again is then a no-op, not a second delivery.
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });

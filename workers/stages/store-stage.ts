@@ -5,7 +5,7 @@ import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts
 import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobId, jobOptions, QUEUE } from '../queues.ts';
+import { alertJobOptions, jobId, QUEUE } from '../queues.ts';
 
 export interface StoreStageOptions {
   connection: ConnectionOptions;
@@ -26,7 +26,7 @@ export function startStoreStage(o: StoreStageOptions): { worker: Worker; close()
   const alerts = new Queue<EventRecord>(QUEUE.alerts, {
     connection: o.connection,
     prefix: o.prefix,
-    defaultJobOptions: jobOptions(o.attempts),
+    defaultJobOptions: alertJobOptions(o.attempts),
   });
   const worker = new Worker<StoreJob>(
     QUEUE.store,
