@@ -134,6 +134,9 @@ export class PipelineNode {
           lostTtlMs: cfg.tracking.lostTtlMs,
         },
         measures: cfg.measures,
+        snapshotsDir: cfg.alerts.snapshots
+          ? (cfg.alerts.snapshotsDir ?? join(cfg.dataDir, 'evidence'))
+          : null,
         concurrency: cfg.queues.trackConcurrency,
       });
       node.closers.unshift(s.close);
@@ -144,6 +147,7 @@ export class PipelineNode {
         host: node.host,
         detector,
         tracking: cfg.tracking.enabled,
+        ...(cfg.alerts.snapshots ? { keepFramesForEvidence: { frameFiles } } : {}),
         concurrency: cfg.queues.detectConcurrency,
       });
       node.closers.unshift(s.close);

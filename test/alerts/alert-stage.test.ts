@@ -114,7 +114,8 @@ describe('alert stage', () => {
       expect(received[0].auth).toBe('Bearer t0k3n');
       expect(published.map((p) => p.eventId)).toContain(e.eventId);
       const rs = await ch.client.query({
-        query: 'SELECT count() AS n, any(severity) AS s, any(track_ids) AS t FROM events WHERE event_id = {id:String}',
+        query:
+          'SELECT count() AS n, any(severity) AS s, any(track_ids) AS t FROM events WHERE event_id = {id:String}',
         query_params: { id: e.eventId },
         format: 'JSONEachRow',
       });
@@ -134,7 +135,11 @@ describe('alert stage', () => {
     const prefix = `al4${Date.now()}`;
     const connection = redisConnection(inject('redisUrl'));
     const redis = new Redis(inject('redisUrl'));
-    const alerts = assertValid<AlertsConfig>(AlertsConfig, { webhooks: [{ url }], webhookBackoffMs: 20 }, 'alerts');
+    const alerts = assertValid<AlertsConfig>(
+      AlertsConfig,
+      { webhooks: [{ url }], webhookBackoffMs: 20 },
+      'alerts',
+    );
     const stage = startAlertStage({ connection, prefix, redis, clickhouse: ch.client, alerts, logger });
     const queue = new Queue<EventRecord>(QUEUE.alerts, { connection, prefix });
     try {

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RgbFrame } from '../../schemas/frame.ts';
 
@@ -60,5 +60,24 @@ export class FrameFiles {
 
   static async remove(path: string): Promise<void> {
     await rm(path, { force: true });
+  }
+
+  /**
+   * Removes this folder's frames files older than maxAgeMs: those kept for evidence snapshots whose
+   * track stage ran on another host (or failed) and so never removed them. Returns how many went.
+   */
+  async sweep(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    const now = Date.now();
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.rgb')) continue;
+      const path = join(this.dir, name);
+      const st = await stat(path).catch(() => null);
+      if (st && now - st.mtimeMs > maxAgeMs) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 }

@@ -20,6 +20,11 @@ export interface DetectStageOptions {
   detector: DetectorPool;
   /** Send results to the track stage (else straight to store). */
   tracking: boolean;
+  /**
+   * Keep each segment's frames file for the track stage's evidence snapshots (it removes the file
+   * when done); files left over (tracked on another host, or failed) are swept after 10 minutes.
+   */
+  keepFramesForEvidence?: { frameFiles: FrameFiles };
   tracker: SourceTracker;
   concurrency: number;
   attempts: number;
@@ -38,6 +43,15 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
     prefix: o.prefix,
     defaultJobOptions: jobOptions(o.attempts),
   });
+
+  const keep = o.tracking && o.keepFramesForEvidence !== undefined;
+  const sweeper = keep
+    ? setInterval(() => {
+        o.keepFramesForEvidence?.frameFiles
+          .sweep(10 * 60_000)
+          .catch((err) => o.logger.warn({ stage: 'detect', err }, 'frames sweep failed'));
+      }, 60_000).unref()
+    : null;
 
   const worker = new Worker<DetectJob>(
     QUEUE.detect(o.host),
@@ -92,10 +106,22 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
           prevSegment: data.prevSegment ?? -1,
           ...(data.last ? { last: true } : {}),
           ...(data.scene ? { scene: data.scene } : {}),
+          ...(keep
+            ? {
+                evidence: {
+                  host: o.host,
+                  framesFile: data.framesFile,
+                  width: data.width,
+                  height: data.height,
+                  scale: data.scale,
+                  ...(data.offset ? { offset: data.offset } : {}),
+                },
+              }
+            : {}),
         },
         { jobId: jobId(data.segmentKey) },
       );
-      await FrameFiles.remove(data.framesFile);
+      if (!keep) await FrameFiles.remove(data.framesFile);
       return { frames: results.length };
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
@@ -110,6 +136,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
   return {
     worker,
     async close() {
+      if (sweeper) clearInterval(sweeper);
       await worker.close();
       await nextQueue.close();
     },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SceneMeasurer, type SceneMeasurerState } from '../../pipeline/measure/scene-measurer.ts';
@@ -7,6 +8,7 @@ import {
   type TrackerState,
 } from '../../pipeline/track/byte-tracker.ts';
 import type { Detection } from '../../schemas/detection.ts';
+import type { EventRecord } from '../../schemas/events.ts';
 import {
   type LineCrossing,
   type StoreJob,
@@ -15,6 +17,8 @@ import {
 } from '../../schemas/jobs.ts';
 import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
 import { assertValid } from '../../schemas/validate.ts';
+import { writeEvidence } from '../alerts/evidence-snapshot.ts';
+import { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobId, jobOptions, QUEUE } from '../queues.ts';
@@ -26,6 +30,8 @@ export interface TrackStageOptions {
   tracker: SourceTracker;
   trackerOptions: ByteTrackerOptions;
   measures?: MeasuresConfig;
+  /** Where evidence snapshots go; null: none are made. */
+  snapshotsDir?: string | null;
   concurrency: number;
   attempts: number;
   logger: Logger;
@@ -129,9 +135,21 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
       if (stale.length) tx.hdel(key, ...stale);
       await tx.expire(key, 7 * 24 * 3600).exec();
+      // Evidence: the frames are still on disk when this host decoded them (they are removed here).
+      let events: EventRecord[] = [];
+      const { evidence, ...rest } = data;
+      if (evidence && existsSync(evidence.framesFile)) {
+        if (events.length && o.snapshotsDir) {
+          events = await writeEvidence(events, evidence, frames, o.snapshotsDir).catch((err) => {
+            o.logger.warn({ stage: 'track', segment: data.segmentKey, err }, 'evidence snapshots failed');
+            return events;
+          });
+        }
+        await FrameFiles.remove(evidence.framesFile);
+      }
       await storeQueue.add(
         'store',
-        { ...data, frames, crossings, visits, intervals, tracks },
+        { ...rest, frames, crossings, visits, intervals, tracks, ...(events.length ? { events } : {}) },
         { jobId: jobId(data.segmentKey) },
       );
       return { frames: frames.length };
