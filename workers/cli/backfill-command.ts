@@ -69,16 +69,31 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   for (const f of planned.failures) reports.set(f.file, failed(f.file, f.error));
 
   const redis = await resolveRedis(cfg);
+  // Ctrl-C or a TERM: stop the decoders, close the store and the private Redis, and say how to go
+  // on (without this, Node would exit at once and leave the local redis-server running). Set up
+  // first: starting (model loads, probes) takes seconds too.
+  const closers: Array<() => Promise<unknown>> = [() => redis.stop()];
+  const stop = async (sig: NodeJS.Signals) => {
+    process.stderr.write(`\n${sig}: backfill stopped; run the same command again to resume\n`);
+    for (const close of closers) await close().catch(() => {});
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: STAGES });
+  closers.unshift(() => node.close());
   const ch = node.clickhouse as ClickHouseHandle; // a node running 'store' has it open
   const owner = ch.mode === 'embedded' ? await serveStore(ch.client, cfg.dataDir) : null;
+  if (owner) closers.unshift(() => owner.close());
   const flow = BackfillFlow.start({
     connection: redisConnection(redis.url),
     prefix: cfg.queuePrefix,
     tracker: node.tracker,
     logger,
   });
+  closers.unshift(() => flow.close());
   const progress = new BackfillProgress(!opts.json && process.stderr.isTTY === true ? 'bars' : 'lines', fps);
+  closers.unshift(async () => progress.stop());
   try {
     const before = await tableRowCounts(ch.client);
     await registerCameraOnce(
@@ -197,11 +212,9 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
     if (report.failures.length) process.exitCode = 1;
   } finally {
-    progress.stop();
-    await flow.close();
-    await owner?.close();
-    await node.close();
-    await redis.stop();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    for (const close of closers) await close();
   }
 }
 
