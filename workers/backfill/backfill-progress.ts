@@ -43,7 +43,7 @@ export class BackfillProgress {
   private readonly reported = new Set<string>();
 
   constructor(
-    private readonly mode: 'bars' | 'lines',
+    mode: 'bars' | 'lines',
     private readonly fps: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly intervalMs = 2000,
