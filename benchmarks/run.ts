@@ -21,6 +21,8 @@ const phases = [
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
   ['motion-gate', 'motion-gate', {}],
+  // benchmarks/backfill/phase.ts: `cityflow backfill` on 720p and 1080p H.264 clips at 2 and 5 fps.
+  ['backfill', '../backfill/phase', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -132,6 +134,20 @@ for (const f of (results['motion-gate'] as unknown as { files: GateFile[] }).fil
   console.log(
     `motion gate, ${f.file}: ${f.analysed}/${f.frames} frames analysed (${f.framesSavedPct} % skipped, ` +
       `${f.timeSavedPct} % detector time saved; skipped frames vs real detections F1 ${f.skippedFramesF1 ?? 'n/a'})`,
+  );
+}
+
+type BackfillRun = {
+  resolution: string;
+  fps: number;
+  realtimeFactor: number;
+  framesPerSecond: number;
+  decodeOnlyRealtimeFactor: number;
+};
+for (const b of (results.backfill as unknown as { runs: BackfillRun[] }).runs) {
+  console.log(
+    `backfill, ${b.resolution} H.264 at ${b.fps} fps: ${b.realtimeFactor}x real time (${b.framesPerSecond} frames/s; ` +
+      `GStreamer decoding alone ${b.decodeOnlyRealtimeFactor}x)`,
   );
 }
 

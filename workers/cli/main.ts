@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { backfillCommand } from './backfill-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { detectCommand } from './detect-command.ts';
 import { migrateCommand } from './migrate-command.ts';
@@ -95,6 +96,27 @@ program
   .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl)')
   .option('--data-dir <dir>', 'local state folder', 'var')
   .action(migrateCommand);
+
+program
+  .command('backfill')
+  .description(
+    'process archived footage for one camera (files, folders, globs) as a resumable, idempotent batch, with progress and a report',
+  )
+  .argument('<inputs...>', 'video files, folders (their video files) or quoted glob patterns')
+  .requiredOption('--camera <id>', 'camera the footage belongs to')
+  .option(
+    '--start <iso>',
+    "wall time of the first file's first frame (later files follow on); default: from the file name or the container",
+  )
+  .option(
+    '--fps <n>',
+    "frames analysed per second of video (default: the camera's, else extract.fps)",
+    positive,
+  )
+  .option('-c, --config <file>', "configuration (the camera's scene, roi and motion gate; store and queues)")
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .option('--json', 'print the report as one JSON object on the last line of stdout')
+  .action(backfillCommand);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`cityflow: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,77 @@
+import { probeSource } from '../../pipeline/extract/probe-source.ts';
+import { fileSourceId } from '../../pipeline/sources/source-identity.ts';
+import { resolveStartTime, type StartTimeOrigin } from '../../pipeline/sources/start-time.ts';
+import { RAW_RETENTION_DAYS } from '../../schemas/retention.ts';
+
+/** A file the backfill will process: who it is, when it starts, how much there is. */
+export interface FilePlan {
+  file: string;
+  sourceId: string;
+  startTimeMs: number;
+  startOrigin: StartTimeOrigin;
+  durationMs: number;
+}
+
+export interface PlannedFiles {
+  plans: FilePlan[];
+  failures: Array<{ file: string; error: string }>;
+}
+
+/**
+ * Probes each file (in the given order) and decides its identity and start time. A file that cannot
+ * be probed, has no known start or is older than the raw tables' retention is a failure with its
+ * reason; the others go on.
+ *
+ * `--start` is the first file's start; each following file starts where the one before it ended
+ * (a camera's archive is a sequence of back-to-back recordings, sorted by name). A file whose
+ * predecessor could not be read has no known start, so it fails too (say so, rather than guess).
+ */
+export async function planFiles(
+  files: string[],
+  o: { cameraId: string; startMs?: number; nowMs?: number },
+): Promise<PlannedFiles> {
+  const plans: FilePlan[] = [];
+  const failures: PlannedFiles['failures'] = [];
+  let chained = o.startMs; // the next file's start under --start; undefined once the chain breaks
+  let chainBrokenBy: string | null = null;
+  const oldest = (o.nowMs ?? Date.now()) - RAW_RETENTION_DAYS * 86_400_000;
+  for (const file of files) {
+    try {
+      if (o.startMs !== undefined && chained === undefined) {
+        throw new Error(
+          `${file}: start time unknown: --start is chained through the files before it and ${chainBrokenBy} ` +
+            'could not be read (back-fill this file on its own with its own --start)',
+        );
+      }
+      const [sourceId, info] = await Promise.all([fileSourceId(o.cameraId, file), probeSource(file)]);
+      const durationMs = info.durationMs ?? 0;
+      const start = resolveStartTime({
+        path: file,
+        explicitMs: chained,
+        containerCreatedAtMs: info.createdAtMs,
+      });
+      if (!start) {
+        throw new Error(
+          `${file}: start time unknown: the container has no creation time and the file name no ` +
+            'YYYYMMDD[T_-]HHMMSS date-time; give --start <ISO time>',
+        );
+      }
+      if (start.ms < oldest) {
+        throw new Error(
+          `${file}: starts at ${new Date(start.ms).toISOString()} (from ${start.origin === 'explicit' ? '--start' : `its ${start.origin}`}), ` +
+            `older than the ${RAW_RETENTION_DAYS}-day retention of the raw tables, so ClickHouse would drop its rows ` +
+            'on insert; give a later --start or raise the TTL with a migration',
+        );
+      }
+      if (chained !== undefined) chained += durationMs;
+      plans.push({ file, sourceId, startTimeMs: start.ms, startOrigin: start.origin, durationMs });
+    } catch (e) {
+      if (chained !== undefined) {
+        chained = undefined;
+        chainBrokenBy = file;
+      }
+      failures.push({ file, error: (e as Error).message });
+    }
+  }
+  return { plans, failures };
+}

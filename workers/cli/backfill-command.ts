@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { parseIsoTime } from '../../pipeline/sources/start-time.ts';
+import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
+import type { CameraConfig } from '../../schemas/config.ts';
+import type { ExtractJob } from '../../schemas/jobs.ts';
+import { BackfillFlow } from '../backfill/backfill-flow.ts';
+import { BackfillProgress, type FileProgress } from '../backfill/backfill-progress.ts';
+import {
+  type BackfillFileReport,
+  type BackfillReport,
+  formatBackfillReport,
+  round2,
+} from '../backfill/backfill-report.ts';
+import { expandInputs } from '../backfill/expand-inputs.ts';
+import { type FilePlan, planFiles } from '../backfill/plan-files.ts';
+import { ledgerComplete, sourceTotals, storedSegments, tableRowCounts } from '../backfill/store-queries.ts';
+import { resolveRedis } from '../local/local-mode.ts';
+import { serveStore } from '../local/store-owner.ts';
+import { logger } from '../logger.ts';
+import { PipelineNode } from '../pipeline-node.ts';
+import { SourceTracker } from '../progress/source-tracker.ts';
+import { redisConnection, STAGES } from '../queues.ts';
+import { configFrom } from './common.ts';
+
+export interface BackfillOptions {
+  camera: string;
+  start?: string;
+  fps?: number;
+  config?: string;
+  dataDir: string;
+  json?: boolean;
+}
+
+/**
+ * `cityflow backfill <files | folders | globs> --camera <id> [--start <ISO time>]`: archived
+ * footage through the whole pipeline in this process (it owns the store), as a BullMQ flow with one
+ * parent per file (workers/backfill/backfill-flow.ts), with progress and a final report.
+ *
+ * Replay-safe: a file whose segments are all in the ledger is not processed again; any other file is
+ * decoded, detected and tracked from its start (the tracker's state chain must be rebuilt, see the
+ * README's "Backfill"), and the store skips the segments it already has. So a re-run adds no rows and
+ * a run killed midway, run again, ends with exactly the rows of an uninterrupted run.
+ */
+export async function backfillCommand(inputs: string[], opts: BackfillOptions): Promise<void> {
+  if (!process.env.LOG_LEVEL) logger.level = 'fatal'; // the report says what failed
+  const startMs = opts.start === undefined ? undefined : parseIsoTime(opts.start, '--start');
+  const cfg = configFrom(opts);
+  const cam: CameraConfig | undefined = cfg.cameras.find((c) => c.id === opts.camera);
+  const fps = opts.fps ?? cam?.fps ?? cfg.extract.fps;
+  const segmentMs = Math.round(cfg.extract.segmentSeconds * 1000);
+  const t0 = performance.now();
+
+  const expanded = await expandInputs(inputs);
+  const planned = await planFiles(expanded.files, { cameraId: opts.camera, startMs });
+  const reports = new Map<string, BackfillFileReport>();
+  const failed = (file: string, error: string): BackfillFileReport => ({
+    file,
+    sourceId: null,
+    status: 'failed',
+    startTime: null,
+    startOrigin: null,
+    videoSeconds: 0,
+    framesAnalysed: 0,
+    segments: 0,
+    error,
+  });
+  for (const f of expanded.failures) reports.set(f.input, failed(f.input, `${f.input}: ${f.error}`));
+  for (const f of planned.failures) reports.set(f.file, failed(f.file, f.error));
+
+  const redis = await resolveRedis(cfg);
+  // Ctrl-C or a TERM: stop the decoders, close the store and the private Redis, and say how to go
+  // on (without this, Node would exit at once and leave the local redis-server running). Set up
+  // first: starting (model loads, probes) takes seconds too.
+  const closers: Array<() => Promise<unknown>> = [() => redis.stop()];
+  const stop = async (sig: NodeJS.Signals) => {
+    process.stderr.write(`\n${sig}: backfill stopped; run the same command again to resume\n`);
+    for (const close of closers) await close().catch(() => {});
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: STAGES });
+  closers.unshift(() => node.close());
+  const ch = node.clickhouse as ClickHouseHandle; // a node running 'store' has it open
+  const owner = ch.mode === 'embedded' ? await serveStore(ch.client, cfg.dataDir) : null;
+  if (owner) closers.unshift(() => owner.close());
+  const flow = BackfillFlow.start({
+    connection: redisConnection(redis.url),
+    prefix: cfg.queuePrefix,
+    tracker: node.tracker,
+    logger,
+  });
+  closers.unshift(() => flow.close());
+  const progress = new BackfillProgress(!opts.json && process.stderr.isTTY === true ? 'bars' : 'lines', fps);
+  closers.unshift(async () => progress.stop());
+  try {
+    const before = await tableRowCounts(ch.client);
+    await registerCameraOnce(
+      node,
+      ch,
+      cam ?? { id: opts.camera, name: opts.camera, source: inputs.join(' ') },
+    );
+    const runId = randomBytes(4).toString('hex');
+    const running: Array<{ plan: FilePlan; parentId: string }> = [];
+    const seen = new Set<string>();
+    for (const plan of planned.plans) {
+      const base = {
+        file: plan.file,
+        sourceId: plan.sourceId,
+        startTime: new Date(plan.startTimeMs).toISOString(),
+        startOrigin: plan.startOrigin,
+        videoSeconds: 0,
+        framesAnalysed: 0,
+        segments: 0,
+        error: null,
+      };
+      if (seen.has(plan.sourceId)) {
+        reports.set(plan.file, { ...base, status: 'already stored' }); // the same recording twice
+        continue;
+      }
+      seen.add(plan.sourceId);
+      const stored = await storedSegments(ch.client, plan.sourceId);
+      if (ledgerComplete(stored, plan.durationMs, segmentMs)) {
+        reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
+        continue;
+      }
+      const extract: ExtractJob = {
+        sourceId: plan.sourceId,
+        cameraId: opts.camera,
+        uri: plan.file,
+        startTimeMs: plan.startTimeMs,
+        fps,
+        segmentMs,
+        ...(cam?.roi ? { roi: cam.roi } : {}),
+        ...(cam?.motionGate ? { motionGate: cam.motionGate } : {}),
+        ...(cam?.scene ? { scene: cam.scene } : {}),
+      };
+      const parentId = await flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
+      running.push({ plan, parentId });
+      reports.set(plan.file, { ...base, status: 'done' });
+    }
+
+    // Watch the parents until every file is finished, updating the bars.
+    const finished = new Set<string>();
+    for (;;) {
+      const view: FileProgress[] = [];
+      for (const { plan, parentId } of running) {
+        const s = await node.tracker.state(plan.sourceId);
+        const r = reports.get(plan.file) as BackfillFileReport;
+        if (!finished.has(plan.file)) {
+          const st = await flow.status(parentId);
+          // A failed parent's file may still have segments in flight: wait until they are stored.
+          if (st.state === 'completed' || (st.state === 'failed' && SourceTracker.finished(s))) {
+            finished.add(plan.file);
+            if (st.state === 'failed') {
+              r.status = 'failed';
+              r.error = s.error ?? st.reason;
+            }
+          }
+        }
+        r.framesAnalysed = s.framesStored;
+        r.segments = s.stored;
+        r.videoSeconds = round2(
+          r.status === 'done' && finished.has(plan.file) ? plan.durationMs / 1000 : s.framesStored / fps,
+        );
+        view.push({
+          file: plan.file,
+          frames: s.framesStored,
+          total: Math.round((plan.durationMs / 1000) * fps),
+          status: finished.has(plan.file) ? r.status : s.extract === 'queued' ? 'queued' : 'running',
+        });
+      }
+      for (const r of reports.values()) {
+        if (r.status === 'already stored')
+          view.push({ file: r.file, frames: 0, total: 0, status: 'already stored' });
+      }
+      progress.update(view);
+      if (finished.size === running.length) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    progress.stop();
+
+    const after = await tableRowCounts(ch.client);
+    const rowsByTable = Object.fromEntries(Object.entries(after).map(([t, n]) => [t, n - (before[t] ?? 0)]));
+    const files = [...reports.values()].sort((a, b) => a.file.localeCompare(b.file));
+    const totals = await sourceTotals(
+      ch.client,
+      files.map((f) => f.sourceId).filter((x): x is string => x !== null),
+    );
+    const wall = (performance.now() - t0) / 1000;
+    const framesAnalysed = files.reduce((n, f) => n + f.framesAnalysed, 0);
+    const videoSeconds = files.reduce((n, f) => n + f.videoSeconds, 0);
+    const report: BackfillReport = {
+      files,
+      framesAnalysed,
+      videoSeconds: round2(videoSeconds),
+      wallSeconds: round2(wall),
+      framesPerSecond: round2(framesAnalysed / wall),
+      realtimeFactor: round2(videoSeconds / wall),
+      fps,
+      rowsInserted: Object.values(rowsByTable).reduce((a, b) => a + b, 0),
+      rowsByTable,
+      objects: totals.trackedObjects,
+      objectsByClass: totals.objectsByClass,
+      events: totals.events,
+      failures: files
+        .filter((f) => f.status === 'failed')
+        .map((f) => ({ file: f.file, error: f.error ?? 'failed' })),
+      store: { mode: ch.mode, where: ch.where },
+    };
+    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
+    if (report.failures.length) process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    for (const close of closers) await close();
+  }
+}
+
+/**
+ * Records the camera unless the store already knows it: a camera configured for live analysis keeps
+ * its row, and a re-run of a backfill adds no row to `cameras` either.
+ */
+async function registerCameraOnce(node: PipelineNode, ch: ClickHouseHandle, cam: CameraConfig) {
+  const rs = await ch.client.query({
+    query: 'SELECT count() AS n FROM cameras WHERE camera_id = {id:String}',
+    query_params: { id: cam.id },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ n: string }>();
+  if (Number(row?.n ?? 0) === 0) await node.registerCamera({ ...cam, name: cam.name ?? basename(cam.id) });
+}
