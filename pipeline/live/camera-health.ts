@@ -144,7 +144,8 @@ export class CameraHealth {
       this.#reason = reason; // keep the latest cause for the live status
       return u;
     }
-    const from = Math.min(nowMs, this.#lastFrame ?? this.#since);
+    // (A frame's time follows its PTS from an anchor, so it may lie a few ms past nowMs: keep it.)
+    const from = this.#lastFrame ?? this.#since;
     this.#to(u, 'offline', from, reason);
     u.events.push({ type: 'camera_offline', tsMs: nowMs, startedMs: from, value: 0, reason });
     return u;
