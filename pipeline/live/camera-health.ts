@@ -104,24 +104,45 @@ export class CameraHealth {
   }
 
   /** A frame arrived at `tsMs`; `frozen` and `picture` come from the picture checks. */
-  frame(tsMs: number, c: { frozen: boolean; frozenSinceMs?: number; picture: 'ok' | 'black' | 'blurred' }): HealthUpdate {
+  frame(
+    tsMs: number,
+    c: { frozen: boolean; frozenSinceMs?: number; picture: 'ok' | 'black' | 'blurred' },
+  ): HealthUpdate {
     const u: HealthUpdate = { intervals: [], events: [] };
     const gapFrom = this.#lastFrame ?? this.#since;
     if (this.#status === 'offline' || this.#status === 'connecting') {
       const wasOffline = this.#status === 'offline';
       this.#to(u, 'online', tsMs, '');
       if (wasOffline) {
-        u.events.push({ type: 'camera_online', tsMs, startedMs: gapFrom, value: (tsMs - gapFrom) / 1000, reason: '' });
+        u.events.push({
+          type: 'camera_online',
+          tsMs,
+          startedMs: gapFrom,
+          value: (tsMs - gapFrom) / 1000,
+          reason: '',
+        });
       }
     }
     if (c.frozen && this.#status === 'online') {
       const since = c.frozenSinceMs ?? tsMs;
       this.#to(u, 'frozen', tsMs, 'picture unchanged');
-      u.events.push({ type: 'camera_frozen', tsMs, startedMs: since, value: (tsMs - since) / 1000, reason: 'picture unchanged' });
+      u.events.push({
+        type: 'camera_frozen',
+        tsMs,
+        startedMs: since,
+        value: (tsMs - since) / 1000,
+        reason: 'picture unchanged',
+      });
     } else if (!c.frozen && this.#status === 'frozen') {
       const since = this.#since;
       this.#to(u, 'online', tsMs, '');
-      u.events.push({ type: 'camera_unfrozen', tsMs, startedMs: since, value: (tsMs - since) / 1000, reason: '' });
+      u.events.push({
+        type: 'camera_unfrozen',
+        tsMs,
+        startedMs: since,
+        value: (tsMs - since) / 1000,
+        reason: '',
+      });
     }
     this.#open.frames++;
     if (c.picture === 'black') this.#open.blackFrames++;

@@ -33,6 +33,8 @@ export interface CameraSupervisorOptions {
   segmentMs: number;
   /** How long past its end a segment waits for late frames before it is handed out anyway. Default 1000 ms. */
   segmentGraceMs?: number;
+  /** The camera's last segment handed out before this supervisor (a restart, a takeover); -1: none. */
+  afterSegment?: number;
   /** Health intervals longer than this are cut into rows. Default 60 000 ms. */
   healthReportMs?: number;
   /** GST_PLUGIN_FEATURE_RANK for the decoder (hardware decoders). */
@@ -103,7 +105,7 @@ export class CameraSupervisor {
       frozenAfterMs: o.frozenAfterMs ?? 10_000,
       maxMeanDelta: o.frozenMaxMeanDelta,
     });
-    this.#segmenter = new WallClockSegmenter(o.segmentMs, o.segmentGraceMs ?? 1000);
+    this.#segmenter = new WallClockSegmenter(o.segmentMs, o.segmentGraceMs ?? 1000, o.afterSegment ?? -1);
     this.#backoff = new RestartBackoff(o.backoff);
   }
 
@@ -190,7 +192,8 @@ export class CameraSupervisor {
         }
         if (next.done) break;
         const f: LiveFrame = next.value;
-        if (anchor === null || Math.abs(anchor + f.ptsMs - f.receivedMs) > 2000) anchor = f.receivedMs - f.ptsMs;
+        if (anchor === null || Math.abs(anchor + f.ptsMs - f.receivedMs) > 2000)
+          anchor = f.receivedMs - f.ptsMs;
         const tsMs = Math.round(anchor + f.ptsMs);
         if (tsMs <= this.#lastTs) continue; // never backwards (a re-anchor right after a restart)
         this.#lastTs = tsMs;

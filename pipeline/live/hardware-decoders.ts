@@ -24,7 +24,10 @@ export function hardwareDecoders(): Promise<string[]> {
  * software ones (GStreamer's documented way to steer autoplugging), e.g. `nvh264dec:MAX`; '' for none.
  * The user's own setting wins.
  */
-export function decoderRankEnv(decoders: readonly string[], current = process.env.GST_PLUGIN_FEATURE_RANK): string {
+export function decoderRankEnv(
+  decoders: readonly string[],
+  current = process.env.GST_PLUGIN_FEATURE_RANK,
+): string {
   if (current) return current;
   return decoders.map((d) => `${d}:MAX`).join(',');
 }

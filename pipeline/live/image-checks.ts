@@ -8,7 +8,10 @@ import { ConfigError } from '../errors/config-error.ts';
  */
 
 /** Luma of every `step`-th pixel of every `step`-th row, as a width×height grid. */
-export function lumaSamples(frame: RgbFrame, step = 4): { data: Float32Array; width: number; height: number } {
+export function lumaSamples(
+  frame: RgbFrame,
+  step = 4,
+): { data: Float32Array; width: number; height: number } {
   const w = Math.ceil(frame.width / step);
   const h = Math.ceil(frame.height / step);
   const out = new Float32Array(w * h);
@@ -115,7 +118,11 @@ export class FrozenDetector {
 
   constructor(o: FrozenDetectorOptions) {
     if (!(typeof o?.frozenAfterMs === 'number' && o.frozenAfterMs > 0)) {
-      throw new ConfigError('FrozenDetector', 'frozenAfterMs', `must be a number > 0, got ${o?.frozenAfterMs}`);
+      throw new ConfigError(
+        'FrozenDetector',
+        'frozenAfterMs',
+        `must be a number > 0, got ${o?.frozenAfterMs}`,
+      );
     }
     this.#after = o.frozenAfterMs;
     this.#maxDelta = o.maxMeanDelta ?? 0.5;

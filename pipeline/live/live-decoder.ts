@@ -76,6 +76,7 @@ export class LiveDecoder {
   #closing = false;
   #ended: Promise<LiveDecoderEnd> | null = null;
   readonly #featureRank: string;
+  readonly #intervalMs: number;
   /** Called for each decoder warning GStreamer prints (a damaged frame, a lost packet). */
   onWarning: ((message: string) => void) | null = null;
 
@@ -90,14 +91,15 @@ export class LiveDecoder {
       }
     }
     this.#featureRank = options.featureRank ?? '';
+    this.#intervalMs = (1000 * f.den) / f.num;
+    const src = liveSourceElements(options.uri, options.rtspTransport);
+    const rate = src.videorate
+      ? ['!', 'videorate', 'drop-only=true', '!', `video/x-raw,framerate=${f.num}/${f.den}`]
+      : [];
     this.args = [
       '-v',
-      ...liveSourceElements(options.uri, options.rtspTransport),
-      '!',
-      'videorate',
-      'drop-only=true',
-      '!',
-      `video/x-raw,framerate=${f.num}/${f.den}`,
+      ...src.elements,
+      ...rate,
       '!',
       'videoscale',
       'name=scale',
@@ -151,7 +153,9 @@ export class LiveDecoder {
     });
     this.#child = child;
     this.#ended = new Promise((resolve) => {
-      child.once('error', (e) => resolve({ code: null, signal: null, reason: `cannot start gst-launch-1.0: ${e.message}` }));
+      child.once('error', (e) =>
+        resolve({ code: null, signal: null, reason: `cannot start gst-launch-1.0: ${e.message}` }),
+      );
       child.once('close', (code, signal) => resolve({ code, signal, reason: this.#reason(code, signal) }));
     });
     child.stdout?.setEncoding('utf8');
@@ -162,6 +166,7 @@ export class LiveDecoder {
     data.on('error', () => {});
     const reader = new GdpReader();
     let caps: { width: number; height: number } | null = null;
+    let keptPts: number | null = null;
     try {
       for await (const chunk of data as AsyncIterable<Buffer>) {
         for (const pkt of reader.push(chunk)) {
@@ -171,6 +176,10 @@ export class LiveDecoder {
             const h = c && intField(c, 'height');
             if (w && h) caps = { width: w, height: h };
           } else if (pkt.kind === 'buffer' && caps && pkt.ptsNs !== null) {
+            // Sources without videorate (MJPEG) come at their own rate: keep one per sampling interval.
+            const pts = pkt.ptsNs / 1e6;
+            if (keptPts !== null && pts - keptPts < this.#intervalMs * 0.9) continue;
+            keptPts = pts;
             const receivedMs = Date.now();
             const src = await this.#sourceSizeSoon();
             this.#frames++;
@@ -261,7 +270,8 @@ export class LiveDecoder {
     if (gst.errors.length) return `${describeGstMessage(gst.errors[0])} ${after}`;
     if (this.#closing && (signal === 'SIGTERM' || signal === 'SIGKILL')) return `stopped ${after}`;
     if (signal) return `gst-launch-1.0 was killed by ${signal} ${after}`;
-    if (code === 0) return `gst-launch-1.0 exited with code 0 (end of stream: the server closed the session) ${after}`;
+    if (code === 0)
+      return `gst-launch-1.0 exited with code 0 (end of stream: the server closed the session) ${after}`;
     return `gst-launch-1.0 exited with code ${code} ${after}`;
   }
 }

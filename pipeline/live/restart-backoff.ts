@@ -43,7 +43,8 @@ export class RestartBackoff {
     this.#factor = o.factor ?? 2;
     this.#resetAfter = o.resetAfterMs ?? 10_000;
     this.#random = o.random ?? Math.random;
-    const bad = (k: string, v: unknown, rule: string) => new ConfigError('RestartBackoff', k, `${rule}, got ${v}`);
+    const bad = (k: string, v: unknown, rule: string) =>
+      new ConfigError('RestartBackoff', k, `${rule}, got ${v}`);
     if (!(this.#initial > 0)) throw bad('initialMs', this.#initial, 'must be > 0');
     if (!(this.#max >= this.#initial)) throw bad('maxMs', this.#max, 'must be >= initialMs');
     if (!(this.#factor >= 1)) throw bad('factor', this.#factor, 'must be >= 1');

@@ -32,11 +32,19 @@ export class WallClockSegmenter<T extends { time: FrameTime }> {
   #current: LiveSegment<T> | null = null;
   #lastIndex = -1;
 
+  /**
+   * `afterIndex`: the last segment already handed out for this camera (by an earlier run or another
+   * worker); frames of that window or earlier are late, so a taken-over camera never emits a segment
+   * index twice.
+   */
   constructor(
     readonly segmentMs: number,
     readonly graceMs: number,
+    afterIndex = -1,
   ) {
-    if (!(Number.isFinite(segmentMs) && segmentMs > 0)) throw new RangeError(`segmentMs must be > 0, got ${segmentMs}`);
+    this.#lastIndex = afterIndex;
+    if (!(Number.isFinite(segmentMs) && segmentMs > 0))
+      throw new RangeError(`segmentMs must be > 0, got ${segmentMs}`);
     if (!(graceMs >= 0)) throw new RangeError(`graceMs must be >= 0, got ${graceMs}`);
   }
 

@@ -26,7 +26,9 @@ export async function buildRtspServer(): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const bin = join(dir, `rtsp-server-${createHash('sha256').update(c).digest('hex').slice(0, 12)}`);
   if (existsSync(bin)) return bin;
-  const flags = (await run('pkg-config', ['--cflags', '--libs', 'gstreamer-rtsp-server-1.0'])).stdout.trim().split(/\s+/);
+  const flags = (await run('pkg-config', ['--cflags', '--libs', 'gstreamer-rtsp-server-1.0'])).stdout
+    .trim()
+    .split(/\s+/);
   const tmp = `${bin}.${process.pid}`;
   await run('gcc', ['-O2', '-o', tmp, SOURCE, ...flags]);
   renameSync(tmp, bin); // atomic: parallel test files may build at the same time
