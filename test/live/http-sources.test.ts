@@ -23,9 +23,19 @@ describe('CameraSupervisor on HTTP cameras (MJPEG, HLS)', () => {
   });
   const make = (uri: string, events: (HealthEvent & { at: number })[], frames: { n: number }) =>
     new CameraSupervisor(
-      { cameraId: 'http-cam', uri, fps: 2, maxWidth: 512, maxHeight: 512, segmentMs: 2000, backoff: { initialMs: 200, maxMs: 1000 } },
       {
-        segment: async (s) => void (frames.n += s.frames.length),
+        cameraId: 'http-cam',
+        uri,
+        fps: 2,
+        maxWidth: 512,
+        maxHeight: 512,
+        segmentMs: 2000,
+        backoff: { initialMs: 200, maxMs: 1000 },
+      },
+      {
+        segment: async (s) => {
+          frames.n += s.frames.length;
+        },
         health: async (u) => void events.push(...u.events.map((e) => ({ ...e, at: Date.now() }))),
       },
     );
@@ -46,7 +56,9 @@ describe('CameraSupervisor on HTTP cameras (MJPEG, HLS)', () => {
     const stoppedAt = Date.now();
     await cam.server.stop();
     await until('camera_offline', () => events.some((e) => e.type === 'camera_offline'), 4000);
-    expect((events.find((e) => e.type === 'camera_offline') as { at: number }).at - stoppedAt).toBeLessThan(2500);
+    expect((events.find((e) => e.type === 'camera_offline') as { at: number }).at - stoppedAt).toBeLessThan(
+      2500,
+    );
     const back = Date.now();
     await cam.server.start();
     await until('camera_online', () => events.some((e) => e.type === 'camera_online'), 6000);
