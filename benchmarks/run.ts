@@ -21,6 +21,7 @@ const phases = [
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
   ['motion-gate', 'motion-gate', {}],
+  ['live-capacity', '../live/live-capacity', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -134,6 +135,20 @@ for (const f of (results['motion-gate'] as unknown as { files: GateFile[] }).fil
       `${f.timeSavedPct} % detector time saved; skipped frames vs real detections F1 ${f.skippedFramesF1 ?? 'n/a'})`,
   );
 }
+
+const live = results['live-capacity'] as unknown as {
+  decodeCoresPer720pStream: number;
+  detectorCpuMsPerFrame: number;
+  coresPerCamera: number;
+  estimatedCameras: number;
+  check: { fpsPerCamera: number[]; backlogAtEnd: number; sustained: boolean };
+};
+console.log(
+  `live 720p cameras at 2 fps: decode ${live.decodeCoresPer720pStream} cores/stream, detector ${live.detectorCpuMsPerFrame} CPU ms/frame, ` +
+    `${live.coresPerCamera} cores/camera -> estimate ${live.estimatedCameras} cameras on ${cpus().length} cores; ` +
+    `check with ${live.estimatedCameras}: ${live.check.sustained ? 'sustained' : 'NOT sustained'} ` +
+    `(min ${Math.min(...live.check.fpsPerCamera)} fps/camera, detector backlog ${live.check.backlogAtEnd} frames at the end)`,
+);
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
