@@ -23,6 +23,7 @@ const phases = [
   ['motion-gate', 'motion-gate', {}],
   // benchmarks/backfill/phase.ts: `cityflow backfill` on 720p and 1080p H.264 clips at 2 and 5 fps.
   ['backfill', '../backfill/phase', {}],
+  ['live-capacity', '../live/live-capacity', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -150,6 +151,19 @@ for (const b of (results.backfill as unknown as { runs: BackfillRun[] }).runs) {
       `GStreamer decoding alone ${b.decodeOnlyRealtimeFactor}x)`,
   );
 }
+const live = results['live-capacity'] as unknown as {
+  decodeCoresPer720pStream: number;
+  detectorCpuMsPerFrame: number;
+  coresPerCamera: number;
+  estimatedCameras: number;
+  check: { fpsPerCamera: number[]; backlogAtEnd: number; sustained: boolean };
+};
+console.log(
+  `live 720p cameras at 2 fps: decode ${live.decodeCoresPer720pStream} cores/stream, detector ${live.detectorCpuMsPerFrame} CPU ms/frame, ` +
+    `${live.coresPerCamera} cores/camera -> estimate ${live.estimatedCameras} cameras on ${cpus().length} cores; ` +
+    `check with ${live.estimatedCameras}: ${live.check.sustained ? 'sustained' : 'NOT sustained'} ` +
+    `(min ${Math.min(...live.check.fpsPerCamera)} fps/camera, detector backlog ${live.check.backlogAtEnd} frames at the end)`,
+);
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });

@@ -29,6 +29,12 @@ export const CameraConfig = Type.Object(
     motionGate: Type.Optional(MotionGateSchema),
     /** Counting lines, zones and ground calibration, in source pixels (see schemas/scene.ts). */
     scene: Type.Optional(SceneConfig),
+    /** Live RTSP sources: RTP over TCP (default; survives NAT and loss) or UDP. */
+    rtspTransport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),
+    /** Live sources: no frame for this long restarts the decoder, ms. Default max(1000, 3 frame intervals). */
+    watchdogMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    /** Live sources: a picture unchanged this long is reported frozen (camera_frozen alert), seconds. Default 10. */
+    frozenAfterS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86_400 })),
   },
   { additionalProperties: false },
 );
@@ -106,6 +112,35 @@ export const Config = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     cameras: Type.Array(CameraConfig, { default: [] }),
+    /** Live cameras (rtsp://, http:// sources): ownership across workers, restarts, health (workers/live/). */
+    live: Type.Object(
+      {
+        /** Live cameras one worker process runs at most. */
+        maxCameras: Type.Integer({ minimum: 1, maximum: 1000, default: 16 }),
+        /**
+         * A camera's ownership lock (its BullMQ job lock), ms: renewed every half; a dead worker's
+         * cameras are taken over by another worker within about lockMs + lockMs / 2.
+         */
+        lockMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 5000 }),
+        /** Ceiling of the restart backoff, ms (first restart after about 250 ms, doubling). */
+        restartMaxMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 3000 }),
+        /** Long health stretches are cut into camera_health rows this long, seconds. */
+        healthReportS: Type.Number({ minimum: 1, maximum: 3600, default: 60 }),
+        offlineSeverity: Type.Union(
+          [Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')],
+          {
+            default: 'critical',
+          },
+        ),
+        frozenSeverity: Type.Union(
+          [Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')],
+          {
+            default: 'warning',
+          },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );

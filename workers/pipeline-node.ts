@@ -15,11 +15,14 @@ import type { ExtractJob } from '../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
 import { startAlertStage } from './alerts/alert-stage.ts';
 import { FrameFiles } from './frames/frame-files.ts';
+import { CameraRegistry, type LiveCameraJob } from './live/camera-registry.ts';
+import { startHealthStore } from './live/health-store.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
 import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
 import { jobId, jobOptions, QUEUE, redisConnection, type Stage } from './queues.ts';
 import { startDetectStage } from './stages/detect-stage.ts';
 import { startExtractStage } from './stages/extract-stage.ts';
+import { startLiveStage } from './stages/live-stage.ts';
 import { startStoreStage } from './stages/store-stage.ts';
 import { startTrackStage } from './stages/track-stage.ts';
 
@@ -51,6 +54,9 @@ export interface SubmittedSource {
 export class PipelineNode {
   readonly host: string;
   private closers: Array<() => Promise<void>> = [];
+  /** The desired live cameras (rtsp/http sources), shared by every node on this Redis. */
+  readonly liveCameras: CameraRegistry;
+  private readonly liveQueue: Queue<LiveCameraJob>;
 
   private constructor(
     readonly config: Config,
@@ -61,6 +67,11 @@ export class PipelineNode {
     readonly detector: DetectorPool | null,
   ) {
     this.host = config.host ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+    this.liveQueue = new Queue<LiveCameraJob>(QUEUE.live, {
+      connection: extractQueue.opts.connection,
+      prefix: config.queuePrefix,
+    });
+    this.liveCameras = new CameraRegistry(redis, this.liveQueue, config.queuePrefix);
   }
 
   static async start(o: PipelineNodeOptions): Promise<PipelineNode> {
@@ -122,6 +133,14 @@ export class PipelineNode {
         logger: log,
       });
       node.closers.unshift(a.close);
+      // Camera health rows from the live supervisors (wherever they run) are written here too.
+      const h = startHealthStore({
+        connection,
+        prefix: cfg.queuePrefix,
+        client: clickhouse.client,
+        logger: log,
+      });
+      node.closers.unshift(h.close);
     }
     if (o.stages.includes('track') && cfg.tracking.enabled) {
       const s = startTrackStage({
@@ -149,6 +168,18 @@ export class PipelineNode {
         tracking: cfg.tracking.enabled,
         ...(cfg.alerts.snapshots ? { keepFramesForEvidence: { frameFiles } } : {}),
         concurrency: cfg.queues.detectConcurrency,
+      });
+      node.closers.unshift(s.close);
+    }
+    if (o.stages.includes('live')) {
+      const s = startLiveStage({
+        ...common,
+        host: node.host,
+        redis,
+        registry: node.liveCameras,
+        frameFiles,
+        frameBox: resolveModel(cfg.detector.model, cfg.models).input,
+        config: cfg,
       });
       node.closers.unshift(s.close);
     }
@@ -227,6 +258,7 @@ export class PipelineNode {
   async close(): Promise<void> {
     for (const c of this.closers) await c();
     await this.extractQueue.close();
+    await this.liveQueue.close();
     await this.detector?.close();
     await this.clickhouse?.close();
     this.redis.disconnect();

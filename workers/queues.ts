@@ -5,12 +5,13 @@ import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
  *
  *   extract ──(frames file on this host)──▶ detect@<host> ──(results)──▶ track ──▶ store
  *
+ * `live` (workers/live/) feeds live cameras into the same detect queues, segment by segment.
  * `extract` takes one job per source and cuts it into segments; each segment becomes one job on the
  * detect queue of the host that decoded it (frames never cross hosts); `store` is consumed by the
  * one process that owns ClickHouse writes. Job ids are segment keys, so adding a segment twice is a
  * no-op while the first is queued, and the store stage deduplicates beyond that.
  */
-export const STAGES = ['extract', 'detect', 'track', 'store'] as const;
+export const STAGES = ['extract', 'detect', 'track', 'store', 'live'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Parses a `--stages extract,detect` option. */
@@ -39,6 +40,13 @@ export const QUEUE = {
    * pub/sub and delivers them to webhooks.
    */
   alerts: 'alerts',
+  /**
+   * One long-running job per live camera (job id `live-<cameraId>`): the worker holding its lock owns
+   * the camera (workers/live/). A dead worker's lock expires and another worker takes the camera over.
+   */
+  live: 'live',
+  /** camera_health rows from the live cameras' supervisors, written by the process that owns the store. */
+  health: 'health',
 } as const;
 
 export function redisConnection(url: string): ConnectionOptions {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../pipeline/config/load-config.ts';
+import { isLiveSource } from '../../pipeline/live/live-source.ts';
 import { onShutdown, resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
@@ -46,6 +47,7 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean;
   });
   for (const cam of cfg.cameras) {
     await node.registerCamera(cam);
+    if (isLiveSource(cam.source)) continue; // live cameras: below
     try {
       const src = await node.submitFile(cam);
       logger.info({ camera: cam.id, sourceId: src.sourceId }, 'source queued');
@@ -53,6 +55,17 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean;
       logger.error({ camera: cam.id, source: cam.source }, (e as Error).message);
     }
   }
+  // Live cameras run as long as they are configured; SIGHUP re-reads the file and applies the
+  // difference (cameras added, changed, removed) without touching the others.
+  const live = await node.liveCameras.reconcile(cfg.cameras);
+  if (cfg.cameras.some((c) => isLiveSource(c.source))) logger.info(live, 'live cameras');
+  process.on('SIGHUP', () => {
+    (async () => {
+      const next = loadConfig(opts.config);
+      for (const cam of next.cameras.filter((c) => isLiveSource(c.source))) await node.registerCamera(cam);
+      logger.info(await node.liveCameras.reconcile(next.cameras), 'SIGHUP: live cameras reconciled');
+    })().catch((e) => logger.error({ err: e }, `SIGHUP: configuration not applied: ${(e as Error).message}`));
+  });
   logger.info(
     { cameras: cfg.cameras.length, redis: redis.local ? 'local' : 'external' },
     'pipeline running; Ctrl-C stops',

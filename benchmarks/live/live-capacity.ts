@@ -1,0 +1,176 @@
+// How many live 720p cameras at 2 fps one machine sustains (decode + detect), measured, then checked.
+//
+//  1. a 720p H.264 clip (the sample scaled up, re-encoded once) served by local RTSP servers
+//     (test/helpers/rtsp-server.c on libgstrtspserver, one process per camera, no re-encoding)
+//  2. decode cost: one LiveDecoder at 2 fps for 15 s; the CPU of its gst-launch-1.0 (from /proc)
+//     and of this process (reading frames, picture checks) per second of video
+//  3. detector cost: the built-in centernet (2 instances x 1 thread, the pipeline's layout) on
+//     those frames, CPU ms per frame
+//  4. estimate: N = floor(cores / (decode cores + 2 x detector CPU s per frame + own cores))
+//  5. check: N cameras at once for 20 s, every frame detected as it arrives: delivered fps per
+//     camera and the detector backlog at the end; the RTSP servers' own CPU is reported (it runs
+//     on the same machine here, so the check is pessimistic)
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
+import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
+import { classifyPicture, FrozenDetector, pictureStats } from '../../pipeline/live/image-checks.ts';
+import { LiveDecoder } from '../../pipeline/live/live-decoder.ts';
+import type { RgbFrame } from '../../schemas/frame.ts';
+import { fileLaunch, RtspTestServer } from '../../test/helpers/rtsp-server.ts';
+import { cpuSeconds, report, SAMPLE } from '../phases/common.ts';
+
+const FPS = 2;
+const run = promisify(execFile);
+const procCpu = (pid: number | undefined): number => {
+  if (!pid) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+};
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+const dir = mkdtempSync(join(tmpdir(), 'cityflow-bench-live-'));
+const clip = join(dir, 'street-720p.mp4');
+await run(
+  'gst-launch-1.0',
+  [
+    '-q',
+    'filesrc',
+    `location=${SAMPLE}`,
+    '!',
+    'decodebin',
+    '!',
+    'videoscale',
+    '!',
+    'videoconvert',
+    '!',
+    'video/x-raw,format=I420,width=1280,height=720',
+    '!',
+    'x264enc',
+    'speed-preset=ultrafast',
+    'bitrate=2500',
+    'key-int-max=48',
+    '!',
+    'h264parse',
+    '!',
+    'mp4mux',
+    '!',
+    'filesink',
+    `location=${clip}`,
+  ],
+  { timeout: 180_000 },
+);
+
+/** Runs `n` cameras for `seconds`, detecting each frame as it arrives. */
+async function cameras(n: number, seconds: number, pool: DetectorPool | null) {
+  const servers = await Promise.all(Array.from({ length: n }, () => RtspTestServer.start(fileLaunch(clip))));
+  const decoders = servers.map(
+    (s) => new LiveDecoder({ uri: s.url, fps: FPS, maxWidth: 512, maxHeight: 512 }),
+  );
+  const frames: RgbFrame[] = [];
+  const counts = decoders.map(() => 0);
+  let pending = 0;
+  let maxPending = 0;
+  let detected = 0;
+  const own0 = cpuSeconds();
+  const t0 = performance.now();
+  const stopAt = Date.now() + seconds * 1000;
+  let gstCpu = 0;
+  let serverCpu = 0;
+  await Promise.all(
+    decoders.map(async (d, i) => {
+      const frozen = new FrozenDetector({ frozenAfterMs: 10_000 });
+      const stop = setTimeout(() => {
+        gstCpu += procCpu(d.pid);
+        serverCpu += procCpu(servers[i].pid);
+        void d.close();
+      }, stopAt - Date.now());
+      for await (const f of d.frames()) {
+        counts[i]++;
+        frozen.update(f.frame, f.receivedMs);
+        classifyPicture(pictureStats(f.frame));
+        if (frames.length < 40) frames.push({ ...f.frame, data: f.frame.data.slice() });
+        if (pool) {
+          pending++;
+          maxPending = Math.max(maxPending, pending);
+          void pool
+            .detect([f.frame])
+            .then(() => {
+              detected++;
+            })
+            .catch(() => {})
+            .finally(() => {
+              pending--;
+            });
+        }
+      }
+      clearTimeout(stop);
+    }),
+  );
+  const wall = (performance.now() - t0) / 1000;
+  const ownCpu = cpuSeconds() - own0;
+  const backlog = pending;
+  for (let i = 0; pending > 0 && i < 600; i++) await new Promise((r) => setTimeout(r, 50)); // let the detector drain
+  for (const s of servers) await s.close();
+  return { frames, counts, wall, gstCpu, serverCpu, ownCpu, pending: backlog, maxPending, detected };
+}
+
+// 2. decode cost of one 720p stream
+const one = await cameras(1, 15, null);
+const decodeCores = one.gstCpu / one.wall;
+const ownCoresPerCamera = one.ownCpu / one.wall;
+// 3. detector cost per frame
+const pool = await DetectorPool.create(
+  { name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 },
+  { instances: 2 },
+);
+await pool.detect(one.frames.slice(0, 4));
+const c0 = cpuSeconds();
+const d0 = performance.now();
+await pool.detect(one.frames);
+const detectorMs = (performance.now() - d0) / one.frames.length;
+const detectorCpuMs = ((cpuSeconds() - c0) * 1000) / one.frames.length;
+// 4. estimate
+const cores = cpus().length;
+const perCamera = decodeCores + ownCoresPerCamera + (FPS * detectorCpuMs) / 1000;
+const estimate = Math.max(1, Math.floor(cores / perCamera));
+// 5. check with N simulated cameras
+const check = await cameras(estimate, 20, pool);
+await pool.close();
+rmSync(dir, { recursive: true, force: true });
+const fpsPerCamera = check.counts.map((c) => round(c / check.wall, 2));
+const sustained = fpsPerCamera.every((f) => f >= FPS * 0.9) && check.pending <= estimate * 2;
+report({
+  phase: 'live-capacity',
+  frames: check.counts.reduce((a, b) => a + b, 0),
+  seconds: round(check.wall, 2),
+  framesPerSecond: round(check.counts.reduce((a, b) => a + b, 0) / check.wall, 2),
+  cpuMsPerFrame: round((perCamera * 1000) / FPS, 1),
+  source:
+    '1280x720 H.264 (the sample scaled up, ~2.5 Mb/s) over RTSP/TCP from local libgstrtspserver servers, 2 fps into 512x288',
+  cores,
+  decodeCoresPer720pStream: round(decodeCores),
+  workerCoresPerCamera: round(ownCoresPerCamera),
+  detectorMsPerFrame: round(detectorMs, 1),
+  detectorCpuMsPerFrame: round(detectorCpuMs, 1),
+  coresPerCamera: round(perCamera),
+  estimatedCameras: estimate,
+  check: {
+    cameras: estimate,
+    fpsPerCamera,
+    detected: check.detected,
+    backlogAtEnd: check.pending,
+    maxBacklog: check.maxPending,
+    rtspServersCores: round(check.serverCpu / check.wall),
+    decodersCores: round(check.gstCpu / check.wall),
+    workerCores: round(check.ownCpu / check.wall),
+    sustained,
+  },
+});

@@ -1,0 +1,159 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthEvent, HealthInterval } from '../../pipeline/live/camera-health.ts';
+import {
+  CameraSupervisor,
+  type CameraSupervisorOptions,
+  type LiveCameraFrame,
+} from '../../pipeline/live/camera-supervisor.ts';
+import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
+import { SAMPLE } from '../helpers/cli.ts';
+import { fileLaunch, patternLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
+
+const unbuildable = await rtspServerBuildable();
+
+/** Records what a supervisor hands out, with the wall time of each event's arrival. */
+class Recorder {
+  segments: LiveSegment<LiveCameraFrame>[] = [];
+  intervals: HealthInterval[] = [];
+  events: (HealthEvent & { at: number })[] = [];
+  frames = () => this.segments.reduce((n, s) => n + s.frames.length, 0);
+  sink = {
+    segment: async (s: LiveSegment<LiveCameraFrame>) => void this.segments.push(s),
+    health: async (u: { intervals: HealthInterval[]; events: HealthEvent[] }) => {
+      this.intervals.push(...u.intervals);
+      this.events.push(...u.events.map((e) => ({ ...e, at: Date.now() })));
+    },
+  };
+  async waitFor(what: string, ok: () => boolean, ms: number): Promise<number> {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Date.now();
+  }
+  event(type: HealthEvent['type'], after = 0) {
+    return this.events.find((e) => e.type === type && e.at >= after);
+  }
+}
+
+describe.skipIf(unbuildable !== null)(
+  `CameraSupervisor on a real RTSP server (${unbuildable ?? 'libgstrtspserver'})`,
+  () => {
+    let server: RtspTestServer | null = null;
+    let sup: CameraSupervisor | null = null;
+    const base = (url: string): CameraSupervisorOptions => ({
+      cameraId: 'cam-test',
+      uri: url,
+      fps: 2,
+      maxWidth: 512,
+      maxHeight: 512,
+      segmentMs: 2000,
+      segmentGraceMs: 300,
+      backoff: { initialMs: 200, maxMs: 1000 },
+    });
+
+    beforeAll(async () => {
+      // Build once up front so the first test's timing does not include gcc.
+      await (await RtspTestServer.start(patternLaunch('ball'))).close();
+    });
+    afterEach(async () => {
+      await sup?.stop();
+      await server?.close();
+      sup = null;
+      server = null;
+    });
+
+    it('delivers frames over TCP; a killed server is noticed, and back within 5 s of its restart, with the gap recorded', async () => {
+      server = await RtspTestServer.start(fileLaunch(SAMPLE));
+      const rec = new Recorder();
+      sup = new CameraSupervisor(base(server.url), rec.sink);
+      sup.start();
+      await rec.waitFor(
+        'frames',
+        () => sup?.snapshot().status === 'online' && (sup?.snapshot().lastFrameMs ?? 0) > 0,
+        10_000,
+      );
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(sup.snapshot().decoder).toBe('avdec_h264');
+      const killedAt = Date.now();
+      server.kill();
+      await rec.waitFor('camera_offline', () => !!rec.event('camera_offline'), 3000);
+      expect(rec.event('camera_offline')?.at).toBeLessThan(killedAt + 2000);
+      await new Promise((r) => setTimeout(r, 2000)); // down for a while: several restarts fail
+      const restartedAt = Date.now();
+      await server.restart();
+      const backAt = await rec.waitFor('camera_online', () => !!rec.event('camera_online'), 8000);
+      expect(backAt - restartedAt).toBeLessThan(5000);
+      const online = rec.event('camera_online') as HealthEvent;
+      const offline = rec.event('camera_offline') as HealthEvent;
+      // The gap runs from the last frame before the kill to the first frame after the restart.
+      expect(online.startedMs).toBe(offline.startedMs);
+      expect(offline.startedMs).toBeLessThanOrEqual(killedAt + 300); // frame times follow the PTS from an anchor
+      expect(offline.startedMs).toBeGreaterThan(killedAt - 1500);
+      expect(online.value * 1000).toBeGreaterThan(restartedAt - killedAt);
+      await rec.waitFor('offline interval', () => rec.intervals.some((i) => i.status === 'offline'), 1000);
+      const gap = rec.intervals.find((i) => i.status === 'offline') as HealthInterval;
+      expect(gap.startedMs).toBe(offline.startedMs);
+      expect(gap.endedMs).toBe(online.tsMs);
+      expect(gap.restarts).toBeGreaterThanOrEqual(1);
+      expect(gap.reason).toMatch(/exited with code 0|Could not|connect|closed/i);
+      expect(sup.snapshot().restarts).toBeGreaterThanOrEqual(1);
+      // Segments on the wall-clock grid, in order, frames in each within its window.
+      await new Promise((r) => setTimeout(r, 2500));
+      await sup.stop();
+      const idx = rec.segments.map((s) => s.index);
+      expect(idx).toEqual([...idx].sort((a, b) => a - b));
+      expect(new Set(idx).size).toBe(idx.length);
+      for (const s of rec.segments) {
+        for (const f of s.frames) expect(Math.floor(f.time.tsMs / 2000)).toBe(s.index);
+      }
+      expect(rec.frames()).toBeGreaterThan(6);
+    });
+
+    it('a frozen server (SIGSTOP) is detected within 2 s by the frame watchdog, and recovers after SIGCONT', async () => {
+      server = await RtspTestServer.start(fileLaunch(SAMPLE));
+      const rec = new Recorder();
+      sup = new CameraSupervisor({ ...base(server.url), watchdogMs: 1500 }, rec.sink);
+      sup.start();
+      await rec.waitFor('online', () => (sup?.snapshot().lastFrameMs ?? 0) > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const frozeAt = Date.now();
+      server.freeze();
+      await rec.waitFor('camera_offline', () => !!rec.event('camera_offline'), 4000);
+      const off = rec.event('camera_offline') as HealthEvent & { at: number };
+      expect(off.at - frozeAt).toBeLessThanOrEqual(2000);
+      expect(off.reason).toMatch(/watchdog/);
+      server.thaw();
+      await rec.waitFor('camera_online', () => !!rec.event('camera_online'), 12_000);
+    });
+
+    it('UDP transport delivers frames; a black, unchanging picture is reported frozen and black', async () => {
+      server = await RtspTestServer.start(patternLaunch('black'));
+      const rec = new Recorder();
+      sup = new CameraSupervisor(
+        { ...base(server.url), rtspTransport: 'udp', frozenAfterMs: 1500 },
+        rec.sink,
+      );
+      sup.start();
+      await rec.waitFor('camera_frozen', () => !!rec.event('camera_frozen'), 10_000);
+      const snap = sup.snapshot();
+      expect(snap.status).toBe('frozen');
+      expect(snap.black).toBe(true);
+      expect(rec.event('camera_offline')).toBeUndefined();
+    });
+
+    it('a moving picture is neither frozen, black nor blurred', async () => {
+      server = await RtspTestServer.start(fileLaunch(SAMPLE));
+      const rec = new Recorder();
+      sup = new CameraSupervisor({ ...base(server.url), frozenAfterMs: 1500 }, rec.sink);
+      sup.start();
+      await rec.waitFor('online', () => (sup?.snapshot().lastFrameMs ?? 0) > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 3000));
+      const snap = sup.snapshot();
+      expect(snap).toMatchObject({ status: 'online', black: false, blurred: false });
+      expect(snap.fps).toBeGreaterThan(1);
+      expect(rec.event('camera_frozen')).toBeUndefined();
+    });
+  },
+);
