@@ -6,6 +6,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
 import { ModelSpec } from './model.ts';
+import { RulesSchema } from './rules.ts';
 import { SceneConfig } from './scene.ts';
 
 export const CameraConfig = Type.Object(
@@ -100,6 +101,8 @@ export const Config = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     cameras: Type.Array(CameraConfig, { default: [] }),
+    /** Alert rules: congestion, crowds, incidents, thresholds on zone measures (see schemas/rules.ts). */
+    rules: RulesSchema,
   },
   { additionalProperties: false },
 );

@@ -38,7 +38,8 @@ export class AlertGate {
   private entries = new Map<string, GateEntry>();
 
   static restore(state: AlertGateState): AlertGate {
-    if (state.version !== 1) throw new RangeError(`AlertGate.restore: unknown state version ${state.version}`);
+    if (state.version !== 1)
+      throw new RangeError(`AlertGate.restore: unknown state version ${state.version}`);
     const g = new AlertGate();
     for (const e of state.entries) g.entries.set(e.key, { ...e });
     return g;

@@ -129,12 +129,26 @@ export class CongestionMonitor {
         throw new RangeError(`CongestionMonitor: ${k} must be a finite number >= 0, got ${o[k]}`);
       }
     }
-    if (!(1 > o.slowSpeedRatio && o.slowSpeedRatio > o.heavySpeedRatio && o.heavySpeedRatio > o.jamSpeedRatio && o.jamSpeedRatio > 0)) {
+    if (
+      !(
+        1 > o.slowSpeedRatio &&
+        o.slowSpeedRatio > o.heavySpeedRatio &&
+        o.heavySpeedRatio > o.jamSpeedRatio &&
+        o.jamSpeedRatio > 0
+      )
+    ) {
       throw new RangeError(
         `CongestionMonitor: speed ratios must satisfy 1 > slow > heavy > jam > 0, got ${o.slowSpeedRatio}, ${o.heavySpeedRatio}, ${o.jamSpeedRatio}`,
       );
     }
-    if (!(0 < o.slowOccupancy && o.slowOccupancy < o.heavyOccupancy && o.heavyOccupancy < o.jamOccupancy && o.jamOccupancy <= 1)) {
+    if (
+      !(
+        0 < o.slowOccupancy &&
+        o.slowOccupancy < o.heavyOccupancy &&
+        o.heavyOccupancy < o.jamOccupancy &&
+        o.jamOccupancy <= 1
+      )
+    ) {
       throw new RangeError(
         `CongestionMonitor: occupancies must satisfy 0 < slow < heavy < jam <= 1, got ${o.slowOccupancy}, ${o.heavyOccupancy}, ${o.jamOccupancy}`,
       );
@@ -153,9 +167,12 @@ export class CongestionMonitor {
 
   /** Carries on from a {@link snapshot} of a monitor of the same zone. */
   restoreFrom(state: CongestionMonitorState): this {
-    if (state.version !== 1) throw new RangeError(`CongestionMonitor.restore: unknown state version ${state.version}`);
+    if (state.version !== 1)
+      throw new RangeError(`CongestionMonitor.restore: unknown state version ${state.version}`);
     if (state.zoneId !== this.zoneId) {
-      throw new RangeError(`CongestionMonitor.restore: state of zone "${state.zoneId}", not "${this.zoneId}"`);
+      throw new RangeError(
+        `CongestionMonitor.restore: state of zone "${state.zoneId}", not "${this.zoneId}"`,
+      );
     }
     this.levelIndex = state.level;
     this.atLeastSince = [...state.atLeastSince];
@@ -189,7 +206,12 @@ export class CongestionMonitor {
   }
 
   /** The windowed measures the state is judged on. */
-  measures(): { speedKmh: number | null; densityPcuKm: number | null; vehicles: number | null; occupancy: number | null } {
+  measures(): {
+    speedKmh: number | null;
+    densityPcuKm: number | null;
+    vehicles: number | null;
+    occupancy: number | null;
+  } {
     return {
       speedKmh: this.speed.median(),
       densityPcuKm: this.density.median(),
@@ -225,6 +247,13 @@ export class CongestionMonitor {
         break;
       }
     }
+    // One onset, one event: when a higher level followed within a quarter window (the same change
+    // seen through the window), wait the moment it takes to be held too rather than report twice.
+    const since = to > from ? this.atLeastSince[to] : null;
+    for (let k = 3; k > to && since !== null; k--) {
+      const higher = this.atLeastSince[k];
+      if (higher !== null && higher - since <= this.o.windowMs / 4) return [];
+    }
     if (to === from) while (to > 0 && held(this.belowSince[to])) to--;
     if (to === from) return [];
     this.levelIndex = to;
@@ -235,16 +264,48 @@ export class CongestionMonitor {
     const m = this.measures();
     const value = m.speedKmh ?? m.occupancy ?? 0;
     const details = { from: CONGESTION_LEVELS[from], to: CONGESTION_LEVELS[to], ...m };
-    const base = { zoneId: this.zoneId, trackId: null, startedMs, tsMs, value, trackIds: zone.trackIds, details };
-    const what = m.speedKmh !== null ? `median speed ${m.speedKmh.toFixed(1)} km/h` : `occupancy ${((m.occupancy ?? 0) * 100).toFixed(0)} %`;
+    const base = {
+      zoneId: this.zoneId,
+      trackId: null,
+      startedMs,
+      tsMs,
+      value,
+      trackIds: zone.trackIds,
+      details,
+    };
+    const what =
+      m.speedKmh !== null
+        ? `median speed ${m.speedKmh.toFixed(1)} km/h`
+        : `occupancy ${((m.occupancy ?? 0) * 100).toFixed(0)} %`;
     if (from < start && to >= start) {
-      return [{ ...base, type: 'jam_start', phase: 'start', message: `${this.level} traffic in ${this.zoneId} (${what})` }];
+      return [
+        {
+          ...base,
+          type: 'jam_start',
+          phase: 'start',
+          message: `${this.level} traffic in ${this.zoneId} (${what})`,
+        },
+      ];
     }
     if (from >= start && to > from) {
-      return [{ ...base, type: 'jam_worsen', phase: 'worsen', message: `traffic in ${this.zoneId} worsened to ${this.level} (${what})` }];
+      return [
+        {
+          ...base,
+          type: 'jam_worsen',
+          phase: 'worsen',
+          message: `traffic in ${this.zoneId} worsened to ${this.level} (${what})`,
+        },
+      ];
     }
     if (from >= start && to < start) {
-      return [{ ...base, type: 'jam_clear', phase: 'end', message: `traffic in ${this.zoneId} cleared to ${this.level} (${what})` }];
+      return [
+        {
+          ...base,
+          type: 'jam_clear',
+          phase: 'end',
+          message: `traffic in ${this.zoneId} cleared to ${this.level} (${what})`,
+        },
+      ];
     }
     return [];
   }

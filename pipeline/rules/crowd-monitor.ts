@@ -85,7 +85,8 @@ export class CrowdMonitor {
 
   /** Carries on from a {@link snapshot} of a monitor of the same zone. */
   restoreFrom(state: CrowdMonitorState): this {
-    if (state.version !== 1) throw new RangeError(`CrowdMonitor.restore: unknown state version ${state.version}`);
+    if (state.version !== 1)
+      throw new RangeError(`CrowdMonitor.restore: unknown state version ${state.version}`);
     if (state.zoneId !== this.zoneId) {
       throw new RangeError(`CrowdMonitor.restore: state of zone "${state.zoneId}", not "${this.zoneId}"`);
     }
@@ -139,7 +140,21 @@ export class CrowdMonitor {
       details: { persons, personsPerM2: density },
     };
     return c.change === 'on'
-      ? [{ ...base, type: 'crowd_form', phase: 'start', message: `crowd of ${persons} in ${this.zoneId}${dens}` }]
-      : [{ ...base, type: 'crowd_disperse', phase: 'end', message: `crowd in ${this.zoneId} dispersed (${persons} left${dens})` }];
+      ? [
+          {
+            ...base,
+            type: 'crowd_form',
+            phase: 'start',
+            message: `crowd of ${persons} in ${this.zoneId}${dens}`,
+          },
+        ]
+      : [
+          {
+            ...base,
+            type: 'crowd_disperse',
+            phase: 'end',
+            message: `crowd in ${this.zoneId} dispersed (${persons} left${dens})`,
+          },
+        ];
   }
 }

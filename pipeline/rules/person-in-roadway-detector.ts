@@ -35,7 +35,7 @@ export class PersonInRoadwayDetector {
       type: 'person_in_roadway',
       zoneIds: options.zoneIds,
       classes: options.classes ?? ['person'],
-      forgetAfterMs: options.forgetAfterMs ?? (options.exitMs ?? 2_000),
+      forgetAfterMs: options.forgetAfterMs ?? options.exitMs ?? 2_000,
       onAfterMs: options.minDurationMs ?? 2_000,
       offAfterMs: options.exitMs ?? 2_000,
       graceMs: 0,

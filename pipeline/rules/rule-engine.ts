@@ -48,7 +48,11 @@ export interface RuleEngineState {
 }
 
 /** The deterministic event id: the same input re-processed gives the same ids. */
-export function eventId(c: Pick<Condition, 'zoneId' | 'type' | 'startedMs' | 'trackId'>, cameraId: string, ruleId: string): string {
+export function eventId(
+  c: Pick<Condition, 'zoneId' | 'type' | 'startedMs' | 'trackId'>,
+  cameraId: string,
+  ruleId: string,
+): string {
   return createHash('sha1')
     .update(`${cameraId}|${ruleId}|${c.zoneId}|${c.type}|${c.startedMs}|${c.trackId ?? ''}`)
     .digest('hex');
@@ -94,15 +98,28 @@ export class RuleEngine {
       if (own) throw new RangeError(`RuleEngine: rule "${rule.id}": ${own.key}: ${own.message}`);
       const zones = resolveRuleZones(rule, scene);
       if (!Array.isArray(zones)) {
-        throw new RangeError(`RuleEngine: rule "${rule.id}" on camera "${cameraId}": ${zones.key}: ${zones.message}`);
+        throw new RangeError(
+          `RuleEngine: rule "${rule.id}" on camera "${cameraId}": ${zones.key}: ${zones.message}`,
+        );
       }
-      this.compiled.push(compile(rule, zones.map((z) => ({ id: z.id, direction: z.direction }))));
+      this.compiled.push(
+        compile(
+          rule,
+          zones.map((z) => ({ id: z.id, direction: z.direction })),
+        ),
+      );
     }
   }
 
   /** An engine that carries on from a {@link snapshot} with the same (or edited) rules. */
-  static restore(state: RuleEngineState, cameraId: string, scene: SceneConfig | undefined, rules: readonly Rule[]): RuleEngine {
-    if (state.version !== 1) throw new RangeError(`RuleEngine.restore: unknown state version ${state.version}`);
+  static restore(
+    state: RuleEngineState,
+    cameraId: string,
+    scene: SceneConfig | undefined,
+    rules: readonly Rule[],
+  ): RuleEngine {
+    if (state.version !== 1)
+      throw new RangeError(`RuleEngine.restore: unknown state version ${state.version}`);
     if (state.cameraId !== cameraId) {
       throw new RangeError(`RuleEngine.restore: state of camera "${state.cameraId}", not "${cameraId}"`);
     }
@@ -115,7 +132,8 @@ export class RuleEngine {
         const s = saved.zones?.[zoneId];
         if (s) c.zones.set(zoneId, restoreZone(zoneId, s, c.rule));
       }
-      if (c.tracks && saved.tracks) (c.tracks as { restoreFrom(s: TrackDetectorState): unknown }).restoreFrom(saved.tracks);
+      if (c.tracks && saved.tracks)
+        (c.tracks as { restoreFrom(s: TrackDetectorState): unknown }).restoreFrom(saved.tracks);
     }
     return e;
   }
@@ -138,7 +156,9 @@ export class RuleEngine {
   /** Runs every rule on one frame (frames of a camera in time order); returns the events raised. */
   update(frame: AnalyticsFrame): EventRecord[] {
     if (frame.cameraId !== this.cameraId) {
-      throw new RangeError(`RuleEngine: frame of camera "${frame.cameraId}" given to the engine of "${this.cameraId}"`);
+      throw new RangeError(
+        `RuleEngine: frame of camera "${frame.cameraId}" given to the engine of "${this.cameraId}"`,
+      );
     }
     const out: EventRecord[] = [];
     let byZone: Map<string, ZoneSample> | null = null;
@@ -168,7 +188,11 @@ export class RuleEngine {
 
   private record(rule: Rule, c: Condition, frame: AnalyticsFrame): EventRecord {
     const severity: Severity =
-      c.phase === 'end' ? 'info' : c.phase === 'worsen' ? (rule.worsenSeverity ?? 'critical') : (rule.severity ?? DEFAULT_SEVERITY);
+      c.phase === 'end'
+        ? 'info'
+        : c.phase === 'worsen'
+          ? (rule.worsenSeverity ?? 'critical')
+          : (rule.severity ?? DEFAULT_SEVERITY);
     return {
       eventId: eventId(c, this.cameraId, rule.id),
       cameraId: this.cameraId,
@@ -211,12 +235,19 @@ function compile(rule: Rule, zones: { id: string; direction?: [number, number] }
       };
       // Options left undefined take the detector's defaults.
       const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as typeof o;
-      out.tracks = rule.type === 'stopped_vehicle' ? new StoppedVehicleDetector(defined) : new NoStoppingDetector(defined);
+      out.tracks =
+        rule.type === 'stopped_vehicle'
+          ? new StoppedVehicleDetector(defined)
+          : new NoStoppingDetector(defined);
       break;
     }
     case 'person_in_roadway':
       if (zoneIds.length) {
-        out.tracks = new PersonInRoadwayDetector({ zoneIds, minDurationMs: durationMs, ...(rule.classes ? { classes: rule.classes } : {}) });
+        out.tracks = new PersonInRoadwayDetector({
+          zoneIds,
+          minDurationMs: durationMs,
+          ...(rule.classes ? { classes: rule.classes } : {}),
+        });
       }
       break;
     case 'wrong_way':

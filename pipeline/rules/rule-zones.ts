@@ -104,7 +104,7 @@ export function resolveRuleZones(rule: Rule, scene: SceneConfig | undefined): Sc
   if (needsCalibration && !scene?.calibration) {
     return {
       key: rule.type === 'crowd' ? 'minPersonsPerM2' : 'measure',
-      message: 'needs the camera\'s scene.calibration (metres on the ground), which it lacks',
+      message: "needs the camera's scene.calibration (metres on the ground), which it lacks",
     };
   }
   return zones;

@@ -37,7 +37,11 @@ abstract class StationaryDetector {
   private readonly tracks: TrackConditions;
   protected abstract readonly what: string;
 
-  constructor(type: 'stopped_vehicle' | 'no_stopping', defaultDurationMs: number, options: StationaryDetectorOptions) {
+  constructor(
+    type: 'stopped_vehicle' | 'no_stopping',
+    defaultDurationMs: number,
+    options: StationaryDetectorOptions,
+  ) {
     const o = {
       minDurationMs: defaultDurationMs,
       maxSpeedKmh: 3,

@@ -67,7 +67,8 @@ export class ThresholdMonitor {
       throw new RangeError('ThresholdMonitor: give exactly one of above and below');
     }
     const limit = (above ?? below) as number;
-    if (!Number.isFinite(limit)) throw new RangeError(`ThresholdMonitor: threshold must be finite, got ${limit}`);
+    if (!Number.isFinite(limit))
+      throw new RangeError(`ThresholdMonitor: threshold must be finite, got ${limit}`);
     this.o = {
       measure: options.measure,
       minDurationMs: options.minDurationMs ?? 30_000,
@@ -86,7 +87,8 @@ export class ThresholdMonitor {
 
   /** Carries on from a {@link snapshot} of a monitor of the same zone. */
   restoreFrom(state: ThresholdMonitorState): this {
-    if (state.version !== 1) throw new RangeError(`ThresholdMonitor.restore: unknown state version ${state.version}`);
+    if (state.version !== 1)
+      throw new RangeError(`ThresholdMonitor.restore: unknown state version ${state.version}`);
     if (state.zoneId !== this.zoneId) {
       throw new RangeError(`ThresholdMonitor.restore: state of zone "${state.zoneId}", not "${this.zoneId}"`);
     }
@@ -117,7 +119,8 @@ export class ThresholdMonitor {
     if (v === null) return [];
     const beyond = this.o.sign > 0 ? v > this.o.limit : v < this.o.limit;
     const c = this.condition.update(beyond, tsMs);
-    if (c?.change !== 'on') return c ? [{ ...this.base(zone, tsMs, c.sinceMs, v), phase: 'end', message: '', silent: true }] : [];
+    if (c?.change !== 'on')
+      return c ? [{ ...this.base(zone, tsMs, c.sinceMs, v), phase: 'end', message: '', silent: true }] : [];
     const rel = this.o.sign > 0 ? 'above' : 'below';
     return [
       {

@@ -80,7 +80,11 @@ export class TrackConditions {
   update(
     frame: AnalyticsFrame,
     test: (o: SceneObject) => boolean | null,
-    describe: (o: SceneObject, zoneId: string, sinceMs: number) => Pick<Condition, 'value' | 'message' | 'details'>,
+    describe: (
+      o: SceneObject,
+      zoneId: string,
+      sinceMs: number,
+    ) => Pick<Condition, 'value' | 'message' | 'details'>,
   ): Condition[] {
     const out: Condition[] = [];
     const ts = frame.tsMs;
@@ -96,7 +100,8 @@ export class TrackConditions {
       if (!zoneId) {
         if (t) {
           // Out of the zones: the episode is over.
-          if (t.condition.active) out.push(this.end(t.zoneId, o.trackId, t.condition.activeSinceMs ?? ts, ts));
+          if (t.condition.active)
+            out.push(this.end(t.zoneId, o.trackId, t.condition.activeSinceMs ?? ts, ts));
           this.tracks.delete(o.trackId);
         }
         continue;

@@ -82,7 +82,8 @@ export class WrongWayDetector {
       forgetAfterMs: 10_000,
       ...options,
     };
-    if (!(this.o.minDisplacementPx > 0)) throw new RangeError('WrongWayDetector: minDisplacementPx must be > 0');
+    if (!(this.o.minDisplacementPx > 0))
+      throw new RangeError('WrongWayDetector: minDisplacementPx must be > 0');
     if (!(Number.isInteger(this.o.minFrames) && this.o.minFrames >= 1)) {
       throw new RangeError('WrongWayDetector: minFrames must be an integer >= 1');
     }
@@ -143,7 +144,11 @@ export class WrongWayDetector {
       t.run.contrary = 0;
       const net: Point = [o.anchor[0] - t.run.startAnchor[0], o.anchor[1] - t.run.startAnchor[1]];
       const back = -(net[0] * d[0] + net[1] * d[1]);
-      if (t.run.frames >= this.o.minFrames && back >= this.o.minDisplacementPx && back >= this.cos * Math.hypot(net[0], net[1])) {
+      if (
+        t.run.frames >= this.o.minFrames &&
+        back >= this.o.minDisplacementPx &&
+        back >= this.cos * Math.hypot(net[0], net[1])
+      ) {
         t.raised = true;
         out.push({
           type: 'wrong_way',
