@@ -17,8 +17,9 @@ export type CongestionLevel = (typeof CONGESTION_LEVELS)[number];
  *   `minDensityPcuKm` (default 20 pcu/km/lane: 50 m per car; HCM's basic-segment LOS C–D boundary is
  *   16 pc/km/ln, and a stopped queue is 120–150), or, without a density, `minVehicles` in the zone.
  * - Without calibration (no speed, no density) the state comes from time occupancy, the share of
- *   frames with a vehicle in the zone (the loop-detector measure; FHWA Traffic Detector Handbook, 3rd
- *   ed., ch. 2: on freeways flow breaks down around 20–25 % occupancy for a 2 m loop): slow ≥ 0.35,
+ *   frames with a vehicle in the zone over 5 s (the loop-detector measure of congestion; FHWA Traffic
+ *   Detector Handbook, 3rd ed., 2006; freeway flow typically breaks down at 20–30 % occupancy of a
+ *   short loop), median over the window as the other measures: slow ≥ 0.35,
  *   heavy ≥ 0.6, jam ≥ 0.85. It only means something for a short zone (a stop line, a few metres of
  *   lane); a long lane zone is always occupied.
  * - Hysteresis: to leave a state the measure must be better than its entry threshold by `hysteresis`
@@ -45,6 +46,9 @@ export interface CongestionMonitorOptions extends Partial<CongestionThresholds> 
   /** Lowest state that counts as a jam: jam_start on reaching it, jam_clear on falling below (default 'heavy'). */
   startLevel?: 'heavy' | 'jam';
 }
+
+/** Time occupancy is measured over this span before its median is taken, ms. */
+const OCCUPANCY_MS = 5_000;
 
 export const DEFAULT_CONGESTION_OPTIONS: Readonly<Required<CongestionMonitorOptions>> = {
   freeFlowKmh: 50,
@@ -74,6 +78,7 @@ export interface CongestionMonitorState {
   density: RollingWindowState;
   vehicles: RollingWindowState;
   occupied: RollingWindowState;
+  occupancy: RollingWindowState;
 }
 
 /**
@@ -114,7 +119,10 @@ export class CongestionMonitor {
   private speed: RollingWindow;
   private density: RollingWindow;
   private vehicles: RollingWindow;
+  /** 1/0 per frame: a vehicle in the zone or not, over OCCUPANCY_MS. */
   private occupied: RollingWindow;
+  /** The time occupancy of each frame's last OCCUPANCY_MS, over the window (median, as the other measures). */
+  private occupancy: RollingWindow;
 
   constructor(zoneId: string, options: CongestionMonitorOptions = {}) {
     const o = { ...DEFAULT_CONGESTION_OPTIONS, ...options };
@@ -158,7 +166,8 @@ export class CongestionMonitor {
     this.speed = new RollingWindow(o.windowMs);
     this.density = new RollingWindow(o.windowMs);
     this.vehicles = new RollingWindow(o.windowMs);
-    this.occupied = new RollingWindow(o.windowMs);
+    this.occupied = new RollingWindow(OCCUPANCY_MS);
+    this.occupancy = new RollingWindow(o.windowMs);
   }
 
   static restore(state: CongestionMonitorState, options: CongestionMonitorOptions = {}): CongestionMonitor {
@@ -182,6 +191,7 @@ export class CongestionMonitor {
     this.density = RollingWindow.restore(state.density);
     this.vehicles = RollingWindow.restore(state.vehicles);
     this.occupied = RollingWindow.restore(state.occupied);
+    this.occupancy = RollingWindow.restore(state.occupancy);
     return this;
   }
 
@@ -197,6 +207,7 @@ export class CongestionMonitor {
       density: this.density.snapshot(),
       vehicles: this.vehicles.snapshot(),
       occupied: this.occupied.snapshot(),
+      occupancy: this.occupancy.snapshot(),
     };
   }
 
@@ -216,7 +227,7 @@ export class CongestionMonitor {
       speedKmh: this.speed.median(),
       densityPcuKm: this.density.median(),
       vehicles: this.vehicles.median(),
-      occupancy: this.occupied.mean(),
+      occupancy: this.occupancy.median(),
     };
   }
 
@@ -227,6 +238,7 @@ export class CongestionMonitor {
     this.density.push(tsMs, zone.densityPcuKm);
     this.vehicles.push(tsMs, zone.vehicles);
     this.occupied.push(tsMs, zone.vehicles > 0 ? 1 : 0);
+    this.occupancy.push(tsMs, this.occupied.mean());
     const target = this.targetLevel();
     for (let k = 1; k <= 3; k++) {
       if (target >= k) {
@@ -258,10 +270,13 @@ export class CongestionMonitor {
     if (to === from) return [];
     this.levelIndex = to;
     const start = this.o.startLevel === 'jam' ? 3 : 2;
+    const m0 = this.measures();
     // When the windowed measures first showed the new state, less half a window (see the class doc).
     const crossed = (to > from ? this.atLeastSince[to] : this.belowSince[Math.max(start, to + 1)]) ?? tsMs;
-    const startedMs = Math.max(this.firstTsMs, crossed - this.o.windowMs / 2);
-    const m = this.measures();
+    // (Occupancy is itself a mean over OCCUPANCY_MS, which lags half of that more.)
+    const lag = this.o.windowMs / 2 + (m0.speedKmh === null ? OCCUPANCY_MS / 2 : 0);
+    const startedMs = Math.max(this.firstTsMs, crossed - lag);
+    const m = m0;
     const value = m.speedKmh ?? m.occupancy ?? 0;
     const details = { from: CONGESTION_LEVELS[from], to: CONGESTION_LEVELS[to], ...m };
     const base = {
@@ -326,7 +341,7 @@ export class CongestionMonitor {
       }
     } else if (this.density.count === 0) {
       // No calibration: time occupancy.
-      const occ = this.occupied.mean() ?? 0;
+      const occ = this.occupancy.median() ?? 0;
       const bands = [0, o.slowOccupancy, o.heavyOccupancy, o.jamOccupancy];
       for (let k = 1; k <= 3; k++) {
         if (occ >= (k <= cur ? bands[k] * (1 - o.hysteresis) : bands[k])) level = k;
