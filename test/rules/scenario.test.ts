@@ -34,8 +34,12 @@ function crowdTruth(s: Scenario, n: number): { formMs: number; disperseMs: numbe
   for (let i = 0; i < s.frames.length; i++) {
     const t = s.frames[i].tsMs;
     const cond = Number.isNaN(formMs) ? count(i) >= n : count(i) < 0.7 * n;
-    if (!cond) since = null;
-    else if ((since ??= t) <= t - 5000) {
+    if (!cond) {
+      since = null;
+      continue;
+    }
+    since ??= t;
+    if (t - since >= 5000) {
       if (Number.isNaN(formMs)) formMs = since;
       else {
         disperseMs = since;
