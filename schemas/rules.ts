@@ -49,8 +49,8 @@ export const RuleSchema = Type.Object(
     severity: Type.Optional(SeveritySchema),
     /**
      * How long the condition must hold before the event is raised, s. Defaults per type:
-     * congestion 30, crowd 20, stopped_vehicle 30, no_stopping 60, person_in_roadway 2, wrong_way 0
-     * (wrong way is judged on displacement), threshold 30.
+     * congestion 20, crowd 20, stopped_vehicle 30, no_stopping 60, person_in_roadway 2, threshold 30
+     * (wrong_way ignores it: it is judged on displacement).
      */
     durationS: Type.Optional(Seconds),
     /** After a condition ends, the same camera + rule + zone (+ track) stays quiet this long, s (default 60). */
@@ -65,7 +65,7 @@ export const RuleSchema = Type.Object(
     startLevel: Type.Optional(Type.Union([Type.Literal('heavy'), Type.Literal('jam')])),
     /** Severity of jam_worsen (heavy → jam), default 'critical'. */
     worsenSeverity: Type.Optional(SeveritySchema),
-    /** Rolling window the measures are averaged over, s (congestion default 30, threshold 5). */
+    /** Rolling window the measures' median is taken over, s (defaults: congestion 20, crowd 10, threshold 5). */
     windowS: Type.Optional(Type.Number({ minimum: 0.5, maximum: 3600 })),
 
     // crowd
