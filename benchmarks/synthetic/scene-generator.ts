@@ -27,6 +27,7 @@
  *   s.scene; // zones (lanes with directions, roadway, no-stopping, crowd) and calibration, as in the config
  */
 
+import { pointInPolygon } from '../../pipeline/scene/geometry.ts';
 import { Homography } from '../../pipeline/scene/homography.ts';
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
@@ -89,14 +90,18 @@ export const DEFAULT_SCENARIO: Readonly<Required<Omit<ScenarioOptions, 'seed' | 
 export interface TruthObject {
   id: number;
   cls: ProductClass;
-  /** Ground position of the point the anchor shows (the nearest edge's middle), metres. */
+  /**
+   * The ground point under the anchor of the true box, metres: what a perfect measurer reports (it is
+   * within about a metre of the middle of the object's nearest edge: a footprint's box in perspective
+   * is wider on the side of the vanishing point).
+   */
   world: Point;
   speedKmh: number;
   /** Image velocity of the anchor, px/s. */
   velocityPx: Point;
   box: Box;
   anchor: Point;
-  /** Zones the object's ground point is in. */
+  /** Zones the anchor of the true box is in. */
   zoneIds: string[];
   /** Whether the detector reported it this frame. */
   detected: boolean;
@@ -157,6 +162,8 @@ const MIX: [ProductClass, number][] = [
 interface Mover {
   id: number;
   cls: ProductClass;
+  /** Which way along y the object faces (+1 away from the camera): says which end is nearest the camera. */
+  heading: 1 | -1;
   /** Position at each simulated step index, or a function of time. */
   at(tS: number): { x: number; y: number; vx: number; vy: number } | null;
 }
@@ -233,14 +240,6 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     lanes: 1,
     areaM2: (plaza[1] - plaza[0]) * (plaza[3] - plaza[2]),
   });
-  const inZone = (zoneId: string, x: number, y: number): boolean => {
-    const lane = zones.findIndex((z) => z.id === zoneId);
-    if (lane >= 0 && lane < 2 * n) return y >= 0 && y <= 80 && x >= lane * LANE_W && x < (lane + 1) * LANE_W;
-    if (zoneId === 'road') return y >= 0 && y <= 80 && x >= 0 && x < roadW;
-    if (zoneId === 'kerb') return y >= 15 && y <= 40 && x >= shoulder[0] && x < shoulder[1];
-    return x >= plaza[0] && x < plaza[1] && y >= plaza[2] && y < plaza[3];
-  };
-
   const world = mulberry32(o.seed);
   const noise = mulberry32(o.seed ^ 0x5bd1e995);
   const ffs = o.freeFlowKmh / 3.6;
@@ -265,11 +264,13 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     const jammed = o.jam && !outbound(lane);
     const road: Sim[] = [];
     let nextArrival = -Math.log(1 - world()) / o.arrivalsPerLanePerS;
-    // Start full: vehicles already on the lane, spaced by the arrival process at free flow.
+    // Start full: vehicles already on the lane, spaced by the arrival process at free flow, but at
+    // least the car-following distance (the longest vehicle + 2 m + 1.2 s), so nobody starts by braking.
+    const safe = 12 + 2 + 1.2 * ffs;
     for (
       let p = 100 - ffs * nextArrival;
       p > 0;
-      p -= ffs * (-Math.log(1 - world()) / o.arrivalsPerLanePerS)
+      p -= Math.max(safe, ffs * (-Math.log(1 - world()) / o.arrivalsPerLanePerS))
     ) {
       road.push({ id: nextId++, cls: pick(world(), MIX), p, v: ffs, vWant: ffs * (0.9 + 0.2 * world()) });
     }
@@ -348,6 +349,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     movers.push({
       id,
       cls: tr.cls,
+      heading: dir > 0 ? 1 : -1,
       at(tS) {
         const k = Math.round(tS / dt);
         if (k < tr.from || k > tr.to || k >= steps || Number.isNaN(tr.p[k])) return null;
@@ -361,7 +363,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   // Scripted objects: keyframes [t, x, y], linear in between.
   const scripted = (cls: ProductClass, keys: [number, number, number][]): number => {
     const id = nextId++;
-    movers.push({ id, cls, at: (t) => along(keys, t) });
+    const heading = keys[keys.length - 1][2] >= keys[0][2] ? 1 : -1;
+    movers.push({ id, cls, heading, at: (t) => along(keys, t) });
     return id;
   };
   if (o.stoppedCar) {
@@ -489,7 +492,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       // The footprint (length along y, width along x), projected; its image bounds plus the height.
       const dy = Math.abs(s.vy) >= Math.abs(s.vx) ? size.len : size.wid;
       const dx = dy === size.len ? size.wid : size.len;
-      const near = s.vy >= 0 ? s.y - dy : s.y; // the point nearest the camera (smallest y)
+      const near = m.heading > 0 ? s.y - dy : s.y; // the end nearest the camera (smallest y)
       const corners = [
         img([s.x - dx / 2, near]),
         img([s.x + dx / 2, near]),
@@ -508,15 +511,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       );
       if (!box || anchorImg[1] > height || anchorImg[1] < 0) continue;
       const ahead = img([s.x + s.vx * 0.2, near + s.vy * 0.2]);
+      const anchor: Point = [box.x + box.w / 2, box.y + box.h];
       const gt: TruthObject = {
         id: m.id,
         cls: m.cls,
-        world: [s.x, near],
+        world: h.toWorld(anchor) ?? [s.x, near],
         speedKmh: Math.hypot(s.vx, s.vy) * 3.6,
         velocityPx: [(ahead[0] - anchorImg[0]) / 0.2, (ahead[1] - anchorImg[1]) / 0.2],
         box,
-        anchor: [box.x + box.w / 2, box.y + box.h],
-        zoneIds: zones.map((z) => z.id).filter((id) => inZone(id, s.x, near)),
+        anchor,
+        zoneIds: zones.filter((z) => pointInPolygon(anchor, z.polygon)).map((z) => z.id),
         detected: false,
       };
       truth.push(gt);
