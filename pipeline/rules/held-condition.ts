@@ -20,7 +20,11 @@ export interface HeldConditionOptions {
   onAfterMs: number;
   /** It must be false this long before it is declared off, ms. */
   offAfterMs: number;
-  /** Contrary observations shorter than this do not break a run (flicker guard), ms (default 0). */
+  /**
+   * While off, contrary observations shorter than this do not break a run towards on (flicker guard:
+   * a stopped car's speed spike), ms (default 0). While on, any observation that it holds breaks a
+   * run towards off, so scattered off-readings never add up to an end.
+   */
   graceMs?: number;
 }
 
@@ -78,13 +82,19 @@ export class HeldCondition {
     return this.s.active ? this.s.activeSinceMs : null;
   }
 
+  /** Whether a run towards the other state is under way (or being bridged by graceMs). */
+  get pending(): boolean {
+    return this.s.runSinceMs !== null;
+  }
+
   /** Feeds one observation; returns the switch it completes, if any. */
   update(observed: boolean, tsMs: number): HeldChange | null {
     const s = this.s;
     if (observed === s.active) {
       if (s.runSinceMs === null) return null;
       s.brokenSinceMs ??= tsMs;
-      if (tsMs - s.brokenSinceMs >= this.o.graceMs) {
+      // Grace only bridges a run towards on: a condition that is on stays on at the first sign of it.
+      if (s.active || tsMs - s.brokenSinceMs >= this.o.graceMs) {
         s.runSinceMs = null;
         s.brokenSinceMs = null;
       }

@@ -28,8 +28,8 @@ export interface TrackConditionsOptions extends HeldConditionOptions {
 /**
  * The per-track bookkeeping the incident detectors share: for each track of the watched classes
  * inside one of the watched zones, a {@link HeldCondition} on a per-frame test (stationary, present),
- * so an incident is raised once per track per episode (a stop, an entry). A track that leaves the
- * zones or is not seen for forgetAfterMs closes its episode without an event.
+ * so an incident is raised once per track per episode (a stop, an entry). Outside the zones the test
+ * counts as false; a track not seen for forgetAfterMs is forgotten. Episodes end without an event.
  */
 export class TrackConditions {
   private readonly o: TrackConditionsOptions;
@@ -99,10 +99,13 @@ export class TrackConditions {
       let t = this.tracks.get(o.trackId);
       if (!zoneId) {
         if (t) {
-          // Out of the zones: the episode is over.
-          if (t.condition.active)
-            out.push(this.end(t.zoneId, o.trackId, t.condition.activeSinceMs ?? ts, ts));
-          this.tracks.delete(o.trackId);
+          // Out of the zones counts as the condition not holding: an episode ends after offAfterMs
+          // outside (so an anchor jittering across a zone edge does not start a new one), and a run
+          // towards one is broken after graceMs.
+          t.lastSeenMs = ts;
+          const c = t.condition.update(false, ts);
+          if (c?.change === 'off') out.push(this.end(t.zoneId, o.trackId, c.sinceMs, ts));
+          if (!t.condition.active && !t.condition.pending) this.tracks.delete(o.trackId);
         }
         continue;
       }

@@ -62,6 +62,17 @@ describe('StoppedVehicleDetector', () => {
     expect(times(20, 60).flatMap((t) => r.update(frame(t, [obj(3, [0, 0], { speedKmh: 0 })])))).toEqual([]);
   });
 
+  test('a stopped car whose anchor jitters across the lane edge is one incident, not one per re-entry', () => {
+    const d = new StoppedVehicleDetector({ zoneIds: ['lane'], minDurationMs: 10_000 });
+    const out = times(0, 300).flatMap((t, i) => {
+      const f = frame(t, [obj(4, [0, 0], { speedKmh: 0 })]);
+      // One frame in five (and a 2-frame spell every 13) outside the lane.
+      const outside = i % 5 === 0 || i % 13 < 2;
+      return d.update(outside ? { ...f, zones: [{ ...f.zones[0], trackIds: [] }] } : f);
+    });
+    expect(raised(out)).toHaveLength(1);
+  });
+
   test('forgets tracks it no longer sees; validates', () => {
     const d = new StoppedVehicleDetector({ zoneIds: ['lane'] });
     for (const t of times(0, 2)) d.update(frame(t, [obj(1, [0, 0], { speedKmh: 0 })]));
