@@ -55,7 +55,7 @@ export const RuleSchema = Type.Object(
     durationS: Type.Optional(Seconds),
     /** After a condition ends, the same camera + rule + zone (+ track) stays quiet this long, s (default 60). */
     cooldownS: Type.Optional(Seconds),
-    /** Objects of these classes only (default: vehicles for vehicle rules, persons for person rules). */
+    /** Incident rules: objects of these classes only (default: vehicles, or persons for person_in_roadway). */
     classes: Type.Optional(Type.Array(ProductClassSchema, { minItems: 1, uniqueItems: true })),
 
     // congestion

@@ -24,6 +24,7 @@ const OPTION_TYPES: Record<string, RuleType[]> = {
   maxPxPerS: ['stopped_vehicle', 'no_stopping'],
   minDisplacementPx: ['wrong_way'],
   measure: ['threshold'],
+  classes: ['stopped_vehicle', 'no_stopping', 'wrong_way', 'person_in_roadway'],
   above: ['threshold'],
   below: ['threshold'],
 };
