@@ -24,6 +24,8 @@ const phases = [
   // benchmarks/backfill/phase.ts: `cityflow backfill` on 720p and 1080p H.264 clips at 2 and 5 fps.
   ['backfill', '../backfill/phase', {}],
   ['live-capacity', '../live/live-capacity', {}],
+  // Tracker + rule engine per frame on a synthetic street with ~100 objects (benchmarks/rules/).
+  ['rules', '../rules/measure-rules', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -163,6 +165,10 @@ console.log(
     `${live.coresPerCamera} cores/camera -> estimate ${live.estimatedCameras} cameras on ${cpus().length} cores; ` +
     `check with ${live.estimatedCameras}: ${live.check.sustained ? 'sustained' : 'NOT sustained'} ` +
     `(min ${Math.min(...live.check.fpsPerCamera)} fps/camera, detector backlog ${live.check.backlogAtEnd} frames at the end)`,
+const ru = results.rules as unknown as Record<string, number>;
+console.log(
+  `tracker + rule engine, ${ru.objectsInView} objects in view: ${ru.trackerMsPerFrame} + ${ru.ruleEngineMsPerFrame} = ` +
+    `${ru.togetherMsPerFrame} ms/frame (median pass; least disturbed ${ru.togetherMinMsPerFrame}; target < 1)`,
 );
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));

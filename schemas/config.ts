@@ -8,6 +8,7 @@ import { AlertsConfig } from './alerts.ts';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
 import { MeasuresConfig } from './measures.ts';
 import { ModelSpec } from './model.ts';
+import { RulesSchema } from './rules.ts';
 import { SceneConfig } from './scene.ts';
 
 export const CameraConfig = Type.Object(
@@ -141,6 +142,8 @@ export const Config = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Alert rules: congestion, crowds, incidents, thresholds on zone measures (see schemas/rules.ts). */
+    rules: RulesSchema,
   },
   { additionalProperties: false },
 );

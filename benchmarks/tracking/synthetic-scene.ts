@@ -257,7 +257,7 @@ function shuffle<T>(a: T[], rnd: () => number): void {
 }
 
 /** Standard normal, Box–Muller. */
-function gauss(rnd: () => number): number {
+export function gauss(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 }
 

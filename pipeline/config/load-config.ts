@@ -5,6 +5,7 @@ import { Config } from '../../schemas/config.ts';
 import { check } from '../../schemas/validate.ts';
 import { BUILTIN_MODELS } from '../detect/detector-spec.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { validateRules } from '../rules/validate-rules.ts';
 import { validateScene } from '../scene/validate-scene.ts';
 
 /**
@@ -59,6 +60,7 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
       `unknown model "${cfg.detector.model}"; declared or built in: ${known}`,
     );
   }
+  validateRules(cfg, file);
   cfg.dataDir = abs(cfg.dataDir);
   if (cfg.framesDir) cfg.framesDir = abs(cfg.framesDir);
   if (env.REDIS_URL) cfg.redisUrl = env.REDIS_URL;
