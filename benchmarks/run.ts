@@ -165,6 +165,7 @@ console.log(
     `${live.coresPerCamera} cores/camera -> estimate ${live.estimatedCameras} cameras on ${cpus().length} cores; ` +
     `check with ${live.estimatedCameras}: ${live.check.sustained ? 'sustained' : 'NOT sustained'} ` +
     `(min ${Math.min(...live.check.fpsPerCamera)} fps/camera, detector backlog ${live.check.backlogAtEnd} frames at the end)`,
+);
 const ru = results.rules as unknown as Record<string, number>;
 console.log(
   `tracker + rule engine, ${ru.objectsInView} objects in view: ${ru.trackerMsPerFrame} + ${ru.ruleEngineMsPerFrame} = ` +
