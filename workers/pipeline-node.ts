@@ -153,6 +153,7 @@ export class PipelineNode {
           lostTtlMs: cfg.tracking.lostTtlMs,
         },
         measures: cfg.measures,
+        rules: cfg.rules,
         snapshotsDir: cfg.alerts.snapshots
           ? (cfg.alerts.snapshotsDir ?? join(cfg.dataDir, 'evidence'))
           : null,
@@ -166,7 +167,7 @@ export class PipelineNode {
         host: node.host,
         detector,
         tracking: cfg.tracking.enabled,
-        ...(cfg.alerts.snapshots ? { keepFramesForEvidence: { frameFiles } } : {}),
+        ...(cfg.alerts.snapshots && cfg.rules.length ? { keepFramesForEvidence: { frameFiles } } : {}),
         concurrency: cfg.queues.detectConcurrency,
       });
       node.closers.unshift(s.close);

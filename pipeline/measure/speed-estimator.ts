@@ -159,14 +159,25 @@ export class SpeedEstimator {
     const samples = this.tracks.get(trackId);
     if (!samples || samples.length < this.o.minPoints) return null;
     if (samples[samples.length - 1][0] - samples[0][0] < this.o.minHistoryMs) return null;
-    let fit = fitVelocity(samples);
+    const fit = fitVelocity(samples);
     const residuals = samples.map((p) => residual(fit, p));
     const sigma = 1.4826 * median(residuals);
     const limit = Math.max(this.o.minOutlierM, 3 * sigma);
     const kept = samples.filter((_, i) => residuals[i] <= limit);
-    if (kept.length < samples.length && kept.length >= this.o.minPoints) fit = fitVelocity(kept);
-    const kmh = Math.hypot(fit.vx, fit.vy) * 3.6;
-    return Math.min(kmh, this.o.maxSpeedKmh);
+    const use = kept.length >= this.o.minPoints ? kept : samples;
+    // A straight line gives the mean velocity over the window, i.e. about half a window ago: a car
+    // accelerating away from a stop line reads low. With enough points a parabola is fitted and its
+    // slope taken at the newest point; its extra noise averages out over the vehicles of an interval.
+    // Only its component along the direction of travel (the straight line's) is taken: noise across
+    // the road would otherwise add to the magnitude and bias it upwards.
+    const line = fitVelocity(use);
+    const mean = Math.hypot(line.vx, line.vy);
+    let ms = mean;
+    if (use.length >= QUADRATIC_MIN_POINTS && mean > 0.3) {
+      const end = endVelocity(use);
+      ms = Math.max(0, (end.vx * line.vx + end.vy * line.vy) / mean);
+    }
+    return Math.min(ms * 3.6, this.o.maxSpeedKmh);
   }
 
   /** Drops a track's history (it ended). */
@@ -187,6 +198,55 @@ interface Fit {
   /** metres per second */
   vx: number;
   vy: number;
+}
+
+/** Points from which the quadratic fit is used (below: the straight line). */
+const QUADRATIC_MIN_POINTS = 7;
+/** Where on the parabola the slope is read, seconds before the newest point. */
+const AT_S = -0.4;
+
+/**
+ * Velocity at the newest sample from least-squares parabolas x(τ) = a + b·τ + c·τ², τ = t − t_newest
+ * in seconds (likewise y): the slope at τ = 0 is b.
+ */
+function endVelocity(samples: readonly Sample[]): { vx: number; vy: number } {
+  const tn = samples[samples.length - 1][0];
+  // Normal equations of the 3-parameter fit, solved by Cramer's rule (3×3).
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let x0 = 0;
+  let x1 = 0;
+  let x2 = 0;
+  let y0 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  for (const [t, x, y] of samples) {
+    const u = (t - tn) / 1000;
+    const u2 = u * u;
+    s0 += 1;
+    s1 += u;
+    s2 += u2;
+    s3 += u2 * u;
+    s4 += u2 * u2;
+    x0 += x;
+    x1 += x * u;
+    x2 += x * u2;
+    y0 += y;
+    y1 += y * u;
+    y2 += y * u2;
+  }
+  const det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2);
+  if (Math.abs(det) < 1e-12) return fitVelocity(samples);
+  // b = det([[s0, r0, s2], [s1, r1, s3], [s2, r2, s4]]) / det, c = det([[s0, s1, r0], [s1, s2, r1], [s2, s3, r2]]) / det
+  const slope = (r0: number, r1: number, r2: number) => {
+    const b = (s0 * (r1 * s4 - s3 * r2) - r0 * (s1 * s4 - s3 * s2) + s2 * (s1 * r2 - r1 * s2)) / det;
+    const c = (s0 * (s2 * r2 - r1 * s3) - s1 * (s1 * r2 - r1 * s2) + r0 * (s1 * s3 - s2 * s2)) / det;
+    return b + 2 * c * AT_S;
+  };
+  return { vx: slope(x0, x1, x2), vy: slope(y0, y1, y2) };
 }
 
 /** Least-squares x(t) = x0 + vx·(t − t̄), y likewise; t in seconds. */

@@ -148,6 +148,15 @@ export class RuleEngine {
     return { version: 1, cameraId: this.cameraId, rules, gate: this.gate.snapshot() };
   }
 
+  /** The current congestion level of each zone a congestion rule watches (for the measure intervals). */
+  congestionLevels(): Map<string, string> {
+    const levels = new Map<string, string>();
+    for (const c of this.compiled) {
+      for (const [zoneId, m] of c.zones) if (m instanceof CongestionMonitor) levels.set(zoneId, m.level);
+    }
+    return levels;
+  }
+
   /** The rules in force on this camera. */
   get rules(): Rule[] {
     return this.compiled.map((c) => c.rule);

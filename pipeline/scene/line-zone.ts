@@ -1,7 +1,7 @@
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
-import { bottomCentre } from './geometry.ts';
+import { bottomCentre, segmentsIntersect } from './geometry.ts';
 
 export type CrossingDirection = 'positive' | 'negative';
 
@@ -29,12 +29,19 @@ export interface LineZoneOptions {
   forgetAfterMs?: number;
   /** Anchors closer than this to the line, px, tell nothing about the side (default 0). */
   deadbandPx?: number;
+  /**
+   * ... nor anchors closer than this share of their box's height (default 0.08). Box jitter scales
+   * with the box: a truck creeping over the line in a jam wobbles its anchor back and forth across
+   * it by a few percent of its height, which would count it three times.
+   */
+  deadbandBoxShare?: number;
 }
 
 export const DEFAULT_LINE_ZONE_OPTIONS: Readonly<Required<LineZoneOptions>> = {
   inertiaFrames: 1,
   forgetAfterMs: 5000,
   deadbandPx: 0,
+  deadbandBoxShare: 0.08,
 };
 
 type Side = 'left' | 'right';
@@ -47,6 +54,8 @@ export interface LineTrackState {
   /** Consecutive observations on the other side so far. */
   pending: number;
   lastSeenMs: number;
+  /** The anchor last seen on the confirmed side: a flip counts only if the path from it crosses the segment. */
+  anchor?: [number, number];
 }
 
 /** Everything a LineZone needs to carry on: plain JSON, like ByteTracker's TrackerState. */
@@ -106,6 +115,9 @@ export class LineZone {
     if (!(o.forgetAfterMs >= 0 && Number.isFinite(o.forgetAfterMs))) {
       throw new RangeError(`LineZone: forgetAfterMs must be a finite number >= 0, got ${o.forgetAfterMs}`);
     }
+    if (!(o.deadbandBoxShare >= 0 && o.deadbandBoxShare < 1)) {
+      throw new RangeError(`LineZone: deadbandBoxShare must be in [0, 1), got ${o.deadbandBoxShare}`);
+    }
     if (!(o.deadbandPx >= 0 && Number.isFinite(o.deadbandPx))) {
       throw new RangeError(`LineZone: deadbandPx must be a finite number >= 0, got ${o.deadbandPx}`);
     }
@@ -154,16 +166,25 @@ export class LineZone {
   }
 
   /** Which side of the line a point is on, or null when outside the strip or within the deadband. */
-  sideOf(p: Point): Side | null {
+  sideOf(p: Point, boxHeight = 0): Side | null {
+    const [fx, fy] = this.line.from;
+    const dx = this.line.to[0] - fx;
+    const dy = this.line.to[1] - fy;
+    const along = ((p[0] - fx) * dx + (p[1] - fy) * dy) / this.length;
+    if (along < 0 || along > this.length) return null;
+    return this.sideOfLine(p, boxHeight);
+  }
+
+  /** Which side of the (infinite) line a point is on, or null within the deadband. */
+  private sideOfLine(p: Point, boxHeight: number): Side | null {
     const [fx, fy] = this.line.from;
     const dx = this.line.to[0] - fx;
     const dy = this.line.to[1] - fy;
     const px = p[0] - fx;
     const py = p[1] - fy;
-    const along = (px * dx + py * dy) / this.length;
-    if (along < 0 || along > this.length) return null;
     const c = (dx * py - dy * px) / this.length; // signed distance, > 0 right of from→to on screen
-    if (Math.abs(c) <= this.o.deadbandPx) return null; // on the line itself: no side
+    // On the line itself, or within the jitter of the box: no side.
+    if (Math.abs(c) <= Math.max(this.o.deadbandPx, this.o.deadbandBoxShare * boxHeight)) return null;
     return c > 0 ? 'right' : 'left';
   }
 
@@ -178,21 +199,27 @@ export class LineZone {
     const out: Crossing[] = [];
     for (const d of tracked) {
       if (this.classes && !this.classes.has(d.cls)) continue;
-      const side = this.sideOf(bottomCentre(d.box));
+      const anchor = bottomCentre(d.box) as [number, number];
+      const side = this.sideOfLine(anchor, d.box.h);
       const t = this.tracks.get(d.trackId);
       if (t) t.lastSeenMs = tsMs;
       if (!side) continue;
       if (!t) {
-        this.tracks.set(d.trackId, { trackId: d.trackId, side, pending: 0, lastSeenMs: tsMs });
+        this.tracks.set(d.trackId, { trackId: d.trackId, side, pending: 0, lastSeenMs: tsMs, anchor });
         continue;
       }
       if (side === t.side) {
         t.pending = 0;
+        t.anchor = anchor;
         continue;
       }
       if (++t.pending < this.o.inertiaFrames) continue;
+      const from = t.anchor;
       t.side = side;
       t.pending = 0;
+      t.anchor = anchor;
+      // Counted only when the path crossed the segment itself, not the line beyond its ends.
+      if (from && !segmentsIntersect(from, anchor, this.line.from, this.line.to)) continue;
       const direction: CrossingDirection = side === positiveSide ? 'positive' : 'negative';
       this.tally[direction]++;
       const byClass = this.tally.byClass[d.cls] ?? { positive: 0, negative: 0 };

@@ -71,12 +71,25 @@ describe('LineZone crossings', () => {
   });
 
   test('jitter on the line with inertiaFrames 2 counts once', () => {
-    const z = new LineZone(line, { inertiaFrames: 2 });
+    const z = new LineZone(line, { inertiaFrames: 2, deadbandBoxShare: 0 });
     // Below, flickers above for one frame, back below, then really crosses and stays above.
     const cs = run(z, [540, 510, 495, 505, 498, 496, 480, 300]);
     expect(cs).toHaveLength(1);
     expect(cs[0]).toMatchObject({ direction: 'positive', tsMs: 5 * 200 });
     expect(z.counts().positive).toBe(1);
+  });
+
+  test('by default anchors within 8 % of their box height of the line tell no side (jitter of a slow truck)', () => {
+    // A truck (box 100 px high) creeping over the line, its anchor wobbling ±7 px across it.
+    const ys = [530, 512, 494, 493, 507, 506, 494, 490, 480, 470];
+    const truck = (y: number) => {
+      const d = at(1, 500, y, 'truck');
+      return { ...d, box: { ...d.box, y: y - 100, h: 100 } };
+    };
+    const feed = (z: LineZone) => ys.flatMap((y, i) => z.update([truck(y)], i * 200));
+    expect(dirs(feed(new LineZone(line, { inertiaFrames: 2 })))).toEqual(['positive']);
+    // Without it, the wobble counts three crossings.
+    expect(feed(new LineZone(line, { inertiaFrames: 2, deadbandBoxShare: 0 }))).toHaveLength(3);
   });
 
   test('a deadband ignores anchors close to the line', () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SceneMeasurer, type SceneMeasurerState } from '../../pipeline/measure/scene-measurer.ts';
+import { RuleEngine, type RuleEngineState } from '../../pipeline/rules/rule-engine.ts';
 import {
   ByteTracker,
   type ByteTrackerOptions,
@@ -16,6 +17,7 @@ import {
   type ZoneVisit,
 } from '../../schemas/jobs.ts';
 import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
+import type { Rule } from '../../schemas/rules.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import { writeEvidence } from '../alerts/evidence-snapshot.ts';
 import { FrameFiles } from '../frames/frame-files.ts';
@@ -30,6 +32,8 @@ export interface TrackStageOptions {
   tracker: SourceTracker;
   trackerOptions: ByteTrackerOptions;
   measures?: MeasuresConfig;
+  /** The configured alert rules (each applies to the cameras it names, or all). */
+  rules?: readonly Rule[];
   /** Where evidence snapshots go; null: none are made. */
   snapshotsDir?: string | null;
   concurrency: number;
@@ -41,6 +45,7 @@ export interface TrackStageOptions {
 interface SavedState {
   tracker: TrackerState;
   measurer?: SceneMeasurerState;
+  rules?: RuleEngineState;
 }
 
 /** Tracker states kept per source: enough for retries of recent segments, bounded in memory. */
@@ -91,10 +96,17 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       const measurer = state?.measurer
         ? SceneMeasurer.restore(state.measurer, scene, measurerOptions)
         : new SceneMeasurer(scene, measurerOptions);
+      // The camera's alert rules, with their open conditions, windows and cooldowns.
+      const rules = o.rules ?? [];
+      const engine = state?.rules
+        ? RuleEngine.restore(state.rules, data.cameraId, scene, rules)
+        : new RuleEngine(data.cameraId, scene, rules);
+      const watchesCongestion = engine.rules.some((r) => r.type === 'congestion');
       const crossings: LineCrossing[] = [];
       const visits: ZoneVisit[] = [];
       const intervals: IntervalRow[] = [];
       const tracks: TrackRow[] = [];
+      let events: EventRecord[] = [];
 
       const frames = data.frames.map((f) => {
         const detections: Detection[] = f.detections.map((d) => ({
@@ -105,6 +117,18 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         // update() returns the detections of confirmed tracks, in input order: walk both lists.
         const tracked = tracker.update(detections, f.tsMs);
         const step = measurer.update(tracked, f.tsMs);
+        events.push(
+          ...engine.update({
+            cameraId: data.cameraId,
+            sourceId: data.sourceId,
+            segment: data.segment,
+            tsMs: f.tsMs,
+            objects: step.objects,
+            zones: step.zones,
+          }),
+        );
+        if (watchesCongestion)
+          for (const [zone, level] of engine.congestionLevels()) measurer.congestion(zone, level);
         crossings.push(...step.crossings);
         visits.push(...step.visits);
         intervals.push(...step.intervals);
@@ -131,12 +155,15 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       }
 
       const stale = (await o.redis.hkeys(key)).filter((k) => Number(k) <= data.segment - KEEP_STATES);
-      const next: SavedState = { tracker: tracker.snapshot(), measurer: measurer.snapshot() };
+      const next: SavedState = {
+        tracker: tracker.snapshot(),
+        measurer: measurer.snapshot(),
+        rules: engine.snapshot(),
+      };
       const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
       if (stale.length) tx.hdel(key, ...stale);
       await tx.expire(key, 7 * 24 * 3600).exec();
       // Evidence: the frames are still on disk when this host decoded them (they are removed here).
-      let events: EventRecord[] = [];
       const { evidence, ...rest } = data;
       if (evidence && existsSync(evidence.framesFile)) {
         if (events.length && o.snapshotsDir) {
