@@ -1,0 +1,62 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { CameraIdValue, IntervalQuery, TimeRange } from './common.ts';
+
+export const CongestionQuery = Type.Object(
+  {
+    camera: Type.Optional(CameraIdValue),
+    corridor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description: 'ordered, comma-separated camera ids (instead of camera)',
+      }),
+    ),
+    ...TimeRange,
+    interval: IntervalQuery,
+    format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
+  },
+  { additionalProperties: false },
+);
+export type CongestionQuery = Static<typeof CongestionQuery>;
+
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+
+/** One camera × interval of the congestion report. */
+export const CongestionRow = Type.Object({
+  cameraId: Type.String(),
+  start: Type.String({ format: 'date-time' }),
+  end: Type.String({ format: 'date-time' }),
+  /** Analysed frames in the interval (0: no coverage; the other values are then empty). */
+  frames: Type.Integer(),
+  volume: Type.Integer({ description: 'vehicles counted (line crossings; zone entries when no lines)' }),
+  volumeByClass: Type.Record(Type.String(), Type.Integer()),
+  pcu: Type.Number(),
+  flowPcuH: Type.Number(),
+  speedMeanKmh: Nullable(Type.Number()),
+  speedP85Kmh: Nullable(Type.Number()),
+  occupancy: Nullable(Type.Number({ description: 'mean zone occupancy, 0..1' })),
+  densityPcuKm: Nullable(Type.Number()),
+  los: Type.Union([Type.String(), Type.Null()], { description: 'worst level of service A-F of the zones' }),
+  incidents: Type.Integer({ description: 'events raised in the interval' }),
+});
+export type CongestionRow = Static<typeof CongestionRow>;
+
+export const IncidentRow = Type.Object({
+  eventId: Type.String(),
+  cameraId: Type.String(),
+  ts: Type.String({ format: 'date-time' }),
+  type: Type.String(),
+  severity: Type.String(),
+  zoneId: Type.String(),
+  message: Type.String(),
+});
+
+export const CongestionReport = Type.Object({
+  cameras: Type.Array(Type.String(), { description: 'the camera or the corridor, in order' }),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  intervalMinutes: Type.Integer(),
+  rows: Type.Array(CongestionRow),
+  incidents: Type.Array(IncidentRow),
+});
+export type CongestionReport = Static<typeof CongestionReport>;
