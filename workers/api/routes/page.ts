@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
 const here = (f: string) => new URL(`../page/${f}`, import.meta.url);
-const chartJs = createRequire(import.meta.url).resolve('chart.js/dist/chart.umd.min.js');
+// chart.js exports no subpath for its UMD build: find the package through its main entry.
+const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 /**
  * The congestion report page: plain HTML and one script, with Chart.js's UMD build served from

@@ -87,11 +87,14 @@ export async function seriesRoutes(app: FastifyInstance) {
                 if(length(arrayFlatten(groupArray(v))) = 0, avg(p85), arrayReduce('quantileExact(0.85)', arrayFlatten(groupArray(v)))) AS p85
          FROM (
            SELECT ${BUCKET} AS t_s, start,
-                  if(countIf(site_kind = 'line') > 0, 'line', 'zone') AS counted,
-                  sumIf(speed_samples, site_kind = counted AND speed_mean_kmh IS NOT NULL) AS n,
-                  sumIf(speed_mean_kmh * speed_samples, site_kind = counted AND speed_mean_kmh IS NOT NULL) AS s,
-                  arrayFlatten(groupArrayIf(speeds_kmh, site_kind = counted)) AS v,
-                  avgIf(speed_p85_kmh, site_kind = counted) AS p85
+                  countIf(site_kind = 'line') > 0 AS has_lines,
+                  if(has_lines, sumIf(speed_samples, site_kind = 'line' AND speed_mean_kmh IS NOT NULL),
+                     sumIf(speed_samples, site_kind = 'zone' AND speed_mean_kmh IS NOT NULL)) AS n,
+                  if(has_lines, sumIf(speed_mean_kmh * speed_samples, site_kind = 'line' AND speed_mean_kmh IS NOT NULL),
+                     sumIf(speed_mean_kmh * speed_samples, site_kind = 'zone' AND speed_mean_kmh IS NOT NULL)) AS s,
+                  if(has_lines, arrayFlatten(groupArrayIf(speeds_kmh, site_kind = 'line')),
+                     arrayFlatten(groupArrayIf(speeds_kmh, site_kind = 'zone'))) AS v,
+                  if(has_lines, avgIf(speed_p85_kmh, site_kind = 'line'), avgIf(speed_p85_kmh, site_kind = 'zone')) AS p85
            FROM traffic_measures FINAL WHERE ${WHERE}
            GROUP BY t_s, start)
          GROUP BY t_s ORDER BY t_s`,
