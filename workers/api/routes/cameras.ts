@@ -4,6 +4,7 @@ import { CameraList, CameraParams, CameraWriteParams, SceneAnswer } from '../../
 import { errorResponses } from '../../../schemas/api/common.ts';
 import type { SceneConfig as Scene } from '../../../schemas/scene.ts';
 import { SceneConfig } from '../../../schemas/scene.ts';
+import { check } from '../../../schemas/validate.ts';
 import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
 import type { ApiStore } from '../store.ts';
@@ -83,9 +84,13 @@ export async function cameraRoutes(app: FastifyInstance) {
     async (request) => {
       const [row] = await cameraRows(store, request.params.id);
       if (!row) throw httpError(404, `params.id: no camera "${request.params.id}"`);
+      const scene = (parseConfig(row).scene as Scene | undefined) ?? null;
+      // Fill the schema's defaults (e.g. inertiaFrames) into scenes stored before they existed.
+      if (scene && check(SceneConfig, scene).length)
+        throw new Error(`camera ${row.camera_id}: stored scene is invalid`);
       return {
         cameraId: row.camera_id,
-        scene: (parseConfig(row).scene as Scene | undefined) ?? null,
+        scene,
         updatedAt: new Date(Number(row.updated_ms)).toISOString(),
       };
     },

@@ -63,7 +63,7 @@ export async function eventRoutes(app: FastifyInstance) {
   app.get<{ Querystring: EventsQuery }>(
     '/events',
     {
-      onRequest: requireRole(keys, 'operator', 'analyst', 'transport'),
+      onRequest: requireRole(keys, 'operator', 'analyst'),
       schema: {
         tags: ['events'],
         summary: 'Events in a time range, newest first',
