@@ -26,10 +26,14 @@ test('`keys` manages hashed keys; `serve` opens the store, answers with a key, r
   expect(badRole.stderr).toMatch(/--role: unknown role "root"/);
 
   const port = await freePort();
-  const server = spawn(process.execPath, [`${ROOT}bin/cityflow.mjs`, 'serve', '--port', String(port), '--data-dir', data], {
-    env: { ...process.env, REDIS_URL: inject('redisUrl'), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const server = spawn(
+    process.execPath,
+    [`${ROOT}bin/cityflow.mjs`, 'serve', '--port', String(port), '--data-dir', data],
+    {
+      env: { ...process.env, REDIS_URL: inject('redisUrl'), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   server.stderr.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => server.on('close', r));
