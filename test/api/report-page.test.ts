@@ -55,32 +55,34 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const url = `${base}/report?corridor=cam-a,cam-b&from=${iso(DAY)}&to=${iso(DAY + 86_400_000)}&interval=60#key=${h.keys.transport}`;
       await page.goto(url);
       await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 });
-      expect(await page.evaluate(() => document.body.dataset.state), await page.textContent('#message')).toBe(
-        'ready',
-      );
+      // Browser-side code is passed as text: this project's TypeScript has no DOM types.
+      expect(
+        await page.evaluate('document.body.dataset.state'),
+        (await page.textContent('#message')) ?? '',
+      ).toBe('ready');
       expect(errors).toEqual([]);
       expect(page.url()).not.toContain('key='); // the key left the address bar
 
       // Each chart has its datasets, with data, and painted pixels.
-      const charts = await page.evaluate(() =>
-        ['chart-volume', 'chart-speed', 'chart-los'].map((id) => {
-          const canvas = document.getElementById(id) as HTMLCanvasElement;
-          // biome-ignore lint/suspicious/noExplicitAny: Chart is a browser global from the UMD build
-          const chart = (window as any).Chart.getChart(canvas);
-          const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-          let painted = 0;
-          for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
-          return {
-            id,
-            labels: chart.data.labels.length,
-            datasets: chart.data.datasets.map((d: { label: string; data: Array<number | null> }) => ({
-              label: d.label,
-              values: d.data.filter((v) => v !== null && v > 0).length,
-            })),
-            painted,
-          };
-        }),
-      );
+      type ChartInfo = {
+        id: string;
+        labels: number;
+        datasets: Array<{ label: string; values: number }>;
+        painted: number;
+      };
+      const charts = (await page.evaluate(`['chart-volume', 'chart-speed', 'chart-los'].map((id) => {
+      const canvas = document.getElementById(id);
+      const chart = Chart.getChart(canvas);
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+      return {
+        id,
+        labels: chart.data.labels.length,
+        datasets: chart.data.datasets.map((d) => ({ label: d.label, values: d.data.filter((v) => v !== null && v > 0).length })),
+        painted,
+      };
+    })`)) as ChartInfo[];
       const [volume, speed, los] = charts;
       expect(volume.labels).toBe(24);
       expect(volume.datasets.map((d: { label: string }) => d.label)).toEqual([
