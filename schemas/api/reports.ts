@@ -60,3 +60,27 @@ export const CongestionReport = Type.Object({
   incidents: Type.Array(IncidentRow),
 });
 export type CongestionReport = Static<typeof CongestionReport>;
+
+export const SummaryQuery = Type.Object({ ...TimeRange }, { additionalProperties: false });
+export type SummaryQuery = Static<typeof SummaryQuery>;
+
+/** One camera's totals over the range (the city-wide summary). */
+export const CameraSummaryRow = Type.Object({
+  cameraId: Type.String(),
+  volume: Type.Integer(),
+  pcu: Type.Number(),
+  speedMeanKmh: Nullable(Type.Number()),
+  /** Share of the camera's 15-minute intervals (with a known LOS) at level of service E or F. */
+  congestedShare: Nullable(Type.Number()),
+  worstLos: Type.Union([Type.String(), Type.Null()]),
+  /** 15-minute intervals with analysed frames. */
+  coveredIntervals: Type.Integer(),
+  incidents: Type.Integer(),
+});
+
+export const CitySummary = Type.Object({
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  cameras: Type.Array(CameraSummaryRow),
+});
+export type CitySummary = Static<typeof CitySummary>;

@@ -357,6 +357,7 @@ describe('pipeline status, metrics, health, docs, queues', () => {
       '/api/v1/cameras',
       '/api/v1/cameras/{id}/scene',
       '/api/v1/reports/congestion',
+      '/api/v1/reports/summary',
       '/api/v1/series/counts',
       '/api/v1/series/speed',
       '/api/v1/crowd',

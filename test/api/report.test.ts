@@ -289,3 +289,27 @@ describe('GET /api/v1/series/* and /api/v1/crowd', () => {
     expect((await get(`/api/v1/crowd?camera=cam-a&${range}`, h.keys.transport)).statusCode).toBe(403);
   });
 });
+
+describe('GET /api/v1/reports/summary', () => {
+  test('every camera over the range, busiest first, with incidents', async () => {
+    const res = await get(`/api/v1/reports/summary?from=${iso(DAY)}&to=${iso(DAY + 86_400_000)}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const cams = res.json().cameras as Array<Record<string, unknown>>;
+    expect(cams.map((c) => c.cameraId)).toEqual(['cam-a', 'cam-b']); // cam-b has half a day
+    const volumeA = rowsA.filter((r) => r.site_kind === 'line').reduce((a, r) => a + r.volume, 0);
+    expect(cams[0]).toMatchObject({ volume: volumeA, coveredIntervals: 96, incidents: 3, worstLos: 'F' });
+    expect(cams[0].congestedShare as number).toBeGreaterThan(0);
+    expect(cams[0].congestedShare as number).toBeLessThan(1);
+  });
+
+  test('invalid input names the field; 401/403; injection-like values are refused as dates', async () => {
+    const bad = await get(`/api/v1/reports/summary?from=${iso(DAY)}&to=${encodeURIComponent(INJECTIONS[1])}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/querystring\.to: must match format "date-time"/);
+    const long = await get(`/api/v1/reports/summary?from=${iso(DAY - 60 * 86_400_000)}&to=${iso(DAY)}`);
+    expect(long.json().message).toMatch(/querystring\.to: range too long/);
+    const url = `/api/v1/reports/summary?from=${iso(DAY)}&to=${iso(DAY + 3600_000)}`;
+    expect((await get(url, null)).statusCode).toBe(401);
+    expect((await get(url, h.keys.operator)).statusCode).toBe(403);
+  });
+});

@@ -1,9 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../../schemas/api/common.ts';
-import { CongestionQuery, CongestionReport } from '../../../schemas/api/reports.ts';
+import {
+  CitySummary,
+  CongestionQuery,
+  CongestionReport,
+  SummaryQuery,
+} from '../../../schemas/api/reports.ts';
 import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
 import { congestionCsv, congestionReport } from '../queries/congestion.ts';
+import { citySummary } from '../queries/summary.ts';
 import { timeRange } from './range.ts';
 
 /** Cameras of a corridor, at most this many. */
@@ -61,6 +67,26 @@ export async function reportRoutes(app: FastifyInstance) {
           .send(congestionCsv(report));
       }
       return report;
+    },
+  );
+
+  app.get<{ Querystring: SummaryQuery }>(
+    '/reports/summary',
+    {
+      onRequest: requireRole(app.ctx.keys, 'transport', 'analyst'),
+      schema: {
+        tags: ['reports'],
+        summary: 'City-wide summary: every camera over a range (at most 31 days)',
+        description:
+          'Per camera: volume, pcu, mean speed, share of 15-minute intervals at LOS E/F, worst LOS, coverage and ' +
+          'incidents; busiest cameras first.',
+        querystring: SummaryQuery,
+        response: { 200: CitySummary, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { fromMs, toMs } = timeRange(request.query, 15);
+      return citySummary(app.ctx.store, fromMs, toMs);
     },
   );
 }
