@@ -20,8 +20,18 @@ export interface ApiStore {
   close(): Promise<void>;
 }
 
+/** What ClickHouse reports about one query (rows and bytes read, seconds). */
+export interface QueryStatistics {
+  elapsed: number;
+  rows_read: number;
+  bytes_read: number;
+}
+
 /** Through a client this process holds. */
 export class DirectStore implements ApiStore {
+  /** Called with each query's statistics (the benchmark counts rows scanned with it). */
+  onStatistics?: (s: QueryStatistics) => void;
+
   constructor(
     readonly client: ClickHouseClient,
     readonly mode: 'server' | 'embedded',
@@ -30,7 +40,9 @@ export class DirectStore implements ApiStore {
 
   async query<T>(sql: string, params: Params = {}): Promise<T[]> {
     const rs = await this.client.query({ query: sql, query_params: params, format: 'JSON' });
-    return (await rs.json<T>()).data;
+    const body = await rs.json<T>();
+    if (this.onStatistics && body.statistics) this.onStatistics(body.statistics);
+    return body.data;
   }
 
   insert(table: string, rows: object[]): Promise<void> {
