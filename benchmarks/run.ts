@@ -21,6 +21,7 @@ const phases = [
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
   ['motion-gate', 'motion-gate', {}],
+  ['api', 'api', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -133,6 +134,11 @@ for (const f of (results['motion-gate'] as unknown as { files: GateFile[] }).fil
     `motion gate, ${f.file}: ${f.analysed}/${f.frames} frames analysed (${f.framesSavedPct} % skipped, ` +
       `${f.timeSavedPct} % detector time saved; skipped frames vs real detections F1 ${f.skippedFramesF1 ?? 'n/a'})`,
   );
+}
+
+type ApiQuery = { name: string; p50Ms: number; p95Ms: number; rowsScanned: number };
+for (const q of (results.api as unknown as { queries: ApiQuery[] }).queries) {
+  console.log(`api, ${q.name}: p50 ${q.p50Ms} ms, p95 ${q.p95Ms} ms, ${q.rowsScanned} rows scanned`);
 }
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));

@@ -48,3 +48,12 @@ export const errorResponses = {
   429: ErrorResponse,
   503: ErrorResponse,
 };
+
+/**
+ * A number or null. As `type: ['number', 'null']` rather than anyOf: fast-json-stringify runs a schema
+ * validation per value for anyOf, which made a 30-day corridor report's serialisation take ~0.4 s.
+ */
+export const NullableNumber = (description?: string) =>
+  Type.Unsafe<number | null>({ type: ['number', 'null'], ...(description ? { description } : {}) });
+export const NullableString = (description?: string) =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], ...(description ? { description } : {}) });

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { CameraIdValue, IntervalQuery, TimeRange } from './common.ts';
+import { CameraIdValue, IntervalQuery, NullableNumber as Nullable, TimeRange } from './common.ts';
 
 export const SeriesQuery = Type.Object(
   { camera: CameraIdValue, ...TimeRange, interval: IntervalQuery },
@@ -7,7 +7,7 @@ export const SeriesQuery = Type.Object(
 );
 export type SeriesQuery = Static<typeof SeriesQuery>;
 
-const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+const NullableNumber = Nullable();
 
 export const CountsSeries = Type.Object({
   cameraId: Type.String(),

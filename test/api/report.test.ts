@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
-import type { CongestionReport } from '../../schemas/api/reports.ts';
+import { CitySummary, CongestionReport } from '../../schemas/api/reports.ts';
 import { PRODUCT_CLASSES } from '../../schemas/classes.ts';
+import { check } from '../../schemas/validate.ts';
 import { CSV_COLUMNS } from '../../workers/api/queries/congestion.ts';
 import {
   type ApiHarness,
@@ -73,6 +74,7 @@ describe('GET /api/v1/reports/congestion', () => {
     );
     expect(res.statusCode, res.body).toBe(200);
     const report = res.json<CongestionReport>();
+    expect(check(CongestionReport, report)).toEqual([]); // the output matches its published schema
     expect(report.intervalMinutes).toBe(15);
     expect(report.rows).toHaveLength(96);
     for (const i of [0, 32, 70]) {
@@ -130,6 +132,20 @@ describe('GET /api/v1/reports/congestion', () => {
     const report = res.json<CongestionReport>();
     expect(report.rows).toHaveLength(60);
     expect(report.rows[10].volume).toBe(expected(minutesA, from + 600_000).volume);
+  });
+
+  test('more incidents than listed: the list stops at 1000, the per-interval counts are complete', async () => {
+    const events = Array.from({ length: 1005 }, (_, i) =>
+      eventRow('cam-c', DAY + 3600_000 + i * 3000, 'wrong_way', 'critical', `w${i}`),
+    );
+    await insertRows(h.ch.client, 'events', events);
+    const res = await get(
+      `/api/v1/reports/congestion?camera=cam-c&from=${iso(DAY)}&to=${iso(DAY + 86_400_000)}&interval=60`,
+    );
+    const report = res.json<CongestionReport>();
+    expect(report.incidents).toHaveLength(1000);
+    expect(report.rows.reduce((n, r) => n + r.incidents, 0)).toBe(1005);
+    expect(report.rows[1].incidents).toBe(1005); // one every 3 s from 01:00: all within that hour
   });
 
   test('CSV has the same rows and values as JSON', async () => {
@@ -294,6 +310,7 @@ describe('GET /api/v1/reports/summary', () => {
   test('every camera over the range, busiest first, with incidents', async () => {
     const res = await get(`/api/v1/reports/summary?from=${iso(DAY)}&to=${iso(DAY + 86_400_000)}`);
     expect(res.statusCode, res.body).toBe(200);
+    expect(check(CitySummary, res.json())).toEqual([]);
     const cams = res.json().cameras as Array<Record<string, unknown>>;
     expect(cams.map((c) => c.cameraId)).toEqual(['cam-a', 'cam-b']); // cam-b has half a day
     const volumeA = rowsA.filter((r) => r.site_kind === 'line').reduce((a, r) => a + r.volume, 0);

