@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
 import { freePort } from '../../workers/local/local-redis.ts';
-import { cli, ROOT } from '../helpers/cli.ts';
+import { cli, ROOT, SAMPLE } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,4 +56,56 @@ test('`keys` manages hashed keys; `serve` opens the store, answers with a key, r
     server.kill('SIGTERM');
   }
   expect(await exited, err).toBe(0);
+});
+
+test('while `run` owns the embedded store, `serve` reads through it', async () => {
+  const data = join(dir, 'owned');
+  const cfg = join(dir, 'owned.yaml');
+  const startTime = new Date(Date.now() - 3600_000).toISOString();
+  writeFileSync(
+    cfg,
+    `dataDir: owned\nextract: {fps: 1}\ncameras:\n  - {id: cam-o, source: ${SAMPLE}, startTime: "${startTime}"}\n`,
+  );
+  const key = (await cli(['keys', 'create', '--role', 'operator', '--data-dir', data])).stdout.trim();
+  const { REDIS_URL: _r, CLICKHOUSE_URL: _c, ...env } = process.env;
+  const spawnCli = (args: string[]) => {
+    const child = spawn(process.execPath, [`${ROOT}bin/cityflow.mjs`, ...args], {
+      env: { ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const out = { err: '', exited: new Promise<number | null>((r) => child.on('close', r)) };
+    child.stderr.on('data', (d) => (out.err += d));
+    return { child, out };
+  };
+  const run = spawnCli(['run', '--config', cfg]);
+  let serve: ReturnType<typeof spawnCli> | undefined;
+  try {
+    const ownerFile = join(data, 'run', 'store-owner.json');
+    for (let i = 0; i < 300 && !existsSync(ownerFile); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(ownerFile), run.out.err).toBe(true);
+    const port = await freePort();
+    serve = spawnCli(['serve', '--port', String(port), '--data-dir', data]);
+    const s = serve;
+    for (let i = 0; i < 300 && !s.out.err.includes('API on'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(s.out.err).toContain('(store: owner)');
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    let frames: string | null = null;
+    for (let i = 0; i < 100 && !frames; i++) {
+      const status = await fetch(`${base}/api/v1/status`, { headers: { 'x-api-key': key } });
+      expect(status.status).toBe(200);
+      const body = (await status.json()) as {
+        cameras: Array<{ cameraId: string; lastFrameAt: string | null }>;
+      };
+      frames = body.cameras.find((c) => c.cameraId === 'cam-o')?.lastFrameAt ?? null;
+      if (!frames) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(frames).not.toBeNull(); // frames the running pipeline stored, read through its process
+  } finally {
+    serve?.child.kill('SIGTERM');
+    run.child.kill('SIGTERM');
+  }
+  expect(await serve?.out.exited).toBe(0);
+  expect(await run.out.exited).toBe(0);
 });
