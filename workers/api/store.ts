@@ -64,7 +64,15 @@ export class OwnerStore implements ApiStore {
   constructor(private readonly dataDir: string) {}
 
   async query<T>(sql: string, params: Params = {}): Promise<T[]> {
-    const result = await queryThroughOwner(this.dataDir, bindLiterals(sql, params));
+    let result: Awaited<ReturnType<typeof queryThroughOwner>>;
+    try {
+      result = await queryThroughOwner(this.dataDir, bindLiterals(sql, params));
+    } catch (e) {
+      // The owner answers errors of the SQL with a message; a refused connection means it is gone.
+      if (e instanceof TypeError)
+        throw new StoreUnavailableError(`the store owner does not answer: ${e.message}`);
+      throw e;
+    }
     if (!result) throw new StoreUnavailableError('the process that owned the embedded store has stopped');
     return result.rows as T[];
   }
@@ -79,7 +87,13 @@ export class OwnerStore implements ApiStore {
       { t: table },
     );
     const byName = new Map(types.map((t) => [t.name, t.type]));
-    const structure = columns.map((c) => `${c} ${byName.get(c) ?? 'String'}`).join(', ');
+    const structure = columns
+      .map((c) => {
+        const type = byName.get(c);
+        if (!type) throw new Error(`insert into ${table}: no column ${c}`);
+        return `${c} ${type}`;
+      })
+      .join(', ');
     await this.query(
       `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM format(JSONEachRow, {structure:String}, {data:String})`,
       { structure, data },
