@@ -26,6 +26,7 @@ const phases = [
   ['live-capacity', '../live/live-capacity', {}],
   // Tracker + rule engine per frame on a synthetic street with ~100 objects (benchmarks/rules/).
   ['rules', '../rules/measure-rules', {}],
+  ['api', 'api', {}],
 ] as const;
 type Figures = {
   phase: string;
@@ -171,6 +172,10 @@ console.log(
   `tracker + rule engine, ${ru.objectsInView} objects in view: ${ru.trackerMsPerFrame} + ${ru.ruleEngineMsPerFrame} = ` +
     `${ru.togetherMsPerFrame} ms/frame (median pass; least disturbed ${ru.togetherMinMsPerFrame}; target < 1)`,
 );
+type ApiQuery = { name: string; p50Ms: number; p95Ms: number; rowsScanned: number };
+for (const q of (results.api as unknown as { queries: ApiQuery[] }).queries) {
+  console.log(`api, ${q.name}: p50 ${q.p50Ms} ms, p95 ${q.p95Ms} ms, ${q.rowsScanned} rows scanned`);
+}
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });

@@ -31,8 +31,8 @@ test('the store library inserts correctly while stdin carries data', () => {
   expect(r.status, r.stderr).toBe(0);
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
   // Exactly the repository's migrations: the row on stdin (version 99) was not inserted.
-  expect(out.migrations.map((m: { version: number }) => m.version).sort()).toEqual(
-    loadMigrations().map((m) => m.version),
-  );
+  expect(
+    out.migrations.map((m: { version: number }) => m.version).sort((a: number, b: number) => a - b),
+  ).toEqual(loadMigrations().map((m) => m.version));
   expect(Number(out.frames[0].n)).toBe(1);
 });

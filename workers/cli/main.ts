@@ -2,9 +2,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backfillCommand } from './backfill-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { detectCommand } from './detect-command.ts';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { queryCommand } from './query-command.ts';
 import { runCommand } from './run-command.ts';
+import { serveCommand } from './serve-command.ts';
 import { workerCommand } from './worker-command.ts';
 
 const positive = (v: string) => {
@@ -117,6 +119,44 @@ program
   .option('--data-dir <dir>', 'local state folder', 'var')
   .option('--json', 'print the report as one JSON object on the last line of stdout')
   .action(backfillCommand);
+
+program
+  .command('serve')
+  .description(
+    'run the analytics API (JSON/CSV, report page at /report, OpenAPI at /docs, Bull Board at /admin/queues)',
+  )
+  .option('-p, --port <n>', 'TCP port', positiveInt, 8080)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--rate-limit <n>', 'requests per minute per API key', positiveInt, 600)
+  .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl / redisUrl / queuePrefix)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(serveCommand);
+
+const keys = program
+  .command('keys')
+  .description('manage API keys (stored hashed in <dataDir>/api-keys.json)');
+keys
+  .command('create')
+  .description('create a key and print it (once)')
+  .requiredOption('--role <role>', 'analyst, transport, operator or admin')
+  .option('--name <text>', 'who or what the key is for')
+  .option('-c, --config <file>', 'configuration (for dataDir)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(keysCreateCommand);
+keys
+  .command('list')
+  .description('list keys (ids, roles, dates; never the secrets)')
+  .option('--json', 'print as JSON')
+  .option('-c, --config <file>', 'configuration (for dataDir)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(keysListCommand);
+keys
+  .command('revoke')
+  .description('revoke a key by id (a running server refuses it from the next request)')
+  .argument('<id>', 'key id (see keys list)')
+  .option('-c, --config <file>', 'configuration (for dataDir)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .action(keysRevokeCommand);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`cityflow: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { insertRows } from '../../pipeline/store/insert-rows.ts';
+import { ROOT } from '../helpers/cli.ts';
+import { type ApiHarness, eventRow, insertCamera, measureRows, startHarness } from './fixtures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'var', 'test-artifacts');
+const DAY = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 2 * 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe.skipIf(!existsSync(CHROMIUM))(
+  'report page in headless Chromium (needs Debian chromium: infra/setup.sh --test)',
+  () => {
+    let h: ApiHarness;
+    let browser: Browser;
+    let base: string;
+
+    beforeAll(async () => {
+      h = await startHarness(inject('redisUrl'), 'page');
+      await insertCamera(h.ch, 'cam-a');
+      await insertCamera(h.ch, 'cam-b');
+      await insertRows(h.ch.client, 'traffic_measures', [
+        ...measureRows('cam-a', DAY, 96, 900),
+        ...measureRows('cam-b', DAY, 96, 900),
+      ]);
+      await insertRows(h.ch.client, 'events', [
+        eventRow('cam-a', DAY + 8 * 3600_000 + 120_000, 'jam_start', 'warning', 'e1', 'queue on lane-1'),
+        eventRow(
+          'cam-b',
+          DAY + 17 * 3600_000,
+          'stopped_vehicle',
+          'critical',
+          'e2',
+          'stopped vehicle <b>not html</b>',
+        ),
+      ]);
+      base = await h.app.listen({ port: 0, host: '127.0.0.1' });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await h?.close();
+    });
+
+    test('loads, draws the charts with data and the incidents table, prints; saves a screenshot', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const url = `${base}/report?corridor=cam-a,cam-b&from=${iso(DAY)}&to=${iso(DAY + 86_400_000)}&interval=60#key=${h.keys.transport}`;
+      await page.goto(url);
+      await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 });
+      // Browser-side code is passed as text: this project's TypeScript has no DOM types.
+      expect(
+        await page.evaluate('document.body.dataset.state'),
+        (await page.textContent('#message')) ?? '',
+      ).toBe('ready');
+      expect(errors).toEqual([]);
+      expect(page.url()).not.toContain('key='); // the key left the address bar
+
+      // Each chart has its datasets, with data, and painted pixels.
+      type ChartInfo = {
+        id: string;
+        labels: number;
+        datasets: Array<{ label: string; values: number }>;
+        painted: number;
+      };
+      const charts = (await page.evaluate(`['chart-volume', 'chart-speed', 'chart-los'].map((id) => {
+      const canvas = document.getElementById(id);
+      const chart = Chart.getChart(canvas);
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+      return {
+        id,
+        labels: chart.data.labels.length,
+        datasets: chart.data.datasets.map((d) => ({ label: d.label, values: d.data.filter((v) => v !== null && v > 0).length })),
+        painted,
+      };
+    })`)) as ChartInfo[];
+      const [volume, speed, los] = charts;
+      expect(volume.labels).toBe(24);
+      expect(volume.datasets.map((d: { label: string }) => d.label)).toEqual([
+        'car',
+        'motorcycle',
+        'bus',
+        'truck',
+      ]);
+      expect(volume.datasets[0].values).toBe(24);
+      expect(speed.datasets.map((d: { label: string }) => d.label)).toEqual(['cam-a', 'cam-b']);
+      expect(speed.datasets[0].values).toBe(24);
+      expect(los.datasets[1].values).toBe(24);
+      for (const c of charts) expect(c.painted, c.id).toBeGreaterThan(5000);
+
+      const incidents = await page.$$eval('#incidents-table tr', (rows) => rows.map((r) => r.textContent));
+      expect(incidents).toHaveLength(3); // header + 2
+      expect(incidents[2]).toContain('stopped vehicle <b>not html</b>'); // text, not markup
+      const summary = await page.$$eval('#summary-table td', (cells) => cells.map((c) => c.textContent));
+      expect(summary.slice(0, 1)).toEqual(['cam-a']);
+      expect(await page.textContent('#subtitle')).toContain('cam-a → cam-b');
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = join(ARTIFACTS, 'report-page.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(20_000);
+      const pdf = join(ARTIFACTS, 'report-page.pdf');
+      await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+      expect(statSync(pdf).size).toBeGreaterThan(10_000);
+      await page.close();
+    });
+
+    test('a wrong key shows the reason instead of charts', async () => {
+      const page = await browser.newPage();
+      await page.goto(`${base}/report?camera=cam-a&from=${iso(DAY)}&to=${iso(DAY + 3600_000)}#key=cfk_bad`);
+      await page.waitForSelector('body[data-state="error"]', { timeout: 30_000 });
+      expect(await page.textContent('#message')).toMatch(/unknown or revoked API key/);
+      await page.close();
+    });
+  },
+);

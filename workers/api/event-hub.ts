@@ -1,0 +1,39 @@
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import { type EventRecord, eventsChannel } from '../../schemas/events.ts';
+
+/**
+ * One Redis subscription to the events channel (`<prefix>:events`, schemas/events.ts), fanned out
+ * to every Server-Sent Events client of this API process. A message that is not JSON is dropped
+ * (logged by the caller through `onBadMessage`), so one bad publisher cannot break the stream.
+ */
+export class EventHub extends EventEmitter<{ event: [EventRecord] }> {
+  private constructor(private readonly sub: Redis) {
+    super();
+    this.setMaxListeners(0); // one listener per connected client
+  }
+
+  static async start(
+    redisUrl: string,
+    prefix: string,
+    onBadMessage: (raw: string) => void,
+  ): Promise<EventHub> {
+    const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const hub = new EventHub(sub);
+    sub.on('message', (_channel, raw: string) => {
+      try {
+        hub.emit('event', JSON.parse(raw) as EventRecord);
+      } catch {
+        onBadMessage(raw);
+      }
+    });
+    sub.on('error', () => {}); // ioredis reconnects and re-subscribes by itself
+    await sub.subscribe(eventsChannel(prefix));
+    return hub;
+  }
+
+  async close(): Promise<void> {
+    this.removeAllListeners();
+    this.sub.disconnect();
+  }
+}

@@ -1,0 +1,127 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { QUEUE, redisConnection } from '../queues.ts';
+
+export const JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'failed',
+  'completed',
+  'paused',
+] as const;
+
+export interface QueueStatus {
+  name: string;
+  counts: Record<string, number>;
+  workers: number;
+}
+
+/**
+ * The pipeline's BullMQ queues as the API sees them: depth per state (for /metrics and the status
+ * endpoint), the workers attached, and per-stage throughput (jobs completed and failed, counted from
+ * each queue's event stream while the API runs; Prometheus' rate() turns them into jobs/s).
+ *
+ * Queue names are discovered in Redis (`<prefix>:<name>:meta`), because the detect queues are named
+ * per host (`detect@<host>`) and hosts come and go.
+ */
+export class QueueWatch {
+  private queues = new Map<string, Queue>();
+  private events = new Map<string, QueueEvents>();
+  private readonly completed: Counter<'queue'>;
+  private readonly failed: Counter<'queue'>;
+  private lastDiscovery = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly redisUrl: string,
+    readonly prefix: string,
+    registry: Registry,
+  ) {
+    this.completed = new Counter({
+      name: 'cityflow_stage_jobs_completed_total',
+      help: 'jobs completed per queue (stage) since the API started',
+      labelNames: ['queue'],
+      registers: [registry],
+    });
+    this.failed = new Counter({
+      name: 'cityflow_stage_jobs_failed_total',
+      help: 'job attempts failed per queue (stage) since the API started',
+      labelNames: ['queue'],
+      registers: [registry],
+    });
+    const watch = this;
+    new Gauge({
+      name: 'cityflow_queue_jobs',
+      help: 'jobs per queue and state (queue depth: waiting + active + delayed)',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        for (const q of await watch.status()) {
+          for (const [state, n] of Object.entries(q.counts)) this.set({ queue: q.name, state }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cityflow_queue_workers',
+      help: 'workers connected per queue',
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        for (const q of await watch.status()) this.set({ queue: q.name }, q.workers);
+      },
+    });
+  }
+
+  /** Queue names: the fixed stages plus every queue found in Redis under the prefix. */
+  async discover(): Promise<string[]> {
+    if (Date.now() - this.lastDiscovery > 10_000) {
+      this.lastDiscovery = Date.now();
+      const found = new Set<string>([QUEUE.extract, QUEUE.track, QUEUE.store, QUEUE.alerts]);
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*:meta`, 'COUNT', 500);
+        cursor = next;
+        for (const k of keys) found.add(k.slice(this.prefix.length + 1, -':meta'.length));
+      } while (cursor !== '0');
+      for (const name of found) this.watch(name);
+    }
+    return [...this.queues.keys()].sort();
+  }
+
+  async status(): Promise<QueueStatus[]> {
+    const names = await this.discover();
+    return Promise.all(
+      names.map(async (name) => {
+        const q = this.queues.get(name) as Queue;
+        const [counts, workers] = await Promise.all([q.getJobCounts(...JOB_STATES), q.getWorkersCount()]);
+        return { name, counts, workers };
+      }),
+    );
+  }
+
+  /** The Queue objects (for Bull Board). */
+  async all(): Promise<Queue[]> {
+    await this.discover();
+    return [...this.queues.values()];
+  }
+
+  private watch(name: string): void {
+    if (this.queues.has(name)) return;
+    const connection = redisConnection(this.redisUrl);
+    this.queues.set(name, new Queue(name, { connection, prefix: this.prefix }));
+    const ev = new QueueEvents(name, { connection, prefix: this.prefix });
+    ev.on('completed', () => this.completed.inc({ queue: name }));
+    ev.on('failed', () => this.failed.inc({ queue: name }));
+    ev.on('error', () => {}); // a Redis hiccup: QueueEvents reconnects by itself
+    this.events.set(name, ev);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.events.values()].map((e) => e.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import { validateScene } from '../../../pipeline/scene/validate-scene.ts';
+import { CameraList, CameraParams, CameraWriteParams, SceneAnswer } from '../../../schemas/api/cameras.ts';
+import { errorResponses } from '../../../schemas/api/common.ts';
+import type { SceneConfig as Scene } from '../../../schemas/scene.ts';
+import { SceneConfig } from '../../../schemas/scene.ts';
+import { check } from '../../../schemas/validate.ts';
+import { requireRole } from '../plugins/auth.ts';
+import { httpError } from '../plugins/errors.ts';
+import type { ApiStore } from '../store.ts';
+
+interface CameraDbRow {
+  camera_id: string;
+  name: string;
+  source_uri: string;
+  config: string;
+  updated_ms: number | string;
+}
+
+/** The Redis hash of live camera configurations: field = camera id, value = its config JSON. */
+export const camerasHash = (prefix: string) => `${prefix}:cameras`;
+
+async function cameraRows(store: ApiStore, id?: string): Promise<CameraDbRow[]> {
+  return store.query<CameraDbRow>(
+    `SELECT camera_id, name, source_uri, config, toUnixTimestamp64Milli(updated_at) AS updated_ms
+     FROM cameras FINAL ${id === undefined ? '' : 'WHERE camera_id = {id:String}'} ORDER BY camera_id`,
+    id === undefined ? {} : { id },
+  );
+}
+
+const parseConfig = (row: CameraDbRow): Record<string, unknown> => {
+  try {
+    return JSON.parse(row.config || '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * Cameras and their scene configuration (lines, zones, calibration).
+ *
+ * PUT stores a new scene where the pipeline picks it up: a new version of the camera's row in the
+ * `cameras` table (ReplacingMergeTree: the latest wins) and the camera's configuration JSON in the
+ * Redis hash `<prefix>:cameras` (field = camera id), which the live-camera manager watches.
+ */
+export async function cameraRoutes(app: FastifyInstance) {
+  const { keys, store } = app.ctx;
+  app.get(
+    '/cameras',
+    {
+      onRequest: requireRole(keys, 'analyst', 'transport', 'operator'),
+      schema: {
+        tags: ['cameras'],
+        summary: 'List cameras',
+        response: { 200: CameraList, ...errorResponses },
+      },
+    },
+    async () => ({
+      cameras: (await cameraRows(store)).map((r) => {
+        const scene = (parseConfig(r).scene ?? {}) as Partial<Scene>;
+        return {
+          cameraId: r.camera_id,
+          name: r.name,
+          source: r.source_uri,
+          lines: scene.lines?.length ?? 0,
+          zones: scene.zones?.length ?? 0,
+          updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+        };
+      }),
+    }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/cameras/:id/scene',
+    {
+      onRequest: requireRole(keys, 'analyst', 'transport', 'operator'),
+      schema: {
+        tags: ['cameras'],
+        summary: "A camera's scene configuration",
+        params: CameraParams,
+        response: { 200: SceneAnswer, 404: errorResponses[400], ...errorResponses },
+      },
+    },
+    async (request) => {
+      const [row] = await cameraRows(store, request.params.id);
+      if (!row) throw httpError(404, `params.id: no camera "${request.params.id}"`);
+      const scene = (parseConfig(row).scene as Scene | undefined) ?? null;
+      // Fill the schema's defaults (e.g. inertiaFrames) into scenes stored before they existed.
+      if (scene && check(SceneConfig, scene).length)
+        throw new Error(`camera ${row.camera_id}: stored scene is invalid`);
+      return {
+        cameraId: row.camera_id,
+        scene,
+        updatedAt: new Date(Number(row.updated_ms)).toISOString(),
+      };
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: Scene }>(
+    '/cameras/:id/scene',
+    {
+      onRequest: requireRole(keys), // admin only
+      schema: {
+        tags: ['cameras'],
+        summary: "Replace a camera's scene configuration (admin)",
+        description:
+          'Validated like the configuration file (shapes, then geometry: unique ids, lines of non-zero length, ' +
+          'simple polygons, points inside `frame`, a calibration that does not fold). Stored in the cameras table ' +
+          'and in the Redis hash `<prefix>:cameras` for the running pipeline.',
+        params: CameraWriteParams,
+        body: SceneConfig,
+        response: { 200: SceneAnswer, 404: errorResponses[400], ...errorResponses },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const scene = request.body;
+      validateScene(scene, `PUT /api/v1/cameras/${id}/scene`, 'body'); // ConfigError → 400 naming the item
+      const [row] = await cameraRows(store, id);
+      if (!row) throw httpError(404, `params.id: no camera "${id}" (cameras are added by the configuration)`);
+      const config = { ...parseConfig(row), id, scene };
+      const updatedMs = Math.max(Date.now(), Number(row.updated_ms) + 1); // strictly newer: it must win
+      await store.insert('cameras', [
+        {
+          camera_id: id,
+          name: row.name,
+          source_uri: row.source_uri,
+          config: JSON.stringify(config),
+          updated_at: new Date(updatedMs).toISOString().replace('T', ' ').replace('Z', ''),
+        },
+      ]);
+      await app.ctx.redis.hset(camerasHash(app.ctx.prefix), id, JSON.stringify(config));
+      request.log.info({ camera: id, lines: scene.lines.length, zones: scene.zones.length }, 'scene updated');
+      return { cameraId: id, scene, updatedAt: new Date(updatedMs).toISOString() };
+    },
+  );
+}

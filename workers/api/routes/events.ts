@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify';
+import { errorResponses } from '../../../schemas/api/common.ts';
+import { EventStreamQuery, EventsAnswer, EventsQuery } from '../../../schemas/api/events.ts';
+import { type EventRecord, SEVERITIES } from '../../../schemas/events.ts';
+import { requireRole } from '../plugins/auth.ts';
+import { timeRange } from './range.ts';
+
+interface EventDbRow {
+  event_id: string;
+  camera_id: string;
+  ts_ms: number | string;
+  started_ms: number | string;
+  type: string;
+  rule_id: string;
+  zone_id: string;
+  severity: string;
+  value: number;
+  track_ids: Array<number | string>;
+  message: string;
+  snapshot: string;
+  details: string;
+  source_id: string;
+  segment: number | string;
+}
+
+const rank = (s: string) => (SEVERITIES as readonly string[]).indexOf(s);
+
+function toRecord(r: EventDbRow): EventRecord {
+  let details: Record<string, unknown> = {};
+  try {
+    details = r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {};
+  } catch {
+    details = { raw: r.details };
+  }
+  return {
+    eventId: r.event_id,
+    cameraId: r.camera_id,
+    tsMs: Number(r.ts_ms),
+    startedMs: Number(r.started_ms),
+    type: r.type as EventRecord['type'],
+    ruleId: r.rule_id,
+    zoneId: r.zone_id,
+    severity: r.severity as EventRecord['severity'],
+    value: Number(r.value),
+    trackIds: r.track_ids.map(Number),
+    message: r.message,
+    snapshot: r.snapshot,
+    details,
+    sourceId: r.source_id,
+    segment: Number(r.segment),
+  };
+}
+
+/** Events and alerts: a query over the `events` table, and a live Server-Sent Events stream. */
+export async function eventRoutes(app: FastifyInstance) {
+  const { keys, store, events } = app.ctx;
+  // Open streams end before the server closes (it would otherwise wait for them for ever).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
+  app.get<{ Querystring: EventsQuery }>(
+    '/events',
+    {
+      onRequest: requireRole(keys, 'operator', 'analyst'),
+      schema: {
+        tags: ['events'],
+        summary: 'Events in a time range, newest first',
+        querystring: EventsQuery,
+        response: { 200: EventsAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { fromMs, toMs } = timeRange(q, 1); // events are not bucketed: only the order is checked
+      const rows = await store.query<EventDbRow>(
+        `SELECT event_id, camera_id, toUnixTimestamp64Milli(ts) AS ts_ms, toUnixTimestamp64Milli(started_at) AS started_ms,
+                type, rule_id, zone_id, severity, value, track_ids, message, snapshot, details, source_id, segment
+         FROM events FINAL
+         WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+           ${q.camera === undefined ? '' : 'AND camera_id = {camera:String}'}
+           ${q.type === undefined ? '' : 'AND type = {type:String}'}
+           ${q.severity === undefined ? '' : 'AND indexOf({severities:Array(String)}, severity) > 0'}
+         ORDER BY ts DESC, event_id
+         LIMIT {limit:UInt32}`,
+        {
+          from: fromMs,
+          to: toMs,
+          limit: q.limit,
+          ...(q.camera === undefined ? {} : { camera: q.camera }),
+          ...(q.type === undefined ? {} : { type: q.type }),
+          ...(q.severity === undefined ? {} : { severities: SEVERITIES.slice(rank(q.severity)) }),
+        },
+      );
+      return { events: rows.map(toRecord) };
+    },
+  );
+
+  app.get<{ Querystring: EventStreamQuery }>(
+    '/events/stream',
+    {
+      onRequest: requireRole(keys, 'operator'),
+      schema: {
+        tags: ['events'],
+        summary: 'Live events as Server-Sent Events (text/event-stream; one `event: alert` per event)',
+        description:
+          'Each message is `event: alert` with the EventRecord JSON as data, as the pipeline publishes it on ' +
+          'the Redis channel `<prefix>:events`. A comment line is sent every 15 s to keep proxies from closing the stream.',
+        querystring: EventStreamQuery,
+        response: { ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const min = q.severity ? rank(q.severity) : 0;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      const onEvent = (e: EventRecord) => {
+        if (q.camera !== undefined && e.cameraId !== q.camera) return;
+        if (q.type !== undefined && e.type !== q.type) return;
+        if (rank(e.severity) < min) return;
+        res.write(`id: ${e.eventId}\nevent: alert\ndata: ${JSON.stringify(e)}\n\n`);
+      };
+      events.on('event', onEvent);
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      const stop = () => {
+        clearInterval(heartbeat);
+        events.off('event', onEvent);
+        streams.delete(end);
+      };
+      const end = () => {
+        stop();
+        res.end();
+      };
+      streams.add(end);
+      request.raw.on('close', stop);
+    },
+  );
+}

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const here = (f: string) => new URL(`../page/${f}`, import.meta.url);
+// chart.js exports no subpath for its UMD build: find the package through its main entry.
+const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
+
+/**
+ * The congestion report page: plain HTML and one script, with Chart.js's UMD build served from
+ * node_modules, so a browser needs nothing installed and nothing is built. The page holds no data:
+ * its script calls the report endpoint with the user's API key (from the form, kept in the browser's
+ * localStorage, or given once in the address as `#key=...`).
+ *
+ *   /report?camera=cam-07&from=2026-11-02T00:00:00Z&to=2026-11-03T00:00:00Z&interval=15
+ *   /report?corridor=cam-07,cam-08,cam-09&from=...&to=...
+ */
+export async function pageRoutes(app: FastifyInstance) {
+  const files: Record<string, { path: string | URL; type: string }> = {
+    '/report': { path: here('report.html'), type: 'text/html; charset=utf-8' },
+    '/report/report.js': { path: here('report.js'), type: 'text/javascript; charset=utf-8' },
+    '/report/report.css': { path: here('report.css'), type: 'text/css; charset=utf-8' },
+    '/report/chart.umd.min.js': { path: chartJs, type: 'text/javascript; charset=utf-8' },
+  };
+  for (const [url, f] of Object.entries(files)) {
+    const body = readFileSync(f.path);
+    app.get(url, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(f.type).header('cache-control', 'no-cache').send(body),
+    );
+  }
+}
