@@ -74,6 +74,27 @@ export class PipelineNode {
     this.liveCameras = new CameraRegistry(redis, this.liveQueue, config.queuePrefix);
   }
 
+  /**
+   * Waits (at most timeoutMs) until the alerts queue is empty: the events raised so far are in the
+   * `events` table and published. For runs that end, before they report.
+   */
+  async drainAlerts(timeoutMs: number): Promise<void> {
+    const q = new Queue(QUEUE.alerts, {
+      connection: this.extractQueue.opts.connection,
+      prefix: this.config.queuePrefix,
+    });
+    try {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        if (Object.values(c).every((n) => n === 0)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await q.close();
+    }
+  }
+
   static async start(o: PipelineNodeOptions): Promise<PipelineNode> {
     const cfg = o.config;
     const log = o.logger ?? defaultLogger;

@@ -21,6 +21,8 @@ export interface ThresholdMonitorState {
   condition: HeldConditionState;
   values: RollingWindowState;
   firstTsMs: number | null;
+  /** [trackId, last seen ms] of the tracks seen in the zone within the window. */
+  recent?: Array<[number, number]>;
 }
 
 /** The per-frame value of a measure in a zone sample; null when the frame has none (no speed, no calibration). */
@@ -60,6 +62,8 @@ export class ThresholdMonitor {
   private condition: HeldCondition;
   private values: RollingWindow;
   private firstTsMs: number | null = null;
+  /** Tracks seen in the zone within the window, and when last: an event's evidence. */
+  private recent = new Map<number, number>();
 
   constructor(zoneId: string, options: ThresholdMonitorOptions) {
     const { above, below } = options;
@@ -98,6 +102,7 @@ export class ThresholdMonitor {
     });
     this.values = RollingWindow.restore(state.values);
     this.firstTsMs = state.firstTsMs;
+    this.recent = new Map(state.recent ?? []);
     return this;
   }
 
@@ -108,12 +113,17 @@ export class ThresholdMonitor {
       condition: this.condition.snapshot(),
       values: this.values.snapshot(),
       firstTsMs: this.firstTsMs,
+      recent: [...this.recent],
     };
   }
 
   update(zone: ZoneSample, tsMs: number): Condition[] {
     this.firstTsMs ??= tsMs;
     this.values.push(tsMs, zoneMeasure(zone, this.o.measure));
+    // The condition is judged on a window, so by the time it holds, the objects behind it may have
+    // left: the event names the tracks seen in the zone over the window.
+    for (const id of zone.trackIds) this.recent.set(id, tsMs);
+    for (const [id, t] of this.recent) if (tsMs - t > this.o.windowMs) this.recent.delete(id);
     const v = this.o.measure === 'occupancy' ? this.values.mean() : this.values.median();
     // No value in the window (no vehicle, so no speed): the condition neither holds nor breaks.
     if (v === null) return [];
@@ -139,7 +149,7 @@ export class ThresholdMonitor {
       startedMs: Math.max(this.firstTsMs ?? tsMs, sinceMs - this.o.windowMs / 2),
       tsMs,
       value: v,
-      trackIds: zone.trackIds,
+      trackIds: [...this.recent.keys()].sort((a, b) => a - b),
       details: { measure: this.o.measure, [this.o.sign > 0 ? 'above' : 'below']: this.o.limit },
     };
   }

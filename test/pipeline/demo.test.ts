@@ -116,6 +116,35 @@ describe('cityflow demo', () => {
     expect(Number(row.tracks)).toBe(Number(row.n)); // each crossing by a different car: none counted twice
   });
 
+  test('traffic measures: 1- and 15-minute rows for the line and the lane, with speeds and LOS; events listed', async () => {
+    // The summary lists the events the sample camera's rules raised (none on this quiet street:
+    // free-flowing traffic, nobody standing in the lane), in the same shape as they are stored.
+    expect(Array.isArray(first.events)).toBe(true);
+    const r = await cli([
+      'query',
+      '--json',
+      '--data-dir',
+      dataDir,
+      `SELECT site_kind, site_id, interval_s, sum(volume) AS volume, max(speed_samples) AS speeds,
+              max(speed_mean_kmh) AS speed, groupUniqArray(los) AS los
+       FROM traffic_measures GROUP BY site_kind, site_id, interval_s ORDER BY site_kind, interval_s`,
+    ]);
+    const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    const line15 = rows.find((x) => x.site_kind === 'line' && Number(x.interval_s) === 900);
+    const lane15 = rows.find((x) => x.site_kind === 'zone' && Number(x.interval_s) === 900);
+    const line1 = rows.find((x) => x.site_kind === 'line' && Number(x.interval_s) === 60);
+    // The same 8 cars in the line's 15-minute and 1-minute rows as in line_crossings.
+    const crossings = first.lineCounts.reduce((n, c) => n + c.count, 0);
+    expect(Number(line15?.volume)).toBe(crossings);
+    expect(Number(line1?.volume)).toBe(crossings);
+    // Speeds from the calibration: a residential street, so tens of km/h, not 0 and not 150.
+    expect(Number(line15?.speeds)).toBeGreaterThan(0);
+    expect(Number(line15?.speed)).toBeGreaterThan(15);
+    expect(Number(line15?.speed)).toBeLessThan(90);
+    expect(Number(lane15?.volume)).toBeGreaterThan(0);
+    expect((lane15?.los as string[]).some((l) => /^[A-F]$/.test(l))).toBe(true);
+  });
+
   test('running the same input again leaves exactly the same number of rows', async () => {
     const before = await tableCounts(dataDir);
     const r = await cli(['demo', '--json', '--data-dir', dataDir]);

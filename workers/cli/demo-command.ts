@@ -56,6 +56,32 @@ const SAMPLE_SCENE: SceneConfig = {
   inertiaFrames: 1,
 };
 
+/**
+ * Rules for the sample camera, as an operator would set them for a residential street: a jam in the
+ * lane towards the camera, a vehicle standing in it, a person walking in it.
+ */
+const SAMPLE_RULES = [
+  { id: 'near-lane-jam', type: 'congestion', zones: ['near-lane'], severity: 'warning' },
+  {
+    id: 'stopped-in-lane',
+    type: 'stopped_vehicle',
+
+    zones: ['near-lane'],
+    durationS: 20,
+    severity: 'critical',
+  },
+  {
+    id: 'person-in-lane',
+    type: 'threshold',
+
+    zones: ['near-lane'],
+    measure: 'persons',
+    above: 0,
+    durationS: 3,
+    severity: 'info',
+  },
+];
+
 /** `cityflow demo [files...]`: the main job on bundled footage, in local mode. */
 export async function demoCommand(
   files: string[],
@@ -75,7 +101,12 @@ export async function demoCommand(
     startTime: mtimeIso(source),
     ...(source === SAMPLE ? { scene: SAMPLE_SCENE } : {}),
   }));
-  const cfg = configFrom({ dataDir: opts.dataDir }, { extract: { fps: opts.fps } });
+  // The rules name the sample's zone: only when the sample is the one camera.
+  const usesSample = sources.length === 1 && sources[0] === SAMPLE;
+  const cfg = configFrom(
+    { dataDir: opts.dataDir },
+    { extract: { fps: opts.fps }, ...(usesSample ? { rules: SAMPLE_RULES } : {}) },
+  );
   if (!opts.json)
     process.stderr.write(`cityflow demo: ${sources.map((s) => basename(s)).join(', ')} at ${opts.fps} fps\n`);
   const summary = await processSources(cfg, cameras, {

@@ -42,6 +42,8 @@ export async function processSources(
     const bar = opts.progress ? progressBar() : null;
     const states = await node.waitFor(ids, (s) => bar?.update(s));
     bar?.stop();
+    // The segments' events are recorded by the alert stage, just behind the store: let it finish.
+    await node.drainAlerts(10_000);
     const wall = (performance.now() - t0) / 1000;
     const fps = cameras[0]?.fps ?? cfg.extract.fps;
     return await summarise(clickhouse, states, failures, wall, fps);

@@ -25,6 +25,16 @@ export interface RunSummary {
   failures: SourceFailure[];
   /** Crossings of the cameras' counting lines, per line, direction and class. */
   lineCounts: Array<{ camera: string; line: string; direction: string; class: string; count: number }>;
+  /** Events and alerts the rules raised, in time order. */
+  events: Array<{
+    camera: string;
+    time: string;
+    type: string;
+    severity: string;
+    zone: string;
+    message: string;
+    snapshot: string;
+  }>;
   store: { mode: 'server' | 'embedded'; where: string };
   tryQuery: string;
 }
@@ -48,6 +58,11 @@ export async function summarise(
   const crossings = await q<{ camera: string; line: string; direction: string; class: string; n: string }>(
     `SELECT camera_id AS camera, line_id AS line, direction, class, count() AS n FROM line_crossings
      WHERE source_id IN {ids:Array(String)} GROUP BY camera, line, direction, class ORDER BY camera, line, direction, n DESC`,
+  );
+  const events = await q<RunSummary['events'][number]>(
+    `SELECT camera_id AS camera, formatDateTime(ts, '%FT%T.%fZ') AS time, type, severity, zone_id AS zone,
+            message, snapshot
+     FROM events FINAL WHERE source_id IN {ids:Array(String)} ORDER BY ts, event_id`,
   );
   const framesAnalysed = Number(frames?.n ?? 0);
   const processed = states.reduce((n, s) => n + s.framesStored, 0);
@@ -73,6 +88,7 @@ export async function summarise(
     })),
     failures: allFailures,
     lineCounts: crossings.map(({ n, ...c }) => ({ ...c, count: Number(n) })),
+    events,
     store: { mode: ch.mode, where: ch.where },
     tryQuery: "npm run -s cli -- query 'SELECT class, count() FROM detections GROUP BY class'",
   };
@@ -91,7 +107,7 @@ export function formatSummary(s: RunSummary): string {
     `  objects by class  ${classes}`,
     `  speed             ${s.framesPerSecond} frames/s end to end, ${s.realtimeFactor}x real time (${s.wallSeconds} s wall)`,
     `  data              ${s.store.mode === 'embedded' ? 'embedded ClickHouse in' : 'ClickHouse at'} ${s.store.where}`,
-    '                    tables: cameras, frames, detections, line_crossings, zone_visits, segments',
+    '                    tables: frames, detections, tracks, line_crossings, zone_visits, traffic_measures, events, ...',
     `  try               ${s.tryQuery}`,
   ];
   // One line per counting line and direction: "demo / street positive   car 12, truck 1"
@@ -104,6 +120,15 @@ export function formatSummary(s: RunSummary): string {
     const label = (i === 0 ? '  line counts' : '').padEnd(20);
     lines.push(`${label}${k}: ${v.join(', ')}`);
   }
+  for (const [i, e] of s.events.entries()) {
+    const label = (i === 0 ? '  events' : '').padEnd(20);
+    lines.push(
+      `${label}${e.time.slice(11, 19)} ${e.severity.padEnd(8)} ${e.camera} ${e.type} ${e.zone}: ${e.message}`,
+    );
+  }
+  if (s.events.length)
+    lines.push(`${''.padEnd(20)}evidence: ${s.events.filter((e) => e.snapshot).length} snapshot(s)`);
+  else lines.push(`${'  events'.padEnd(20)}none raised`);
   for (const f of s.failures) {
     // Source errors already start with the file's path; don't say it twice.
     lines.push(`  FAILED            ${f.error.startsWith(f.source) ? f.error : `${f.source}: ${f.error}`}`);
