@@ -93,6 +93,8 @@ export class PolygonZone {
   private readonly classes: ReadonlySet<ProductClass> | null;
   private tracks = new Map<number, ZoneTrackState>();
   private lastTsMs: number | null = null;
+  /** The polygon's bounding box [minX, minY, maxX, maxY]: most anchors are rejected by it, cheaply. */
+  private readonly bbox: [number, number, number, number];
 
   constructor(zone: SceneZone, options: PolygonZoneOptions = {}) {
     const o = { ...DEFAULT_POLYGON_ZONE_OPTIONS, ...options };
@@ -111,6 +113,9 @@ export class PolygonZone {
     this.zone = zone;
     this.o = o;
     this.classes = zone.classes ? new Set(zone.classes) : null;
+    const xs = zone.polygon.map((p) => p[0]);
+    const ys = zone.polygon.map((p) => p[1]);
+    this.bbox = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
   }
 
   /** A zone that carries on from a {@link snapshot}. */
@@ -174,7 +179,10 @@ export class PolygonZone {
     const left: ZoneExit[] = [];
     for (const d of tracked) {
       if (this.classes && !this.classes.has(d.cls)) continue;
-      const isInside = pointInPolygon(bottomCentre(d.box), this.zone.polygon);
+      const a = bottomCentre(d.box);
+      const [x0, y0, x1, y1] = this.bbox;
+      const isInside =
+        a[0] >= x0 && a[0] <= x1 && a[1] >= y0 && a[1] <= y1 && pointInPolygon(a, this.zone.polygon);
       let t = this.tracks.get(d.trackId);
       if (!t) {
         t = {
