@@ -130,18 +130,18 @@ export class ThresholdMonitor {
     const beyond = this.o.sign > 0 ? v > this.o.limit : v < this.o.limit;
     const c = this.condition.update(beyond, tsMs);
     if (c?.change !== 'on')
-      return c ? [{ ...this.base(zone, tsMs, c.sinceMs, v), phase: 'end', message: '', silent: true }] : [];
+      return c ? [{ ...this.base(tsMs, c.sinceMs, v), phase: 'end', message: '', silent: true }] : [];
     const rel = this.o.sign > 0 ? 'above' : 'below';
     return [
       {
-        ...this.base(zone, tsMs, c.sinceMs, v),
+        ...this.base(tsMs, c.sinceMs, v),
         phase: 'start',
         message: `${this.o.measure} in ${this.zoneId} ${rel} ${this.o.limit} for ${Math.round((tsMs - c.sinceMs) / 1000)} s (now ${round(v)})`,
       },
     ];
   }
 
-  private base(zone: ZoneSample, tsMs: number, sinceMs: number, v: number) {
+  private base(tsMs: number, sinceMs: number, v: number) {
     return {
       type: 'threshold' as const,
       zoneId: this.zoneId,

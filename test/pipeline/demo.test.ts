@@ -142,7 +142,7 @@ describe('cityflow demo', () => {
     expect(Number(line15?.speed)).toBeGreaterThan(15);
     expect(Number(line15?.speed)).toBeLessThan(90);
     expect(Number(lane15?.volume)).toBeGreaterThan(0);
-    expect((lane15?.los as string[]).some((l) => /^[A-F]$/.test(l))).toBe(true);
+    expect(((lane15?.los ?? []) as string[]).some((l) => /^[A-F]$/.test(l))).toBe(true);
   });
 
   test('running the same input again leaves exactly the same number of rows', async () => {
