@@ -157,7 +157,7 @@ export function evaluate(options: ScenarioOptions) {
 }
 
 /** When the plaza's true person count first reached n for 5 s, and when it then fell below 0.7 n for 5 s. */
-function crowdTruth(s: Scenario, n: number): { formMs: number; disperseMs: number } {
+export function crowdTruth(s: Scenario, n: number): { formMs: number; disperseMs: number } {
   const count = (i: number) =>
     s.frames[i].truth.filter((t) => t.cls === 'person' && t.zoneIds.includes('plaza')).length;
   let formMs = Number.NaN;

@@ -6,6 +6,7 @@ import { normaliseConfig } from '../../pipeline/config/load-config.ts';
 import { openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { SceneConfig } from '../../schemas/scene.ts';
+import { SAMPLE_SCENE } from '../../workers/cli/demo-command.ts';
 import { processSources } from '../../workers/cli/process-sources.ts';
 import { SAMPLE } from '../helpers/cli.ts';
 
@@ -15,23 +16,8 @@ import { SAMPLE } from '../helpers/cli.ts';
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-events-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const scene: SceneConfig = {
-  lines: [],
-  zones: [
-    {
-      id: 'near-lane',
-      kind: 'lane',
-      polygon: [
-        [218, 175],
-        [300, 175],
-        [619, 340],
-        [287, 340],
-      ],
-      direction: [194, 165],
-    },
-  ],
-  inertiaFrames: 1,
-};
+// The demo camera's lane zone towards the camera (workers/cli/demo-command.ts), without its line.
+const scene: SceneConfig = { ...SAMPLE_SCENE, lines: [] };
 
 function config(): Config {
   return normaliseConfig(

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { crowdTruth } from '../../benchmarks/measure/evaluate-synthetic.ts';
 import { analyticsFrames } from '../../benchmarks/synthetic/analytics-frames.ts';
 import { generateScenario, type Scenario } from '../../benchmarks/synthetic/scene-generator.ts';
 import { RuleEngine } from '../../pipeline/rules/rule-engine.ts';
@@ -23,33 +24,6 @@ const SEVERITY: Record<string, string> = {
   crowd_form: 'info',
   jam_start: 'warning',
 };
-
-/** When the plaza's true person count first reached `n`, held 5 s, and when it then fell below 0.7 n. */
-function crowdTruth(s: Scenario, n: number): { formMs: number; disperseMs: number } {
-  const count = (i: number) =>
-    s.frames[i].truth.filter((t) => t.cls === 'person' && t.zoneIds.includes('plaza')).length;
-  let formMs = Number.NaN;
-  let disperseMs = Number.NaN;
-  let since: number | null = null;
-  for (let i = 0; i < s.frames.length; i++) {
-    const t = s.frames[i].tsMs;
-    const cond = Number.isNaN(formMs) ? count(i) >= n : count(i) < 0.7 * n;
-    if (!cond) {
-      since = null;
-      continue;
-    }
-    since ??= t;
-    if (t - since >= 5000) {
-      if (Number.isNaN(formMs)) formMs = since;
-      else {
-        disperseMs = since;
-        break;
-      }
-      since = null;
-    }
-  }
-  return { formMs, disperseMs };
-}
 
 describe('rule engine on synthetic street scenes at 5 fps with realistic noise', () => {
   // Noise in the analytics frames: 10 % of objects missing per frame, anchors jittered by 3 % of the

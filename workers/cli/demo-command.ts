@@ -24,7 +24,7 @@ const SAMPLE = fileURLToPath(new URL('../../samples/residential-street.mp4', imp
  *                 ╱      ╲
  *     (283,330) ●──────────● (600,330)   0 m;   3.4 m across
  */
-const SAMPLE_SCENE: SceneConfig = {
+export const SAMPLE_SCENE: SceneConfig = {
   lines: [{ id: 'street', from: [200, 210], to: [620, 210], positive: 'left' }],
   zones: [
     {
