@@ -35,7 +35,7 @@ import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp
  *    last frame's), and zone entries by the visits both sides finished.
  * Hence: crossings per direction within ±1 in total and per minute, per direction and class within
  * ±1; closed minute volumes within ±1; finished zone visits within ±1 of the backfill's visits that
- * ended before its last frame.
+ * ended before its last frame; detections, and those with a track id, within 10 %.
  */
 
 // A copy of the demo's scene for the sample (workers/cli/demo-command.ts, SAMPLE_SCENE): the
@@ -80,16 +80,16 @@ const redisUrl = inject('redisUrl');
 
 /** One row of the comparison: what, which minute, direction (or visit reason), class, how many. */
 interface Row {
-  kind: 'crossing' | 'measure' | 'visit';
+  kind: 'crossing' | 'measure' | 'visit' | 'tracked';
   minute: string;
   dir: string;
   cls: string;
   n: number;
-  /** measure: the frames analysed in the interval (coverage); visit: when it ended (ms). */
+  /** measure: the frames analysed in the interval (coverage); visit: when it ended (ms); tracked: all detections. */
   extra: number;
 }
 
-/** The same query on both stores: crossings by minute, closed minute rows of the line, finished visits. */
+/** The same query on both stores: crossings by minute, closed minute rows of the line, finished visits, detections. */
 const COMPARE_SQL = `
 SELECT * FROM (
 SELECT 'crossing' AS kind, toString(toStartOfMinute(ts)) AS minute, direction AS dir, class AS cls,
@@ -102,6 +102,9 @@ UNION ALL
 SELECT 'visit', toString(toStartOfMinute(entered_at)), reason, class, toUInt32(1),
        toUInt64(toUnixTimestamp64Milli(left_at))
 FROM zone_visits WHERE camera_id = '${CAMERA}' AND zone_id = 'near-lane'
+UNION ALL
+SELECT 'tracked', '', '', '', toUInt32(countIf(track_id > 0)), toUInt64(count())
+FROM detections WHERE camera_id = '${CAMERA}'
 ) ORDER BY kind, minute, dir, cls, extra`;
 
 const parse = (rows: Array<Record<string, string | number>>): Row[] =>
@@ -236,6 +239,10 @@ describe.skipIf(unbuildable !== null)(
       expect(liveFrames.n).toBeGreaterThanOrEqual(report.framesAnalysed - FPS); // at most a second lost
       expect(liveFrames.last - liveFrames.first).toBeGreaterThan(36_000);
       expect(liveFrames.tracked).toBeGreaterThan(0);
+      // The same pictures, up to a source frame of phase: detections and tracked ones within 10 %.
+      const [lt, bt] = [live, backfill].map((rows) => rows.find((r) => r.kind === 'tracked'));
+      expect(Math.abs((lt?.extra ?? 0) - (bt?.extra ?? 0))).toBeLessThanOrEqual(0.1 * (bt?.extra ?? 0));
+      expect(Math.abs((lt?.n ?? 0) - (bt?.n ?? 0))).toBeLessThanOrEqual(0.1 * (bt?.n ?? 0));
       const crossings = (rows: Row[]) => rows.filter((r) => r.kind === 'crossing');
       expect(sum(backfill, (r) => r.kind === 'crossing')).toBeGreaterThanOrEqual(6); // the sample's traffic
 
