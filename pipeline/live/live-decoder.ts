@@ -77,6 +77,8 @@ export class LiveDecoder {
   #ended: Promise<LiveDecoderEnd> | null = null;
   readonly #featureRank: string;
   readonly #intervalMs: number;
+  /** Whether videorate samples the stream; without it (MJPEG) frames are thinned here by PTS. */
+  readonly #sampledByVideorate: boolean;
   /** Called for each decoder warning GStreamer prints (a damaged frame, a lost packet). */
   onWarning: ((message: string) => void) | null = null;
 
@@ -93,6 +95,7 @@ export class LiveDecoder {
     this.#featureRank = options.featureRank ?? '';
     this.#intervalMs = (1000 * f.den) / f.num;
     const src = liveSourceElements(options.uri, options.rtspTransport);
+    this.#sampledByVideorate = src.videorate;
     const rate = src.videorate
       ? ['!', 'videorate', 'drop-only=true', '!', `video/x-raw,framerate=${f.num}/${f.den}`]
       : [];
@@ -177,9 +180,14 @@ export class LiveDecoder {
             if (w && h) caps = { width: w, height: h };
           } else if (pkt.kind === 'buffer' && caps && pkt.ptsNs !== null) {
             // Sources without videorate (MJPEG) come at their own rate: keep one per sampling interval.
+            // Not after videorate: drop-only keeps the source's timestamps, so a 24 fps stream sampled
+            // at 5 fps comes with gaps of 5 and 4 source frames (208 / 167 ms), and thinning those
+            // again would drop every fifth or sixth sample (4.1 frames/s instead of 5).
             const pts = pkt.ptsNs / 1e6;
-            if (keptPts !== null && pts - keptPts < this.#intervalMs * 0.9) continue;
-            keptPts = pts;
+            if (!this.#sampledByVideorate) {
+              if (keptPts !== null && pts - keptPts < this.#intervalMs * 0.9) continue;
+              keptPts = pts;
+            }
             const receivedMs = Date.now();
             const src = await this.#sourceSizeSoon();
             this.#frames++;

@@ -59,6 +59,9 @@ export function patternLaunch(pattern: string, width = 320, height = 240, fps = 
  *   cam.kill();          // SIGKILL: the connection drops
  *   await cam.restart(); // same port
  *   await cam.close();
+ *
+ *   // Played once: the first session gets the file to its end, later ones 404 Not Found.
+ *   const once = await RtspTestServer.start(fileLaunch(SAMPLE), 0, { once: true });
  */
 export class RtspTestServer {
   #child: ChildProcess | null = null;
@@ -66,10 +69,11 @@ export class RtspTestServer {
     readonly bin: string,
     readonly launch: string,
     public port: number,
+    readonly once: boolean,
   ) {}
 
-  static async start(launch: string, port = 0): Promise<RtspTestServer> {
-    const s = new RtspTestServer(await buildRtspServer(), launch, port);
+  static async start(launch: string, port = 0, opts: { once?: boolean } = {}): Promise<RtspTestServer> {
+    const s = new RtspTestServer(await buildRtspServer(), launch, port, opts.once === true);
     await s.restart();
     return s;
   }
@@ -84,7 +88,8 @@ export class RtspTestServer {
 
   /** Starts the server (again, on the same port once it has one). */
   async restart(): Promise<void> {
-    const child = spawn(this.bin, [String(this.port), this.launch], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [String(this.port), this.launch, ...(this.once ? ['once'] : [])];
+    const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     let err = '';
     child.stderr?.on('data', (d) => (err += d));
