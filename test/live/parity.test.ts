@@ -8,6 +8,7 @@ import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
 import { healthKey } from '../../schemas/health.ts';
 import type { SceneConfig } from '../../schemas/scene.ts';
 import type { BackfillReport } from '../../workers/backfill/backfill-report.ts';
+import { SAMPLE_SCENE } from '../../workers/cli/demo-command.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
 import { STAGES } from '../../workers/queues.ts';
 import { liveSourceId } from '../../workers/stages/live-stage.ts';
@@ -38,39 +39,9 @@ import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp
  * ended before its last frame; detections, and those with a track id, within 10 %.
  */
 
-// A copy of the demo's scene for the sample (workers/cli/demo-command.ts, SAMPLE_SCENE): the
-// counting line `street` across both lanes, the zone `near-lane`, the estimated ground calibration.
-const SCENE: SceneConfig = {
-  lines: [{ id: 'street', from: [200, 210], to: [620, 210], positive: 'left' }],
-  zones: [
-    {
-      id: 'near-lane',
-      kind: 'lane',
-      polygon: [
-        [218, 175],
-        [300, 175],
-        [619, 340],
-        [287, 340],
-      ],
-      direction: [194, 165],
-    },
-  ],
-  calibration: {
-    image: [
-      [228, 200],
-      [348, 200],
-      [600, 330],
-      [283, 330],
-    ],
-    world: [
-      [0, 8.2],
-      [3.4, 8.2],
-      [3.4, 0],
-      [0, 0],
-    ],
-  },
-  inertiaFrames: 1,
-};
+// The demo's scene for the sample: the counting line `street` across both lanes, the zone
+// `near-lane`, the estimated ground calibration.
+const SCENE: SceneConfig = SAMPLE_SCENE;
 const CAMERA = 'parity';
 const FPS = 5;
 const SEGMENT_S = 10;
