@@ -8,7 +8,7 @@ import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
 import type { EventRecord, Severity } from '../../schemas/events.ts';
 import { type CameraHealthRow, healthKey, type LiveCameraStatus } from '../../schemas/health.ts';
-import { type DetectJob, segmentKey } from '../../schemas/jobs.ts';
+import { type DetectJob, type StoreJob, segmentKey } from '../../schemas/jobs.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { CameraRegistry, LiveCameraJob } from '../live/camera-registry.ts';
 import type { Logger } from '../logger.ts';
@@ -70,6 +70,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
   const cfg = o.config;
   const queueOpts = { connection: o.connection, prefix: o.prefix, defaultJobOptions: jobOptions(o.attempts) };
   const detectQueue = new Queue<DetectJob>(QUEUE.detect(o.host), queueOpts);
+  const trackQueue = new Queue<StoreJob>(QUEUE.track, queueOpts);
   const healthQueue = new Queue<CameraHealthRow>(QUEUE.health, queueOpts);
   const alertsQueue = new Queue<EventRecord>(QUEUE.alerts, queueOpts);
   const segmentMs = Math.round(cfg.extract.segmentSeconds * 1000);
@@ -138,6 +139,37 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         log: (msg, fields) => o.logger.info(fields, msg),
       },
     );
+  }
+
+  /**
+   * The camera was removed: a frameless last segment goes to the track stage (after the camera's last
+   * one), which then closes what the camera's measures still hold open: the partial 1- and 15-minute
+   * intervals, zone visits, tracks. Without it, they would wait for frames that never come.
+   */
+  async function closeSource(cam: CameraConfig): Promise<void> {
+    if (!cfg.tracking.enabled) return;
+    const sourceId = liveSourceId(cam.id);
+    const prev = Number((await o.redis.get(lastKey(cam.id))) ?? -1);
+    if (prev < 0) return;
+    const index = prev + 1;
+    const key = segmentKey(sourceId, index);
+    await o.tracker.emitted(sourceId, index, 0);
+    await trackQueue.add(
+      'track',
+      {
+        segmentKey: key,
+        sourceId,
+        cameraId: cam.id,
+        segment: index,
+        detector: 'none',
+        frames: [],
+        prevSegment: prev,
+        last: true,
+        ...(cam.scene ? { scene: cam.scene } : {}),
+      },
+      { jobId: jobId(key) },
+    );
+    await o.redis.set(lastKey(cam.id), String(index));
   }
 
   /** The previous owner's last segment: if it is never tracked, mark it lost so the chain goes on. */
@@ -270,6 +302,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         await sup.stop();
       }
       if (ended === 'removed') {
+        await closeSource(JSON.parse(raw) as CameraConfig);
         await o.redis.del(healthKey(o.prefix, cameraId));
         o.logger.info({ camera: cameraId }, 'live: camera removed');
         return { cameraId, stopped: 'removed' };
@@ -307,7 +340,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       clearInterval(sweep);
       for (const w of [...wakers]) w();
       await worker.close();
-      await Promise.all([detectQueue.close(), healthQueue.close(), alertsQueue.close()]);
+      await Promise.all([detectQueue.close(), trackQueue.close(), healthQueue.close(), alertsQueue.close()]);
     },
   };
 }
