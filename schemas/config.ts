@@ -119,6 +119,13 @@ export const Config = Type.Object(
         /** Live cameras one worker process runs at most. */
         maxCameras: Type.Integer({ minimum: 1, maximum: 1000, default: 16 }),
         /**
+         * Overload guard: when this host's detect queue holds this many segments per live camera it
+         * runs, a live camera's new segment is dropped (counted in its status as droppedSegments)
+         * rather than queued: a live picture that waits minutes is worth less than the next one, and
+         * the queue and the frames folder must not grow without bound.
+         */
+        maxPendingSegmentsPerCamera: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
+        /**
          * A camera's ownership lock (its BullMQ job lock), ms: renewed every half; a dead worker's
          * cameras are taken over by another worker within about lockMs + lockMs / 2.
          */

@@ -41,6 +41,8 @@ export interface LiveCameraStatus {
   blurred: boolean;
   reason: string;
   decoder: string | null;
+  /** Segments dropped because detection was behind (live.maxPendingSegmentsPerCamera). */
+  droppedSegments: number;
   worker: string;
   updatedMs: number;
 }

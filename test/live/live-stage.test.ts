@@ -57,7 +57,8 @@ describe.skipIf(unbuildable !== null)(
       queuePrefix: prefix,
       tracking: { enabled: false },
       extract: { fps: 2, segmentSeconds: 2 },
-      live: { lockMs: 1500, restartMaxMs: 1000, maxCameras: 4 },
+      // No detect stage runs here: segments pile up on purpose, so the overload guard is set out of the way.
+      live: { lockMs: 1500, restartMaxMs: 1000, maxCameras: 4, maxPendingSegmentsPerCamera: 1000 },
     };
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const detectQueue = new Queue<DetectJob>(QUEUE.detect('testhost'), {

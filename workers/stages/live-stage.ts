@@ -104,6 +104,15 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       },
       {
         segment: async (seg: LiveSegment<LiveCameraFrame>) => {
+          if (await overloaded()) {
+            // Not queued and not the chain's last: the next segment carries on from the one before.
+            dropped.set(cam.id, (dropped.get(cam.id) ?? 0) + 1);
+            o.logger.warn(
+              { camera: cam.id, segment: seg.index, frames: seg.frames.length },
+              'live: detection is behind; segment dropped',
+            );
+            return;
+          }
           const key = segmentKey(sourceId, seg.index);
           const f0 = seg.frames[0].frame;
           const framesFile = await o.frameFiles.write(
@@ -139,6 +148,18 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         log: (msg, fields) => o.logger.info(fields, msg),
       },
     );
+  }
+
+  /** Segments dropped per camera since this worker took it. */
+  const dropped = new Map<string, number>();
+  /** Live cameras this worker runs now (for the overload limit). */
+  const running = new Set<string>();
+
+  /** Whether this host's detect queue is past the overload limit for the live cameras it runs. */
+  async function overloaded(): Promise<boolean> {
+    const c = await detectQueue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
+    const pending = Object.values(c).reduce((a, b) => a + b, 0);
+    return pending >= cfg.live.maxPendingSegmentsPerCamera * Math.max(1, running.size);
   }
 
   /**
@@ -242,7 +263,12 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
 
   async function writeStatus(cameraId: string, sup: CameraSupervisor): Promise<void> {
     const s = sup.snapshot();
-    const status: LiveCameraStatus = { ...s, worker: workerName, updatedMs: Date.now() };
+    const status: LiveCameraStatus = {
+      ...s,
+      droppedSegments: dropped.get(cameraId) ?? 0,
+      worker: workerName,
+      updatedMs: Date.now(),
+    };
     const key = healthKey(o.prefix, cameraId);
     const fields = Object.entries(status).map(([k, v]) => [k, v === null ? '' : String(v)]);
     await o.redis
@@ -274,6 +300,8 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       const after = async () => Number((await o.redis.get(lastKey(cameraId))) ?? -1);
       let sup = supervisor(JSON.parse(raw) as CameraConfig, await after(), rank);
       sup.start();
+      running.add(cameraId);
+      dropped.delete(cameraId);
       o.logger.info({ camera: cameraId, worker: workerName }, 'live: camera taken');
       let ended: 'removed' | 'lost' | 'closing' = 'closing';
       try {
@@ -300,6 +328,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         }
       } finally {
         await sup.stop();
+        running.delete(cameraId);
       }
       if (ended === 'removed') {
         await closeSource(JSON.parse(raw) as CameraConfig);
