@@ -83,8 +83,12 @@ export const Config = Type.Object(
         newTrackThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.4 }),
         /** Matched detections before a track is confirmed and its id stored. */
         minHits: Type.Integer({ minimum: 1, default: 2 }),
-        /** How long a lost track can still be picked up again, ms. */
-        lostTtlMs: Type.Integer({ minimum: 0, default: 2000 }),
+        /**
+         * How long a lost track can still be picked up again, ms, or `lostFrames` frame intervals
+         * if longer (1500 ms / 4 frames: 1.5 s at 5 fps, 2 s at 2 fps; benchmarks/RESULTS.md).
+         */
+        lostTtlMs: Type.Integer({ minimum: 0, default: 1500 }),
+        lostFrames: Type.Integer({ minimum: 0, maximum: 100, default: 4 }),
       },
       { additionalProperties: false, default: {} },
     ),

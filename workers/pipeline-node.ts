@@ -172,6 +172,7 @@ export class PipelineNode {
           newTrackThreshold: cfg.tracking.newTrackThreshold,
           minHits: cfg.tracking.minHits,
           lostTtlMs: cfg.tracking.lostTtlMs,
+          lostFrames: cfg.tracking.lostFrames,
         },
         measures: cfg.measures,
         rules: cfg.rules,

@@ -28,7 +28,13 @@ export const RULES: Rule[] = [
   { id: 'pedestrian', type: 'person_in_roadway', durationS: 2, severity: 'critical' },
 ];
 /** The tracker as the track stage configures it by default (config `tracking`). */
-export const TRACKER = { lostTtlMs: 2000, highThreshold: 0.4, newTrackThreshold: 0.4, minHits: 2 };
+export const TRACKER = {
+  lostTtlMs: 1500,
+  lostFrames: 4,
+  highThreshold: 0.4,
+  newTrackThreshold: 0.4,
+  minHits: 2,
+};
 
 /** The scenario's scene plus a counting line across the road at LINE_Y metres (positive = away). */
 export function sceneWithLine(s: Scenario): SceneConfig {
@@ -77,7 +83,7 @@ export function runChain(s: Scenario, scene: SceneConfig) {
     let t1 = performance.now();
     ms.tracker += t1 - t0;
     t0 = t1;
-    const step = measurer.update(tracked, f.tsMs);
+    const step = measurer.update(tracked, f.tsMs, tracker.lostBufferMs);
     t1 = performance.now();
     ms.measurer += t1 - t0;
     t0 = t1;

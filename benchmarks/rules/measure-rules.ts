@@ -57,7 +57,13 @@ export function measureRules(seed = 1, passes = 5): RulesFigures {
   let events = 0;
   let snapshotBytes = 0;
   for (let p = 0; p < passes; p++) {
-    const t = new ByteTracker({ highThreshold: 0.4, newTrackThreshold: 0.4, minHits: 2, lostTtlMs: 2000 });
+    const t = new ByteTracker({
+      highThreshold: 0.4,
+      newTrackThreshold: 0.4,
+      minHits: 2,
+      lostTtlMs: 1500,
+      lostFrames: 4,
+    });
     let ms = 0;
     for (const [i, f] of s.frames.entries()) {
       const t0 = performance.now();

@@ -130,8 +130,12 @@ export class SceneMeasurer {
     };
   }
 
-  /** The tracker's output for one frame taken at tsMs. */
-  update(tracked: readonly TrackedDetection[], tsMs: number): MeasureStep {
+  /**
+   * The tracker's output for one frame taken at tsMs. `lostBufferMs`: how long the tracker now keeps
+   * a lost track (ByteTracker.lostBufferMs; default the lostTtlMs option): a track unseen for longer
+   * (plus a second) has ended.
+   */
+  update(tracked: readonly TrackedDetection[], tsMs: number, lostBufferMs?: number): MeasureStep {
     const objects: SceneObject[] = tracked.map((d) => {
       const anchor = bottomCentre(d.box) as [number, number];
       const r = this.speeds?.update(d.trackId, anchor, tsMs) ?? { world: null, speedKmh: null };
@@ -174,7 +178,10 @@ export class SceneMeasurer {
         crossings.push({ ...c, speedKmh });
       }
     }
-    const tracks = this.ledger.ended(tsMs, this.endAfterMs);
+    const tracks = this.ledger.ended(
+      tsMs,
+      lostBufferMs === undefined ? this.endAfterMs : Math.max(this.endAfterMs, lostBufferMs + 1000),
+    );
     for (const t of tracks) this.speeds?.forget(t.trackId);
     return { objects, zones, crossings, visits, intervals, tracks };
   }

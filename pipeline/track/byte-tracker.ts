@@ -26,8 +26,15 @@ export interface ByteTrackerOptions {
   secondStageGateShare?: number;
   /** Hits (matched detections) before a tentative track is confirmed and reported (default 2). */
   minHits?: number;
-  /** How long a confirmed track stays lost, re-associable, after its last detection (default 2000 ms). */
+  /** How long a confirmed track stays lost, re-associable, after its last detection (default 1500 ms). */
   lostTtlMs?: number;
+  /**
+   * ... or this many frame intervals (at the rate updates come), whichever is longer (default 4), as
+   * ByteTrack's track_buffer: at 5 fps the 1.5 s hold, at 2 fps 2 s, so that a 1 s occlusion (two
+   * missed frames) is bridged at low rates while a lost track in a dense queue does not linger to
+   * take the next vehicle's detections at higher ones.
+   */
+  lostFrames?: number;
   /** Kalman noise model, relative to box size. */
   noise?: Partial<KalmanBoxNoise>;
 }
@@ -43,7 +50,8 @@ export const DEFAULT_BYTE_TRACKER_OPTIONS: Readonly<Required<Omit<ByteTrackerOpt
   maxSizeRatio: 1.6,
   secondStageGateShare: 0.25,
   minHits: 2,
-  lostTtlMs: 2000,
+  lostTtlMs: 1500,
+  lostFrames: 4,
 };
 
 /** A detection the tracker assigned to a confirmed track; cls is the track's score-weighted class vote. */
@@ -75,6 +83,8 @@ export interface TrackerState {
   version: 1;
   /** Timestamp of the last update, or null before the first. */
   lastTsMs: number | null;
+  /** Smoothed interval between updates, ms (for lostFrames), or null before the second. */
+  frameMs?: number | null;
   nextId: number;
   tracks: TrackState[];
 }
@@ -98,7 +108,7 @@ interface Track {
  *               └─ low ≤ score < high ─▶ 2nd association: all remaining tracks (stricter gate)
  *   unmatched high detections ≥ newTrackThreshold ──▶ new tentative tracks
  *
- *   lifecycle:  tentative ──(minHits hits)──▶ confirmed ◀──(matched)──▶ lost ──(lostTtlMs)──▶ removed
+ *   lifecycle:  tentative ──(minHits hits)──▶ confirmed ◀──(matched)──▶ lost ──(lostBufferMs)──▶ removed
  *                   └──(missed once)──▶ removed
  *
  * Association cost of track t (Kalman prediction at the detection's time) and detection d:
@@ -139,6 +149,7 @@ export class ByteTracker {
   private tracks: Track[] = [];
   private nextId = 1;
   private lastTsMs: number | null = null;
+  private frameMs: number | null = null;
 
   constructor(options: ByteTrackerOptions = {}) {
     const o = {
@@ -178,6 +189,9 @@ export class ByteTracker {
     if (!(o.lostTtlMs >= 0 && Number.isFinite(o.lostTtlMs))) {
       throw new RangeError(`ByteTracker: lostTtlMs must be a finite number >= 0, got ${o.lostTtlMs}`);
     }
+    if (!(o.lostFrames >= 0 && Number.isFinite(o.lostFrames))) {
+      throw new RangeError(`ByteTracker: lostFrames must be a finite number >= 0, got ${o.lostFrames}`);
+    }
     // Let the filter validate the noise model now rather than on the first detection.
     new KalmanBoxFilter({ x: 0, y: 0, w: 1, h: 1 }, o.noise);
     this.o = o;
@@ -189,6 +203,7 @@ export class ByteTracker {
       throw new RangeError(`ByteTracker.restore: unknown state version ${state.version}`);
     const t = new ByteTracker(options);
     t.lastTsMs = state.lastTsMs;
+    t.frameMs = state.frameMs ?? null;
     t.nextId = state.nextId;
     t.tracks = state.tracks.map((s) => ({
       id: s.id,
@@ -202,11 +217,17 @@ export class ByteTracker {
     return t;
   }
 
+  /** How long a lost track is kept now: lostTtlMs, or lostFrames frame intervals if longer. */
+  get lostBufferMs(): number {
+    return Math.max(this.o.lostTtlMs, this.o.lostFrames * (this.frameMs ?? 0));
+  }
+
   /** Plain-JSON state; {@link ByteTracker.restore} resumes from it exactly. */
   snapshot(): TrackerState {
     return {
       version: 1,
       lastTsMs: this.lastTsMs,
+      frameMs: this.frameMs,
       nextId: this.nextId,
       tracks: this.tracks.map((t) => ({
         id: t.id,
@@ -237,10 +258,16 @@ export class ByteTracker {
       throw new RangeError(`ByteTracker.update: tsMs went backwards (${tsMs} < ${this.lastTsMs})`);
     }
     const dtSec = this.lastTsMs === null ? 0 : (tsMs - this.lastTsMs) / 1000;
+    // The update rate, smoothed; gaps (a camera offline, a skipped segment) are not frame intervals.
+    if (dtSec > 0 && dtSec < 10) {
+      const ms = dtSec * 1000;
+      this.frameMs = this.frameMs === null ? ms : 0.9 * this.frameMs + 0.1 * ms;
+    }
     this.lastTsMs = tsMs;
-    // Lost tracks past their time go before associating, not after: a gap longer than lostTtlMs
+    const ttl = this.lostBufferMs;
+    // Lost tracks past their time go before associating, not after: a gap longer than the buffer
     // (a slow frame, a skipped segment) must not revive them.
-    this.tracks = this.tracks.filter((t) => tsMs - t.lastSeenMs <= this.o.lostTtlMs);
+    this.tracks = this.tracks.filter((t) => tsMs - t.lastSeenMs <= ttl);
     for (const t of this.tracks) t.kf.predict(dtSec);
 
     const high: number[] = [];
@@ -289,7 +316,7 @@ export class ByteTracker {
         t.status = 'lost';
         t.kf.freezeSize();
       }
-      return tsMs - t.lastSeenMs <= this.o.lostTtlMs;
+      return tsMs - t.lastSeenMs <= ttl;
     });
     // New tracks from confident unmatched detections.
     for (const di of first.unmatchedCols) {

@@ -89,9 +89,9 @@ describe('ByteTracker', () => {
     expect(byLane.get(0)).not.toEqual(byLane.get(1));
   });
 
-  test('a track survives a 1 s occlusion at 5 and 2 fps, and is removed after lostTtlMs', () => {
+  test('a track survives a 1 s occlusion at 5 and 2 fps, and is removed after its lost buffer', () => {
     for (const fps of [5, 2]) {
-      const t = new ByteTracker({ lostTtlMs: 1500 });
+      const t = new ByteTracker({ lostTtlMs: 1500, lostFrames: 4 });
       const dt = 1000 / fps;
       const seen = new Set<number>();
       for (let i = 0; i * dt <= 4000; i++) {
@@ -101,12 +101,31 @@ describe('ByteTracker', () => {
         for (const id of ids(t.update(visible ? [det(120 * (ts / 1000), 300)] : [], ts))) seen.add(id);
       }
       expect([...seen], `${fps} fps`).toEqual([1]);
-      // Gone: lost at once, removed once lostTtlMs has passed.
-      t.update([], 4200);
-      expect(t.counts.lost).toBe(1);
-      t.update([], 5600);
-      expect(t.counts).toEqual({ tentative: 0, confirmed: 0, lost: 0 });
+      // The buffer: 1.5 s, or 4 frame intervals when longer (2 s at 2 fps).
+      expect(t.lostBufferMs).toBeCloseTo(fps === 5 ? 1500 : 2000, 6);
+      // Gone: lost at once, removed once the buffer has passed (frames keep coming, empty).
+      let removedAt = -1;
+      for (let ts = 4000 + dt; ts <= 7000 && removedAt < 0; ts += dt) {
+        t.update([], ts);
+        if (ts === 4000 + dt) expect(t.counts.lost).toBe(1);
+        if (t.counts.lost === 0) removedAt = ts;
+      }
+      expect(removedAt - 4000, `${fps} fps`).toBeGreaterThan(fps === 5 ? 1500 : 2000);
+      expect(removedAt - 4000, `${fps} fps`).toBeLessThanOrEqual((fps === 5 ? 1500 : 2000) + dt);
     }
+  });
+
+  test('the lost buffer follows the update rate, and a gap is not a frame interval', () => {
+    const t = new ByteTracker({ lostTtlMs: 1000, lostFrames: 4 });
+    for (let ts = 0; ts <= 5000; ts += 1000) t.update([], ts); // 1 fps
+    expect(t.lostBufferMs).toBeCloseTo(4000, 6);
+    t.update([], 60_000); // a camera back after a minute offline
+    expect(t.lostBufferMs).toBeCloseTo(4000, 6);
+    const resumed = ByteTracker.restore(JSON.parse(JSON.stringify(t.snapshot())), {
+      lostTtlMs: 1000,
+      lostFrames: 4,
+    });
+    expect(resumed.lostBufferMs).toBe(t.lostBufferMs);
   });
 
   test('a tentative track missed once is dropped', () => {

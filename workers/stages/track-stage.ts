@@ -116,7 +116,7 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         }));
         // update() returns the detections of confirmed tracks, in input order: walk both lists.
         const tracked = tracker.update(detections, f.tsMs);
-        const step = measurer.update(tracked, f.tsMs);
+        const step = measurer.update(tracked, f.tsMs, tracker.lostBufferMs);
         events.push(
           ...engine.update({
             cameraId: data.cameraId,
