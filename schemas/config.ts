@@ -130,6 +130,12 @@ export const Config = Type.Object(
          */
         maxPendingSegmentsPerCamera: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
         /**
+         * A camera offline this long has its open measures closed (partial 1- and 15-minute intervals,
+         * zone visits, tracks), so reports do not wait for it to come back; seconds. The default, 15
+         * minutes, lets every interval it was in end first.
+         */
+        closeAfterOfflineS: Type.Number({ minimum: 1, maximum: 86_400, default: 900 }),
+        /**
          * A camera's ownership lock (its BullMQ job lock), ms: renewed every half; a dead worker's
          * cameras are taken over by another worker within about lockMs + lockMs / 2.
          */

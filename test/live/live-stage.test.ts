@@ -9,7 +9,7 @@ import { normaliseConfig } from '../../pipeline/config/load-config.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import { healthKey } from '../../schemas/health.ts';
-import type { DetectJob } from '../../schemas/jobs.ts';
+import type { DetectJob, StoreJob } from '../../schemas/jobs.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
 import { QUEUE, redisConnection } from '../../workers/queues.ts';
 import { healthEventId, liveSourceId } from '../../workers/stages/live-stage.ts';
@@ -55,10 +55,16 @@ describe.skipIf(unbuildable !== null)(
       dataDir: dir,
       host: 'testhost',
       queuePrefix: prefix,
-      tracking: { enabled: false },
+      tracking: { enabled: true }, // (no track stage runs: its queue is inspected)
       extract: { fps: 2, segmentSeconds: 2 },
       // No detect stage runs here: segments pile up on purpose, so the overload guard is set out of the way.
-      live: { lockMs: 1500, restartMaxMs: 1000, maxCameras: 4, maxPendingSegmentsPerCamera: 1000 },
+      live: {
+        lockMs: 1500,
+        restartMaxMs: 1000,
+        maxCameras: 4,
+        maxPendingSegmentsPerCamera: 1000,
+        closeAfterOfflineS: 1, // (default 15 minutes)
+      },
     };
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const detectQueue = new Queue<DetectJob>(QUEUE.detect('testhost'), {
@@ -147,6 +153,19 @@ describe.skipIf(unbuildable !== null)(
       // An outage of a: camera_offline (critical) then camera_online on the alerts queue.
       a.kill();
       await until('offline status', async () => (await status('cam-a')).status === 'offline', 5000);
+      // Offline past live.closeAfterOfflineS: a frameless last segment closes its open measures.
+      const trackQueue = new Queue<StoreJob>(QUEUE.track, { connection: redisConnection(redisUrl), prefix });
+      const [flush] = await until(
+        'the closing segment',
+        async () => {
+          const js = (await trackQueue.getJobs(['waiting'])).filter((j) => j.data.cameraId === 'cam-a');
+          return js.length > 0 && js;
+        },
+        10_000,
+      );
+      await trackQueue.close();
+      expect(flush.data).toMatchObject({ frames: [], last: true, sourceId: liveSourceId('cam-a') });
+      expect(Number(await redis.get(`${prefix}:live:cam-a:last`))).toBe(flush.data.segment);
       await a.restart();
       await until('online status', async () => (await status('cam-a')).status === 'online', 8000);
       const events = await until(

@@ -163,16 +163,20 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
   }
 
   /**
-   * The camera was removed: a frameless last segment goes to the track stage (after the camera's last
-   * one), which then closes what the camera's measures still hold open: the partial 1- and 15-minute
-   * intervals, zone visits, tracks. Without it, they would wait for frames that never come.
+   * The camera was removed, or has been offline for live.closeAfterOfflineS: a frameless last segment
+   * goes to the track stage (after the camera's last one), which then closes what the camera's
+   * measures still hold open: the partial 1- and 15-minute intervals, zone visits, tracks. Without it,
+   * they would wait for frames that may never come. Returns whether it was sent.
    */
-  async function closeSource(cam: CameraConfig): Promise<void> {
-    if (!cfg.tracking.enabled) return;
+  async function closeSource(cam: CameraConfig, removed: boolean): Promise<boolean> {
+    if (!cfg.tracking.enabled) return false;
     const sourceId = liveSourceId(cam.id);
     const prev = Number((await o.redis.get(lastKey(cam.id))) ?? -1);
-    if (prev < 0) return;
+    if (prev < 0) return false;
     const index = prev + 1;
+    // Still inside that segment's wall-clock window, a running camera could deliver it for real:
+    // wait. (A removed camera's supervisor is gone; a new one starts after this index.)
+    if (!removed && Math.floor(Date.now() / segmentMs) <= index) return false;
     const key = segmentKey(sourceId, index);
     await o.tracker.emitted(sourceId, index, 0);
     await trackQueue.add(
@@ -191,6 +195,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       { jobId: jobId(key) },
     );
     await o.redis.set(lastKey(cam.id), String(index));
+    return true;
   }
 
   /** The previous owner's last segment: if it is never tracked, mark it lost so the chain goes on. */
@@ -304,10 +309,22 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       dropped.delete(cameraId);
       o.logger.info({ camera: cameraId, worker: workerName }, 'live: camera taken');
       let ended: 'removed' | 'lost' | 'closing' = 'closing';
+      // The outage (its start) whose open measures were closed, so each is closed once.
+      let closedOutage: number | null = null;
       try {
         for (;;) {
           await sleep(POLL_MS);
           if (closing) break;
+          const snap = sup.snapshot();
+          if (
+            snap.status === 'offline' &&
+            closedOutage !== snap.sinceMs &&
+            Date.now() - snap.sinceMs >= cfg.live.closeAfterOfflineS * 1000 &&
+            (await closeSource(JSON.parse(raw) as CameraConfig, false))
+          ) {
+            closedOutage = snap.sinceMs;
+            o.logger.info({ camera: cameraId }, 'live: camera offline for long; its open measures closed');
+          }
           if ((await o.redis.get(lockKey)) !== token) {
             ended = 'lost';
             break;
@@ -331,7 +348,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         running.delete(cameraId);
       }
       if (ended === 'removed') {
-        await closeSource(JSON.parse(raw) as CameraConfig);
+        await closeSource(JSON.parse(raw) as CameraConfig, true);
         await o.redis.del(healthKey(o.prefix, cameraId));
         o.logger.info({ camera: cameraId }, 'live: camera removed');
         return { cameraId, stopped: 'removed' };
