@@ -19,7 +19,9 @@ export interface SourceState {
 /**
  * Per-source progress across stages and processes, kept in Redis next to the queues.
  * A source is finished when its extract job has ended and every segment it emitted is stored or
- * lost. Segment numbers go into sets, so a retried job is counted once.
+ * lost. Segment numbers go into sorted sets (scored by the segment number), so a retried job is
+ * counted once; a live source, which never ends, has its old members folded into counters by
+ * {@link trim}, so its keys stay small.
  */
 export class SourceTracker {
   constructor(
@@ -49,7 +51,7 @@ export class SourceTracker {
   }
 
   async emitted(sourceId: string, segment: number, frames: number): Promise<void> {
-    if (await this.redis.sadd(this.key(sourceId, ':emitted'), segment)) {
+    if (await this.redis.zadd(this.key(sourceId, ':emitted'), 'NX', segment, segment)) {
       await this.redis.hincrby(this.key(sourceId), 'framesEmitted', frames);
     }
   }
@@ -59,7 +61,7 @@ export class SourceTracker {
   }
 
   async stored(sourceId: string, segment: number, frames: number, detections: number): Promise<void> {
-    if (await this.redis.sadd(this.key(sourceId, ':stored'), segment)) {
+    if (await this.redis.zadd(this.key(sourceId, ':stored'), 'NX', segment, segment)) {
       await this.redis
         .multi()
         .hincrby(this.key(sourceId), 'framesStored', frames)
@@ -71,29 +73,55 @@ export class SourceTracker {
   async lost(sourceId: string, segment: number, reason: string): Promise<void> {
     await this.redis
       .multi()
-      .sadd(this.key(sourceId, ':lost'), segment)
+      .zadd(this.key(sourceId, ':lost'), 'NX', segment, segment)
       .hset(this.key(sourceId), `lost#${segment}`, reason)
       .exec();
   }
 
   async isLost(sourceId: string, segment: number): Promise<boolean> {
-    return (await this.redis.sismember(this.key(sourceId, ':lost'), segment)) === 1;
+    return (await this.redis.zscore(this.key(sourceId, ':lost'), segment)) !== null;
+  }
+
+  /**
+   * Folds the members below `belowSegment` into counters (a live source's segments of long ago): the
+   * counts in {@link state} stay right and the sets hold only recent segments. Segments below it
+   * that are still on their way are counted again when they are stored, as they are not members then.
+   */
+  async trim(sourceId: string, belowSegment: number): Promise<void> {
+    const max = `(${belowSegment}`;
+    const r = await this.redis
+      .multi()
+      .zremrangebyscore(this.key(sourceId, ':emitted'), '-inf', max)
+      .zremrangebyscore(this.key(sourceId, ':stored'), '-inf', max)
+      .zremrangebyscore(this.key(sourceId, ':lost'), '-inf', max)
+      .exec();
+    const [e, st, l] = (r ?? []).map(([, n]) => Number(n ?? 0));
+    const tx = this.redis.multi();
+    if (e) tx.hincrby(this.key(sourceId), 'emittedTrimmed', e);
+    if (st) tx.hincrby(this.key(sourceId), 'storedTrimmed', st);
+    if (l) tx.hincrby(this.key(sourceId), 'lostTrimmed', l);
+    // The reasons of segments lost long ago go with them.
+    const h = await this.redis.hkeys(this.key(sourceId));
+    const old = h.filter((k) => k.startsWith('lost#') && Number(k.slice(5)) < belowSegment);
+    if (old.length) tx.hdel(this.key(sourceId), ...old);
+    await tx.exec();
   }
 
   async state(sourceId: string): Promise<SourceState> {
     const [h, emitted, stored, lost] = await Promise.all([
       this.redis.hgetall(this.key(sourceId)),
-      this.redis.scard(this.key(sourceId, ':emitted')),
-      this.redis.scard(this.key(sourceId, ':stored')),
-      this.redis.scard(this.key(sourceId, ':lost')),
+      this.redis.zcard(this.key(sourceId, ':emitted')),
+      this.redis.zcard(this.key(sourceId, ':stored')),
+      this.redis.zcard(this.key(sourceId, ':lost')),
     ]);
+    const trimmed = (k: string) => Number(h[k] ?? 0);
     return {
       sourceId,
       extract: (h.extract as SourceState['extract']) ?? 'queued',
       error: h.error || null,
-      emitted,
-      stored,
-      lost,
+      emitted: emitted + trimmed('emittedTrimmed'),
+      stored: stored + trimmed('storedTrimmed'),
+      lost: lost + trimmed('lostTrimmed'),
       framesEmitted: Number(h.framesEmitted ?? 0),
       framesStored: Number(h.framesStored ?? 0),
       detectionsStored: Number(h.detectionsStored ?? 0),

@@ -45,6 +45,10 @@ export function healthEventId(cameraId: string, type: string, startedMs: number)
 
 const POLL_MS = 500;
 
+/** Every this many segments, a live source's progress sets are trimmed to the last TRIM_KEEP. */
+const TRIM_EVERY = 60;
+const TRIM_KEEP = 360;
+
 /**
  * Stage `live`: runs live cameras. Each camera is one long-running job on the `live` queue (added by
  * the CameraRegistry); the worker that holds the job's lock OWNS the camera and runs its
@@ -124,6 +128,8 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
           if (first && prev >= 0 && cfg.tracking.enabled) guardOrphan(sourceId, prev);
           first = false;
           await o.tracker.emitted(sourceId, seg.index, seg.frames.length);
+          // A live source never ends: fold its progress of more than TRIM_KEEP segments ago into counters.
+          if (seg.index % TRIM_EVERY === 0) await o.tracker.trim(sourceId, seg.index - TRIM_KEEP);
           await detectQueue.add(
             'detect',
             {
