@@ -39,7 +39,15 @@ export interface CameraSupervisorOptions {
   healthReportMs?: number;
   /** GST_PLUGIN_FEATURE_RANK for the decoder (hardware decoders). */
   featureRank?: string;
+  /**
+   * Region of interest, source pixels: only it is decoded into frames. A live stream tells its size
+   * only once connected, so the first connection learns it and reconnects with the crop at once.
+   */
+  roi?: { x: number; y: number; width: number; height: number };
 }
+
+/** What #runOnce returns when it ended a connection only to learn the picture's size. */
+const LEARNED_SIZE = Symbol('learned the picture size');
 
 export interface CameraSupervisorSink {
   /** A finished segment; calls are serialized, in segment order. */
@@ -93,6 +101,8 @@ export class CameraSupervisor {
   #lastTs = 0;
   #decoderName: string | null = null;
   #failures: unknown[] = [];
+  /** The stream's picture size, once seen (for the region of interest). */
+  #sourceSize: { width: number; height: number } | null = null;
 
   constructor(o: CameraSupervisorOptions, sink: CameraSupervisorSink) {
     if (!(o.fps > 0)) throw new ConfigError(`camera ${o.cameraId}`, 'fps', `must be > 0, got ${o.fps}`);
@@ -156,6 +166,10 @@ export class CameraSupervisor {
       first = false;
       const reason = await this.#runOnce();
       if (this.#stopped) break;
+      if (reason === LEARNED_SIZE) {
+        first = true; // not a failure: reconnect at once, with the crop
+        continue;
+      }
       this.#update(this.#health.down(Date.now(), reason));
       this.#frozen.reset();
       this.#log('camera down', { reason });
@@ -163,16 +177,26 @@ export class CameraSupervisor {
   }
 
   /** One connection: frames until the decoder ends or the watchdog fires. Returns why it ended. */
-  async #runOnce(): Promise<string> {
+  async #runOnce(): Promise<string | typeof LEARNED_SIZE> {
     const o = this.#o;
-    const dec = new LiveDecoder({
-      uri: o.uri,
-      fps: o.fps,
-      maxWidth: o.maxWidth,
-      maxHeight: o.maxHeight,
-      rtspTransport: o.rtspTransport,
-      featureRank: o.featureRank,
-    });
+    const size = this.#sourceSize;
+    let dec: LiveDecoder;
+    try {
+      dec = new LiveDecoder({
+        uri: o.uri,
+        fps: o.fps,
+        maxWidth: o.maxWidth,
+        maxHeight: o.maxHeight,
+        rtspTransport: o.rtspTransport,
+        featureRank: o.featureRank,
+        ...(o.roi && size ? { crop: { ...o.roi, sourceWidth: size.width, sourceHeight: size.height } } : {}),
+      });
+    } catch (e) {
+      // The region does not fit this stream's picture: say so (health, logs) and look again later,
+      // the camera may be reconfigured meanwhile.
+      this.#sourceSize = null;
+      return `camera ${o.cameraId}: ${(e as Error).message}`;
+    }
     this.#decoder = dec;
     dec.onWarning = () => this.#health.decodeError();
     const it = dec.frames()[Symbol.asyncIterator]();
@@ -192,6 +216,19 @@ export class CameraSupervisor {
         }
         if (next.done) break;
         const f: LiveFrame = next.value;
+        if (o.roi && !size) {
+          // The first frame tells the picture's size; these uncropped frames are not delivered.
+          this.#sourceSize = dec.sourceSize;
+          if (this.#sourceSize) {
+            await dec.close();
+            await it.return(undefined).catch(() => {});
+            this.#log('camera picture size learned; reconnecting with the region of interest', {
+              ...this.#sourceSize,
+            });
+            return LEARNED_SIZE;
+          }
+          continue;
+        }
         if (anchor === null || Math.abs(anchor + f.ptsMs - f.receivedMs) > 2000)
           anchor = f.receivedMs - f.ptsMs;
         const tsMs = Math.round(anchor + f.ptsMs);

@@ -19,6 +19,12 @@ export interface LiveDecoderOptions {
   rtspTransport?: RtspTransport;
   /** GST_PLUGIN_FEATURE_RANK for the child (hardware decoders first); '' or absent: GStreamer's choice. */
   featureRank?: string;
+  /**
+   * A region of interest (source pixels) and the source's size: only the region is decoded into
+   * frames (videocrop before videoscale, so a small region keeps its detail). The size must be the
+   * stream's (a live stream says it only once connected: see CameraSupervisor).
+   */
+  crop?: { x: number; y: number; width: number; height: number; sourceWidth: number; sourceHeight: number };
 }
 
 /** A decoded live frame: `ptsMs` is the pipeline's running time, `receivedMs` the wall clock on arrival. */
@@ -99,10 +105,35 @@ export class LiveDecoder {
     const rate = src.videorate
       ? ['!', 'videorate', 'drop-only=true', '!', `video/x-raw,framerate=${f.num}/${f.den}`]
       : [];
+    const c = options.crop;
+    if (c) {
+      const inside =
+        c.x >= 0 && c.y >= 0 && c.x + c.width <= c.sourceWidth && c.y + c.height <= c.sourceHeight;
+      if (!(inside && c.width >= 16 && c.height >= 16)) {
+        throw new ConfigError(
+          'LiveDecoder',
+          'roi',
+          `${c.width}x${c.height} at (${c.x}, ${c.y}) does not fit the ${c.sourceWidth}x${c.sourceHeight} picture`,
+        );
+      }
+    }
+    // videocrop takes margins: what is left of, above, right of and below the region.
+    const crop = c
+      ? [
+          '!',
+          'videocrop',
+          'name=crop',
+          `left=${c.x}`,
+          `top=${c.y}`,
+          `right=${c.sourceWidth - c.x - c.width}`,
+          `bottom=${c.sourceHeight - c.y - c.height}`,
+        ]
+      : [];
     this.args = [
       '-v',
       ...src.elements,
       ...rate,
+      ...crop,
       '!',
       'videoscale',
       'name=scale',
@@ -196,7 +227,12 @@ export class LiveDecoder {
                 data: packRgb(pkt.payload, caps.width, caps.height),
                 width: caps.width,
                 height: caps.height,
-                scale: src ? caps.width / src.width : 1,
+                // frame pixels per source pixel: of the region when cropped
+                scale: this.options.crop
+                  ? caps.width / this.options.crop.width
+                  : src
+                    ? caps.width / src.width
+                    : 1,
               },
               ptsMs: pkt.ptsNs / 1e6,
               receivedMs,
@@ -246,7 +282,12 @@ export class LiveDecoder {
     this.#stdout = lines.pop() ?? '';
     for (const line of lines) {
       // /GstPipeline:pipeline0/GstVideoScale:scale.GstPad:sink: caps = video/x-raw, format=(string)I420, width=(int)1280, ...
-      const m = /GstVideoScale:scale\.GstPad:sink: caps = (.*)$/.exec(line);
+      // (with a region of interest, the crop's input is the source picture: GstVideoCrop:crop.GstPad:sink)
+      const m = (
+        this.options.crop
+          ? /GstVideoCrop:crop\.GstPad:sink: caps = (.*)$/
+          : /GstVideoScale:scale\.GstPad:sink: caps = (.*)$/
+      ).exec(line);
       if (m && !this.#source) {
         const st = parseGstStructure(m[1]);
         const w = st && intField(st, 'width');

@@ -155,5 +155,38 @@ describe.skipIf(unbuildable !== null)(
       expect(snap.fps).toBeGreaterThan(1);
       expect(rec.event('camera_frozen')).toBeUndefined();
     });
+
+    it('a region of interest: the first connection learns the picture size, then only the region is decoded', async () => {
+      server = await RtspTestServer.start(fileLaunch(SAMPLE)); // 640x352
+      const rec = new Recorder();
+      const roi = { x: 160, y: 96, width: 320, height: 192 };
+      sup = new CameraSupervisor({ ...base(server.url), roi }, rec.sink);
+      sup.start();
+      await rec.waitFor('frames of the region', () => rec.frames() >= 3, 15_000);
+      const f = rec.segments[0].frames[0].frame;
+      // The region at full source resolution (frames are never upscaled), where the whole picture
+      // would be scaled down into the 512 box (0.8 frame px per source px).
+      expect([f.width, f.height]).toEqual([320, 192]);
+      expect(f.scale).toBe(1);
+      // Learning the size was not an outage.
+      expect(rec.event('camera_offline')).toBeUndefined();
+      expect(sup.snapshot().restarts).toBe(0);
+    });
+
+    it('a region that does not fit the picture is reported with its reason, not decoded', async () => {
+      server = await RtspTestServer.start(fileLaunch(SAMPLE));
+      const rec = new Recorder();
+      sup = new CameraSupervisor(
+        { ...base(server.url), roi: { x: 600, y: 0, width: 320, height: 192 } },
+        rec.sink,
+      );
+      sup.start();
+      await rec.waitFor(
+        'the reason',
+        () => /does not fit the 640x352 picture/.test(sup?.snapshot().reason ?? ''),
+        15_000,
+      );
+      expect(rec.frames()).toBe(0);
+    });
   },
 );

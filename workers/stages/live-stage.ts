@@ -105,6 +105,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         healthReportMs: cfg.live.healthReportS * 1000,
         featureRank: rank,
         afterSegment,
+        ...(cam.roi ? { roi: cam.roi } : {}),
       },
       {
         segment: async (seg: LiveSegment<LiveCameraFrame>) => {
@@ -143,6 +144,8 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
               scale: f0.scale,
               frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
               prevSegment: prev,
+              // Frames hold the region of interest only: boxes are shifted back into the picture.
+              ...(cam.roi ? { offset: { x: cam.roi.x, y: cam.roi.y } } : {}),
               ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
               ...(cam.scene ? { scene: cam.scene } : {}),
             },
