@@ -51,4 +51,14 @@ describe('SourceTracker', () => {
     expect(await t.state('cam/live')).toMatchObject({ emitted: 500, stored: 491, lost: 1 });
     expect(await t.isLost('cam/live', 590)).toBe(false); // folded into the counter, reason dropped
   });
+
+  test('progress keys of the older format (plain sets) are dropped, so a live source goes on', async () => {
+    const prefix = `st${Date.now()}c`;
+    const t = new SourceTracker(redis, prefix);
+    await redis.sadd(`${prefix}:source:cam/live:emitted`, 1, 2, 3);
+    await expect(t.emitted('cam/live', 4, 5)).rejects.toThrow(/WRONGTYPE/);
+    await t.upgradeKeys('cam/live');
+    await t.emitted('cam/live', 4, 5);
+    expect((await t.state('cam/live')).emitted).toBe(1);
+  });
 });

@@ -46,6 +46,17 @@ export class SourceTracker {
       .exec();
   }
 
+  /**
+   * Progress keys written by an older version (plain sets, not sorted sets) for a source that goes
+   * on (a live camera across an upgrade) are dropped: progress restarts, nothing else depends on it.
+   */
+  async upgradeKeys(sourceId: string): Promise<void> {
+    for (const part of [':emitted', ':stored', ':lost']) {
+      const key = this.key(sourceId, part);
+      if ((await this.redis.type(key)) === 'set') await this.redis.del(key);
+    }
+  }
+
   async extracting(sourceId: string): Promise<void> {
     await this.redis.hset(this.key(sourceId), 'extract', 'running');
   }

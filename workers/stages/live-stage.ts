@@ -312,6 +312,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       const lockKey = `${o.prefix}:${QUEUE.live}:${job.id}:lock`;
       const rank = await featureRank;
       const after = async () => Number((await o.redis.get(lastKey(cameraId))) ?? -1);
+      await o.tracker.upgradeKeys(liveSourceId(cameraId));
       let sup = supervisor(JSON.parse(raw) as CameraConfig, await after(), rank);
       sup.start();
       running.add(cameraId);
