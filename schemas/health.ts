@@ -29,17 +29,22 @@ export const CameraHealthRow = Type.Object(
 );
 export type CameraHealthRow = Static<typeof CameraHealthRow>;
 
-/** Fields of the live status hash `<prefix>:health:<cameraId>` (all strings in Redis). */
-export interface LiveCameraStatus {
+/** A camera's health as its supervisor sees it (pipeline/live/camera-health.ts keeps it). */
+export interface HealthSnapshot {
   status: CameraStatus;
   sinceMs: number;
   lastFrameMs: number | null;
+  /** Frames delivered per second over the last fpsWindowMs. */
   fps: number;
   decodeErrors: number;
   restarts: number;
   black: boolean;
   blurred: boolean;
   reason: string;
+}
+
+/** Fields of the live status hash `<prefix>:health:<cameraId>` (all strings in Redis). */
+export interface LiveCameraStatus extends HealthSnapshot {
   decoder: string | null;
   /** Segments dropped because detection was behind (live.maxPendingSegmentsPerCamera). */
   droppedSegments: number;

@@ -1,3 +1,4 @@
+import type { HealthSnapshot } from '../../schemas/health.ts';
 import { ConfigError } from '../errors/config-error.ts';
 
 /** What a camera is doing, as the API shows it. `connecting`: no frame yet since the supervisor started. */
@@ -43,19 +44,8 @@ export interface CameraHealthOptions {
   fpsWindowMs?: number;
 }
 
-/** The live status snapshot (Redis hash `<prefix>:health:<cameraId>`, for the API). */
-export interface HealthSnapshot {
-  status: CameraStatus;
-  sinceMs: number;
-  lastFrameMs: number | null;
-  /** Frames delivered per second over the last fpsWindowMs. */
-  fps: number;
-  decodeErrors: number;
-  restarts: number;
-  black: boolean;
-  blurred: boolean;
-  reason: string;
-}
+/** The live status snapshot (Redis hash `<prefix>:health:<cameraId>`, for the API): schemas/health.ts. */
+export type { HealthSnapshot };
 
 /**
  * The health of one camera as a state machine fed by its supervisor:
