@@ -162,7 +162,9 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       };
       const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
       if (stale.length) tx.hdel(key, ...stale);
-      await tx.expire(key, 7 * 24 * 3600).exec();
+      // A source's states wait a week for its next segment; after its last one, only an hour (for
+      // retries): a backfill of months of files must not keep a state chain per file in Redis.
+      await tx.expire(key, data.last ? 3600 : 7 * 24 * 3600).exec();
       // Evidence: the frames are still on disk when this host decoded them (they are removed here).
       const { evidence, ...rest } = data;
       if (evidence && existsSync(evidence.framesFile)) {
