@@ -8,7 +8,8 @@ afterAll(() => redis.quit());
 
 describe('SourceTracker', () => {
   test('a retried segment is counted once; finished when every emitted segment is stored or lost', async () => {
-    const t = new SourceTracker(redis, `st${Date.now()}`);
+    const prefix = `st${Date.now()}`;
+    const t = new SourceTracker(redis, prefix);
     await t.queued('s');
     await t.extracting('s');
     for (const n of [0, 1, 2]) await t.emitted('s', n, 10);
@@ -31,6 +32,10 @@ describe('SourceTracker', () => {
       detectionsStored: 7,
     });
     expect(SourceTracker.finished(s)).toBe(true);
+    // Kept a week after the last activity, not for ever.
+    const ttl = await redis.ttl(`${prefix}:source:s:stored`);
+    expect(ttl).toBeGreaterThan(6 * 24 * 3600);
+    expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600);
   });
 
   test('trim folds old segments into counters: the counts stay, the sets shrink', async () => {

@@ -23,6 +23,9 @@ export interface SourceState {
  * counted once; a live source, which never ends, has its old members folded into counters by
  * {@link trim}, so its keys stay small.
  */
+/** How long a source's progress is kept after its last activity, seconds. */
+const KEEP_S = 7 * 24 * 3600;
+
 export class SourceTracker {
   constructor(
     private readonly redis: Redis,
@@ -65,10 +68,22 @@ export class SourceTracker {
     if (await this.redis.zadd(this.key(sourceId, ':emitted'), 'NX', segment, segment)) {
       await this.redis.hincrby(this.key(sourceId), 'framesEmitted', frames);
     }
+    await this.touch(sourceId);
+  }
+
+  /**
+   * Progress expires a week after a source's last activity: a backfill of thousands of files must
+   * not leave their keys in Redis for ever (a live camera, always active, keeps its own).
+   */
+  private async touch(sourceId: string): Promise<void> {
+    const tx = this.redis.multi();
+    for (const part of ['', ':emitted', ':stored', ':lost']) tx.expire(this.key(sourceId, part), KEEP_S);
+    await tx.exec();
   }
 
   async extractEnded(sourceId: string, error: string | null): Promise<void> {
     await this.redis.hset(this.key(sourceId), 'extract', error ? 'failed' : 'done', 'error', error ?? '');
+    await this.touch(sourceId);
   }
 
   async stored(sourceId: string, segment: number, frames: number, detections: number): Promise<void> {
@@ -79,6 +94,7 @@ export class SourceTracker {
         .hincrby(this.key(sourceId), 'detectionsStored', detections)
         .exec();
     }
+    await this.touch(sourceId);
   }
 
   async lost(sourceId: string, segment: number, reason: string): Promise<void> {
@@ -87,6 +103,7 @@ export class SourceTracker {
       .zadd(this.key(sourceId, ':lost'), 'NX', segment, segment)
       .hset(this.key(sourceId), `lost#${segment}`, reason)
       .exec();
+    await this.touch(sourceId);
   }
 
   async isLost(sourceId: string, segment: number): Promise<boolean> {
