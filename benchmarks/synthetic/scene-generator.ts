@@ -33,7 +33,7 @@ import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 import type { EventType } from '../../schemas/events.ts';
 import type { Point, SceneConfig, SceneZone, ZoneKind } from '../../schemas/scene.ts';
-import { gauss, mulberry32 } from '../tracking/synthetic-scene.ts';
+import { clip, gauss, jitterBox, mulberry32, pick, poisson } from '../tracking/synthetic-scene.ts';
 
 export interface ScenarioOptions {
   seed: number;
@@ -525,26 +525,12 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       };
       truth.push(gt);
       if (noise() < o.missRate) continue;
-      const j = o.jitter;
-      const noisy = clip(
-        {
-          x: box.x + gauss(noise) * j * box.w,
-          y: box.y + gauss(noise) * j * box.h,
-          w: box.w * (1 + gauss(noise) * j),
-          h: box.h * (1 + gauss(noise) * j),
-        },
-        width,
-        height,
-      );
+      const noisy = jitterBox(box, o.jitter, noise, width, height);
       if (!noisy) continue;
       gt.detected = true;
       detections.push({ cls: m.cls, score: 0.5 + 0.45 * noise(), box: noisy });
     }
-    let k = 0;
-    for (let p = Math.exp(-o.falsePositivesPerFrame), s = p, u = noise(); u > s; k++) {
-      p *= o.falsePositivesPerFrame / (k + 1);
-      s += p;
-    }
+    const k = poisson(o.falsePositivesPerFrame, noise);
     for (let i = 0; i < k; i++) {
       const w = 30 + 120 * noise();
       detections.push({
@@ -640,21 +626,4 @@ function along(
 
 function sub(a: Point, b: Point): [number, number] {
   return [a[0] - b[0], a[1] - b[1]];
-}
-
-function clip(b: Box, width: number, height: number): Box | null {
-  const x0 = Math.max(0, b.x);
-  const y0 = Math.max(0, b.y);
-  const x1 = Math.min(width, b.x + b.w);
-  const y1 = Math.min(height, b.y + b.h);
-  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : null;
-}
-
-function pick<T>(u: number, mix: [T, number][]): T {
-  let acc = 0;
-  for (const [v, p] of mix) {
-    acc += p;
-    if (u < acc) return v;
-  }
-  return mix[mix.length - 1][0];
 }

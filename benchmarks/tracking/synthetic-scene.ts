@@ -189,17 +189,7 @@ export function syntheticScene(options: SceneOptions): SyntheticScene {
       truth.push(gt);
       if (tsMs >= v.occludedFromMs && tsMs < v.occludedToMs) continue;
       if (noise() < o.missRate) continue;
-      const j = o.jitter;
-      const noisy = clip(
-        {
-          x: box.x + gauss(noise) * j * box.w,
-          y: box.y + gauss(noise) * j * box.h,
-          w: box.w * (1 + gauss(noise) * j),
-          h: box.h * (1 + gauss(noise) * j),
-        },
-        o.width,
-        o.height,
-      );
+      const noisy = jitterBox(box, o.jitter, noise, o.width, o.height);
       if (!noisy) continue;
       gt.detected = true;
       const score = noise() < o.lowScoreRate ? 0.15 + 0.3 * noise() : 0.6 + 0.38 * noise();
@@ -207,11 +197,7 @@ export function syntheticScene(options: SceneOptions): SyntheticScene {
       detections.push({ cls, score, box: noisy });
     }
     // False positives: Poisson count, random places and sizes, mostly modest scores.
-    let k = 0;
-    for (let p = Math.exp(-o.falsePositivesPerFrame), s = p, u = noise(); u > s; k++) {
-      p *= o.falsePositivesPerFrame / (k + 1);
-      s += p;
-    }
+    const k = poisson(o.falsePositivesPerFrame, noise);
     for (let i = 0; i < k; i++) {
       const w = 60 + 200 * noise();
       const h = w * (0.4 + 0.4 * noise());
@@ -228,7 +214,8 @@ export function syntheticScene(options: SceneOptions): SyntheticScene {
   return { frames, vehicles: seen.size };
 }
 
-function clip(b: Box, width: number, height: number): Box | null {
+/** The part of a box inside the frame, or null when none is. */
+export function clip(b: Box, width: number, height: number): Box | null {
   const x0 = Math.max(0, b.x);
   const y0 = Math.max(0, b.y);
   const x1 = Math.min(width, b.x + b.w);
@@ -240,7 +227,8 @@ function confuse(c: ProductClass): ProductClass {
   return c === 'car' ? 'truck' : c === 'truck' ? 'bus' : c === 'bus' ? 'truck' : 'bicycle';
 }
 
-function pick<T>(u: number, mix: [T, number][]): T {
+/** The value whose share of the mix contains u (in [0, 1)). */
+export function pick<T>(u: number, mix: [T, number][]): T {
   let acc = 0;
   for (const [v, p] of mix) {
     acc += p;
@@ -254,6 +242,36 @@ function shuffle<T>(a: T[], rnd: () => number): void {
     const j = Math.floor(rnd() * (i + 1));
     [a[i], a[j]] = [a[j], a[i]];
   }
+}
+
+/** A detector's box for a true one: position and size jittered by `share` of the size (normal), clipped. */
+export function jitterBox(
+  box: Box,
+  share: number,
+  rnd: () => number,
+  width: number,
+  height: number,
+): Box | null {
+  return clip(
+    {
+      x: box.x + gauss(rnd) * share * box.w,
+      y: box.y + gauss(rnd) * share * box.h,
+      w: box.w * (1 + gauss(rnd) * share),
+      h: box.h * (1 + gauss(rnd) * share),
+    },
+    width,
+    height,
+  );
+}
+
+/** A Poisson-distributed count with this mean (inversion: one uniform draw). */
+export function poisson(mean: number, rnd: () => number): number {
+  let k = 0;
+  for (let p = Math.exp(-mean), s = p, u = rnd(); u > s; k++) {
+    p *= mean / (k + 1);
+    s += p;
+  }
+  return k;
 }
 
 /** Standard normal, Box–Muller. */
