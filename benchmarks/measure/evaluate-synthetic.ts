@@ -19,6 +19,7 @@ import { generateScenario, type Scenario, type ScenarioOptions } from '../synthe
 import { motMetrics } from '../tracking/metrics.ts';
 
 export const LINE_Y = 20;
+/** The rules an operator would configure for the scenario's street, each graded differently. */
 export const RULES: Rule[] = [
   { id: 'jam', type: 'congestion', severity: 'warning', worsenSeverity: 'critical', cooldownS: 120 },
   { id: 'crowd', type: 'crowd', minPersons: 10, durationS: 15, severity: 'info' },

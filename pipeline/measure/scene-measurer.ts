@@ -70,7 +70,8 @@ export class SceneMeasurer {
   private readonly speeds: SpeedEstimator | null;
   private ledger = new TrackLedger();
   private intervals: IntervalAggregator;
-  private readonly endAfterMs: number;
+  /** The tracker's lost buffer when update() is not told it. */
+  private readonly lostTtlMs: number;
 
   constructor(
     readonly scene: SceneConfig,
@@ -110,8 +111,7 @@ export class SceneMeasurer {
     this.intervals = state
       ? IntervalAggregator.restore(state.intervals, aggOptions)
       : new IntervalAggregator(aggOptions);
-    // Just past the tracker's lost buffer plus a frame interval: the tracker has dropped it by then.
-    this.endAfterMs = (options.lostTtlMs ?? 2000) + 1000;
+    this.lostTtlMs = options.lostTtlMs ?? 2000;
   }
 
   /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
@@ -133,7 +133,7 @@ export class SceneMeasurer {
   /**
    * The tracker's output for one frame taken at tsMs. `lostBufferMs`: how long the tracker now keeps
    * a lost track (ByteTracker.lostBufferMs; default the lostTtlMs option): a track unseen for longer
-   * (plus a second) has ended.
+   * (plus a second, by when the tracker has dropped it) has ended.
    */
   update(tracked: readonly TrackedDetection[], tsMs: number, lostBufferMs?: number): MeasureStep {
     const objects: SceneObject[] = tracked.map((d) => {
@@ -178,10 +178,7 @@ export class SceneMeasurer {
         crossings.push({ ...c, speedKmh });
       }
     }
-    const tracks = this.ledger.ended(
-      tsMs,
-      lostBufferMs === undefined ? this.endAfterMs : Math.max(this.endAfterMs, lostBufferMs + 1000),
-    );
+    const tracks = this.ledger.ended(tsMs, (lostBufferMs ?? this.lostTtlMs) + 1000);
     for (const t of tracks) this.speeds?.forget(t.trackId);
     return { objects, zones, crossings, visits, intervals, tracks };
   }

@@ -15,23 +15,10 @@ import { QUEUE, redisConnection } from '../../workers/queues.ts';
 import { healthEventId, liveSourceId } from '../../workers/stages/live-stage.ts';
 import { ROOT, SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, patternLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
+import { until } from '../helpers/until.ts';
 
 const unbuildable = await rtspServerBuildable();
 const redisUrl = inject('redisUrl');
-
-async function until<T>(
-  what: string,
-  get: () => Promise<T | null | undefined | false>,
-  ms: number,
-): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The pids of gst-launch-1.0 processes whose command line mentions `needle`. */
 function gstPids(needle: string): number[] {

@@ -14,6 +14,7 @@ import { STAGES } from '../../workers/queues.ts';
 import { liveSourceId } from '../../workers/stages/live-stage.ts';
 import { cli, lastJson, SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
+import { until } from '../helpers/until.ts';
 
 /*
  * Parity of live and backfill: the sample street (37.7 s, 24 fps) served ONCE by a real RTSP server
@@ -88,16 +89,6 @@ const parse = (rows: Array<Record<string, string | number>>): Row[] =>
   }));
 
 const sum = (rows: Row[], keep: (r: Row) => boolean) => rows.filter(keep).reduce((a, r) => a + r.n, 0);
-
-async function until<T>(what: string, get: () => Promise<T | null | false>, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(unbuildable !== null)(
   `live and backfill parity (${unbuildable ?? 'the sample over a real RTSP server, then by backfill'})`,

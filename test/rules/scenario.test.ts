@@ -1,21 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { crowdTruth } from '../../benchmarks/measure/evaluate-synthetic.ts';
+import { crowdTruth, RULES } from '../../benchmarks/measure/evaluate-synthetic.ts';
 import { analyticsFrames } from '../../benchmarks/synthetic/analytics-frames.ts';
 import { generateScenario, type Scenario } from '../../benchmarks/synthetic/scene-generator.ts';
 import { RuleEngine } from '../../pipeline/rules/rule-engine.ts';
 import type { EventRecord } from '../../schemas/events.ts';
-import type { Rule } from '../../schemas/rules.ts';
 
-// The rules an operator would configure for the scenario's street (schemas/rules.ts), each graded
-// differently so that the grading is checked.
-const RULES: Rule[] = [
-  { id: 'jam', type: 'congestion', severity: 'warning', worsenSeverity: 'critical', cooldownS: 120 },
-  { id: 'crowd', type: 'crowd', minPersons: 10, durationS: 15, severity: 'info' },
-  { id: 'stopped', type: 'stopped_vehicle', durationS: 30, severity: 'critical' },
-  { id: 'wrong-way', type: 'wrong_way', severity: 'critical' },
-  { id: 'kerb', type: 'no_stopping', durationS: 60, severity: 'warning' },
-  { id: 'pedestrian', type: 'person_in_roadway', durationS: 2, severity: 'critical' },
-];
+// The rules an operator would configure for the scenario's street, each graded differently so that
+// the grading is checked: the evaluation's (benchmarks/measure/evaluate-synthetic.ts).
 const SEVERITY: Record<string, string> = {
   stopped_vehicle: 'critical',
   wrong_way: 'critical',
