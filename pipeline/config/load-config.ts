@@ -60,6 +60,14 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
       `unknown model "${cfg.detector.model}"; declared or built in: ${known}`,
     );
   }
+  const los = cfg.measures.losDensity;
+  if (los.some((v, i) => i > 0 && v <= los[i - 1])) {
+    throw new ConfigError(
+      file,
+      'measures.losDensity',
+      `must increase (LOS A to E upper bounds), got [${los.join(', ')}]`,
+    );
+  }
   validateRules(cfg, file);
   cfg.dataDir = abs(cfg.dataDir);
   if (cfg.framesDir) cfg.framesDir = abs(cfg.framesDir);

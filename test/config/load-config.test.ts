@@ -81,6 +81,28 @@ describe('loadConfig', () => {
       /duplicate/,
     ],
     ['top-level typo', 'detectr: {}\n', 'detectr', /unknown key/],
+    // The new sections: measures, alerts, tracking, live.
+    [
+      'LOS bands out of order',
+      'measures:\n  losDensity: [7, 11, 9, 22, 28]\n',
+      'measures.losDensity',
+      /must increase/,
+    ],
+    ['negative PCU', 'measures:\n  pcu: {bus: -1}\n', 'measures.pcu.bus', /must be >= 0/],
+    [
+      'webhook without scheme',
+      'alerts:\n  webhooks: [{url: ops.example/hook}]\n',
+      'alerts.webhooks[0].url',
+      /must match pattern/,
+    ],
+    [
+      'webhook severity',
+      'alerts:\n  webhooks: [{url: "http://h/x", minSeverity: urgent}]\n',
+      'alerts.webhooks[0].minSeverity',
+      /must be equal to constant/,
+    ],
+    ['tracking typo', 'tracking:\n  lostFrame: 4\n', 'tracking.lostFrame', /unknown key/],
+    ['live limit', 'live:\n  closeAfterOfflineS: 0\n', 'live.closeAfterOfflineS', /must be >= 1/],
     [
       'unknown model',
       'detector: {model: yolo9}\n',
