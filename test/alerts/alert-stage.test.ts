@@ -157,6 +157,42 @@ describe('alert stage', () => {
     }
   });
 
+  test('a malformed event fails its job with a message naming it; the next event is still recorded', async () => {
+    const prefix = `alb${Date.now()}`;
+    const connection = redisConnection(inject('redisUrl'));
+    const redis = new Redis(inject('redisUrl'));
+    const alerts = assertValid<AlertsConfig>(AlertsConfig, {}, 'alerts');
+    const stage = startAlertStage({ connection, prefix, redis, clickhouse: ch.client, alerts, logger });
+    const queue = new Queue<EventRecord>(QUEUE.alerts, { connection, prefix });
+    try {
+      const bad = await queue.add('x', { eventId: 'bad-1', type: 'meteor' } as unknown as EventRecord, {
+        jobId: 'bad-1',
+        attempts: 1,
+      });
+      const good = event(`ev-after-bad-${prefix}`);
+      await queue.add('x', good, { jobId: good.eventId });
+      const deadline = Date.now() + 10_000;
+      while ((await bad.getState()) !== 'failed' && Date.now() < deadline) await sleep(50);
+      expect(await bad.getState()).toBe('failed');
+      expect((await queue.getJob('bad-1'))?.failedReason).toMatch(/alert job bad-1/);
+      let n = 0;
+      while (n === 0 && Date.now() < deadline) {
+        const rs = await ch.client.query({
+          query: 'SELECT count() AS n FROM events WHERE event_id = {id:String}',
+          query_params: { id: good.eventId },
+          format: 'JSONEachRow',
+        });
+        n = Number((await rs.json<{ n: string }>())[0].n);
+        if (n === 0) await sleep(100);
+      }
+      expect(n).toBe(1);
+    } finally {
+      await queue.close();
+      await stage.close();
+      await redis.quit();
+    }
+  });
+
   test('webhook filters: severity floor and types', () => {
     const e = event('x');
     expect(wants({ url }, e)).toBe(true);
