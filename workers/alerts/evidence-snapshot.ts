@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { drawDetections, type Rgb } from '../../pipeline/detect/annotate/draw.ts';
+import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { EvidenceFrames, FrameResult } from '../../schemas/jobs.ts';
@@ -64,11 +64,7 @@ export async function writeEvidence(
     const folder = join(dir, safe(e.cameraId), day);
     await mkdir(folder, { recursive: true });
     const path = join(folder, `${safe(e.eventId)}.jpg`);
-    await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
-      raw: { width: img.width, height: img.height, channels: 3 },
-    })
-      .jpeg({ quality: 85 })
-      .toFile(path);
+    await writeImage(img, path, { format: 'jpeg', quality: 85 });
     out.push({ ...e, snapshot: path });
   }
   return out;
