@@ -14,12 +14,7 @@ export const BULL_BOARD_PATH = '/admin/queues';
 export async function bullBoardRoutes(app: FastifyInstance) {
   const adapter = new FastifyAdapter();
   adapter.setBasePath(BULL_BOARD_PATH);
-  // @bull-board/fastify pins its own copy of @bull-board/api (9.10.1 beside the project's 9.10.2): the
-  // adapter's interface is the same, only the private members of the two type declarations differ.
-  const board = createBullBoard({
-    queues: [],
-    serverAdapter: adapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-  });
+  const board = createBullBoard({ queues: [], serverAdapter: adapter });
   const adminOnly = requireRole(app.ctx.keys);
   await app.register(
     async (scope) => {
