@@ -1,13 +1,8 @@
 import { existsSync } from 'node:fs';
 import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SceneMeasurer, type SceneMeasurerState } from '../../pipeline/measure/scene-measurer.ts';
-import { RuleEngine, type RuleEngineState } from '../../pipeline/rules/rule-engine.ts';
-import {
-  ByteTracker,
-  type ByteTrackerOptions,
-  type TrackerState,
-} from '../../pipeline/track/byte-tracker.ts';
+import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
+import type { ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import {
@@ -41,28 +36,22 @@ export interface TrackStageOptions {
   logger: Logger;
 }
 
-/** What a segment leaves for the next one: the tracker and the scene's measures. */
-interface SavedState {
-  tracker: TrackerState;
-  measurer?: SceneMeasurerState;
-  rules?: RuleEngineState;
-}
-
 /** Tracker states kept per source: enough for retries of recent segments, bounded in memory. */
 const KEEP_STATES = 4;
 
 /**
- * Stage 3: follow objects from frame to frame (ByteTracker) and give each stored detection its
- * track id. Segments of a source are tracked strictly in order, each from the tracker state the
- * previous one left in Redis:
+ * Stage 3: the camera's analytics (pipeline/analytics/CameraAnalytics: tracker, measures, rules)
+ * over a segment's frames; each stored detection gets its track id, and the segment's crossings,
+ * visits, closed intervals, ended tracks and events (with JPEG evidence) go with it to the store.
+ * Segments of a source are processed strictly in order, each from the state the previous one left
+ * in Redis:
  *
  *   segment 0 ── state 0 ──▶ segment 1 ── state 1 ──▶ segment 2 ...      (hash <prefix>:track:<source>)
  *
  * A segment whose predecessor's state is not there yet goes back to the queue for 200 ms (delayed,
  * not failed); one whose predecessor was lost starts afresh. Tracking is deterministic, so a retried
- * segment recomputes the same ids from the same state. Detections that belong to no confirmed track
- * (yet) keep track id 0. The camera's counting lines (scene.lines) see the tracked objects frame by
- * frame, and so do its zones; crossings and finished zone visits travel with the segment to the store.
+ * segment recomputes the same ids, rows and events from the same state. Detections that belong to
+ * no confirmed track (yet) keep track id 0.
  */
 export function startTrackStage(o: TrackStageOptions): { worker: Worker; close(): Promise<void> } {
   const storeQueue = new Queue<StoreJob>(QUEUE.store, {
@@ -77,36 +66,29 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       const data = assertValid<StoreJob>(StoreJobSchema, job.data, `track job ${job.id}`);
       const key = `${o.prefix}:track:${data.sourceId}`;
       const prev = data.prevSegment ?? -1;
-      let state: SavedState | null = null;
+      let state: CameraAnalyticsState | null = null;
       const saved = prev >= 0 ? await o.redis.hget(key, String(prev)) : null;
-      if (saved) state = JSON.parse(saved) as SavedState;
+      if (saved) state = JSON.parse(saved) as CameraAnalyticsState;
       else if (prev >= 0 && !(await o.tracker.isLost(data.sourceId, prev))) {
         await job.moveToDelayed(Date.now() + 200, token);
         throw new DelayedError(`segment ${data.segment} waits for the tracker state of segment ${prev}`);
       }
-      const tracker = state
-        ? ByteTracker.restore(state.tracker, o.trackerOptions)
-        : new ByteTracker(o.trackerOptions);
-      // The camera's lines, zones, speeds and interval measures, resuming where the previous segment left them.
+      // The camera's tracker, measures and rules, resuming where the previous segment left them.
       const scene = data.scene ?? { lines: [], zones: [], inertiaFrames: 1 };
-      const measurerOptions = {
-        lostTtlMs: o.trackerOptions.lostTtlMs ?? 2000,
+      const options = {
+        tracker: o.trackerOptions,
         ...(o.measures ? { measures: o.measures } : {}),
+        ...(o.rules ? { rules: o.rules } : {}),
       };
-      const measurer = state?.measurer
-        ? SceneMeasurer.restore(state.measurer, scene, measurerOptions)
-        : new SceneMeasurer(scene, measurerOptions);
-      // The camera's alert rules, with their open conditions, windows and cooldowns.
-      const rules = o.rules ?? [];
-      const engine = state?.rules
-        ? RuleEngine.restore(state.rules, data.cameraId, scene, rules)
-        : new RuleEngine(data.cameraId, scene, rules);
-      const watchesCongestion = engine.rules.some((r) => r.type === 'congestion');
+      const analytics = state
+        ? CameraAnalytics.restore(state, data.cameraId, scene, options)
+        : new CameraAnalytics(data.cameraId, scene, options);
       const crossings: LineCrossing[] = [];
       const visits: ZoneVisit[] = [];
       const intervals: IntervalRow[] = [];
       const tracks: TrackRow[] = [];
       let events: EventRecord[] = [];
+      const at = { sourceId: data.sourceId, segment: data.segment };
 
       const frames = data.frames.map((f) => {
         const detections: Detection[] = f.detections.map((d) => ({
@@ -114,25 +96,14 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
           score: d.score,
           box: { x: d.x, y: d.y, w: d.w, h: d.h },
         }));
-        // update() returns the detections of confirmed tracks, in input order: walk both lists.
-        const tracked = tracker.update(detections, f.tsMs);
-        const step = measurer.update(tracked, f.tsMs, tracker.lostBufferMs);
-        events.push(
-          ...engine.update({
-            cameraId: data.cameraId,
-            sourceId: data.sourceId,
-            segment: data.segment,
-            tsMs: f.tsMs,
-            objects: step.objects,
-            zones: step.zones,
-          }),
-        );
-        if (watchesCongestion)
-          for (const [zone, level] of engine.congestionLevels()) measurer.congestion(zone, level);
+        const step = analytics.update(detections, f.tsMs, at);
         crossings.push(...step.crossings);
         visits.push(...step.visits);
         intervals.push(...step.intervals);
         tracks.push(...step.tracks);
+        events.push(...step.events);
+        // The tracker returns the detections of confirmed tracks, in input order: walk both lists.
+        const tracked = step.tracked;
         let t = 0;
         return {
           ...f,
@@ -148,19 +119,14 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       });
       // The source ended: what is still open is closed now (partial intervals, visits, tracks).
       if (data.last) {
-        const end = measurer.finish();
+        const end = analytics.finish();
         visits.push(...end.visits);
         intervals.push(...end.intervals);
         tracks.push(...end.tracks);
       }
 
       const stale = (await o.redis.hkeys(key)).filter((k) => Number(k) <= data.segment - KEEP_STATES);
-      const next: SavedState = {
-        tracker: tracker.snapshot(),
-        measurer: measurer.snapshot(),
-        rules: engine.snapshot(),
-      };
-      const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(next));
+      const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(analytics.snapshot()));
       if (stale.length) tx.hdel(key, ...stale);
       // A source's states wait a week for its next segment; after its last one, only an hour (for
       // retries): a backfill of months of files must not keep a state chain per file in Redis.

@@ -1,0 +1,118 @@
+import type { Detection } from '../../schemas/detection.ts';
+import type { EventRecord } from '../../schemas/events.ts';
+import type { MeasuresConfig } from '../../schemas/measures.ts';
+import type { Rule } from '../../schemas/rules.ts';
+import type { SceneConfig } from '../../schemas/scene.ts';
+import { type MeasureStep, SceneMeasurer, type SceneMeasurerState } from '../measure/scene-measurer.ts';
+import { RuleEngine, type RuleEngineState } from '../rules/rule-engine.ts';
+import {
+  ByteTracker,
+  type ByteTrackerOptions,
+  type TrackedDetection,
+  type TrackerState,
+} from '../track/byte-tracker.ts';
+
+export interface CameraAnalyticsOptions {
+  tracker: ByteTrackerOptions;
+  measures?: MeasuresConfig;
+  /** The configured rules; those for other cameras are ignored. */
+  rules?: readonly Rule[];
+}
+
+/** Everything a camera's analytics need to carry on: plain JSON (Redis between segments). */
+export interface CameraAnalyticsState {
+  tracker: TrackerState;
+  measurer?: SceneMeasurerState;
+  rules?: RuleEngineState;
+}
+
+/** What one frame yields: the tracked detections, the measures' output and the events raised. */
+export interface AnalyticsStep extends MeasureStep {
+  tracked: TrackedDetection[];
+  events: EventRecord[];
+}
+
+/**
+ * One camera's analytics, frame by frame, as the track stage runs them:
+ *
+ *   detections ──▶ ByteTracker ──▶ SceneMeasurer ──▶ RuleEngine ──▶ events
+ *                                   │    ▲                │
+ *                                   │    └─ congestion level per zone (reported with the intervals)
+ *                                   └─▶ crossings, visits, 1/15-minute intervals, ended tracks
+ *
+ * Deterministic, with plain-JSON state, so a camera's segments can be processed by any worker in
+ * turn, each from the state the previous one left.
+ *
+ * @example
+ *   const a = new CameraAnalytics('cam-1', scene, { tracker: { lostTtlMs: 1500 }, rules });
+ *   for (const f of frames) {
+ *     const step = a.update(f.detections, f.tsMs, { sourceId: 'cam-1/a.mp4@1f2e', segment: 0 });
+ *     for (const e of step.events) console.log(e.type, e.severity);
+ *   }
+ *   const end = a.finish(); // the source ended
+ *   const resumed = CameraAnalytics.restore(JSON.parse(JSON.stringify(a.snapshot())), 'cam-1', scene, options);
+ */
+export class CameraAnalytics {
+  private readonly tracker: ByteTracker;
+  private readonly measurer: SceneMeasurer;
+  private readonly engine: RuleEngine;
+  private readonly watchesCongestion: boolean;
+
+  constructor(
+    readonly cameraId: string,
+    scene: SceneConfig,
+    o: CameraAnalyticsOptions,
+    state?: CameraAnalyticsState,
+  ) {
+    this.tracker = state ? ByteTracker.restore(state.tracker, o.tracker) : new ByteTracker(o.tracker);
+    const measurerOptions = o.measures ? { measures: o.measures } : {};
+    this.measurer = state?.measurer
+      ? SceneMeasurer.restore(state.measurer, scene, measurerOptions)
+      : new SceneMeasurer(scene, measurerOptions);
+    const rules = o.rules ?? [];
+    this.engine = state?.rules
+      ? RuleEngine.restore(state.rules, cameraId, scene, rules)
+      : new RuleEngine(cameraId, scene, rules);
+    this.watchesCongestion = this.engine.rules.some((r) => r.type === 'congestion');
+  }
+
+  /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
+  static restore(
+    state: CameraAnalyticsState,
+    cameraId: string,
+    scene: SceneConfig,
+    o: CameraAnalyticsOptions,
+  ) {
+    return new CameraAnalytics(cameraId, scene, o, state);
+  }
+
+  snapshot(): CameraAnalyticsState {
+    return {
+      tracker: this.tracker.snapshot(),
+      measurer: this.measurer.snapshot(),
+      rules: this.engine.snapshot(),
+    };
+  }
+
+  /** One analysed frame's detections, taken at tsMs, of a segment of a source. */
+  update(detections: Detection[], tsMs: number, at: { sourceId: string; segment: number }): AnalyticsStep {
+    const tracked = this.tracker.update(detections, tsMs);
+    const step = this.measurer.update(tracked, tsMs, this.tracker.lostBufferMs);
+    const events = this.engine.update({
+      cameraId: this.cameraId,
+      ...at,
+      tsMs,
+      objects: step.objects,
+      zones: step.zones,
+    });
+    if (this.watchesCongestion) {
+      for (const [zone, level] of this.engine.congestionLevels()) this.measurer.congestion(zone, level);
+    }
+    return { ...step, tracked, events };
+  }
+
+  /** The source ended: its partial intervals, open visits and remaining tracks (SceneMeasurer.finish). */
+  finish(): Pick<MeasureStep, 'visits' | 'intervals' | 'tracks'> {
+    return this.measurer.finish();
+  }
+}
