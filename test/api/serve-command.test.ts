@@ -16,7 +16,8 @@ test('`keys` manages hashed keys; `serve` opens the store, answers with a key, r
   const key = created.stdout.trim();
   expect(key).toMatch(/^cfk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
   const file = join(data, 'api-keys.json');
-  expect(readFileSync(file, 'utf8')).not.toContain(key.split('_')[2]); // only the hash is stored
+  // The secret is everything after cfk_<id>_ (base64url: it may itself hold '_').
+  expect(readFileSync(file, 'utf8')).not.toContain(key.slice('cfk_'.length + 13)); // only the hash is stored
   expect(statSync(file).mode & 0o777).toBe(0o600);
   const listed = JSON.parse((await cli(['keys', 'list', '--json', '--data-dir', data])).stdout);
   expect(listed).toEqual([expect.objectContaining({ role: 'analyst', name: 'tests' })]);
