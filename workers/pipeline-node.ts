@@ -176,6 +176,8 @@ export class PipelineNode {
         },
         measures: cfg.measures,
         rules: cfg.rules,
+        host: node.host,
+        frameFiles,
         snapshotsDir: cfg.alerts.snapshots
           ? (cfg.alerts.snapshotsDir ?? join(cfg.dataDir, 'evidence'))
           : null,
@@ -189,7 +191,8 @@ export class PipelineNode {
         host: node.host,
         detector,
         tracking: cfg.tracking.enabled,
-        ...(cfg.alerts.snapshots && cfg.rules.length ? { keepFramesForEvidence: { frameFiles } } : {}),
+        frameFiles,
+        keepFramesForEvidence: cfg.alerts.snapshots && cfg.rules.length > 0,
         concurrency: cfg.queues.detectConcurrency,
       });
       node.closers.unshift(s.close);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,7 @@ import type { DetectJob } from '../../schemas/jobs.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
 import { QUEUE, redisConnection } from '../../workers/queues.ts';
 import { SAMPLE } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 
 // PipelineNode on the test run's real Redis, one queue prefix per test.
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-graph-'));
@@ -83,7 +84,7 @@ test('a segment that keeps failing is retried, then recorded as lost; the others
         sourceId,
         cameraId: 'cam-l',
         segment: 0,
-        framesFile: join(dir, 'no-such-file.rgb'),
+        framesFile: join(cfg.dataDir, 'frames', node.host, 'no-such-file.rgb'),
         width: 4,
         height: 4,
         scale: 1,
@@ -94,6 +95,49 @@ test('a segment that keeps failing is retried, then recorded as lost; the others
     const [state] = await node.waitFor([sourceId]);
     expect(state).toMatchObject({ stored: 0, lost: 1 });
     expect((await detectQueue.getJob(job.id as string))?.attemptsMade).toBe(2);
+  } finally {
+    await detectQueue.obliterate({ force: true });
+    await detectQueue.close();
+    await node.close();
+  }
+});
+
+test('a planted detect job naming a file outside the frames folder deletes and reads nothing', async () => {
+  const cfg = config('plant', { queues: { attempts: 1 } });
+  const node = await PipelineNode.start({ config: cfg, redisUrl: inject('redisUrl'), stages: ['detect'] });
+  const detectQueue = new Queue(QUEUE.detect(node.host), {
+    connection: redisConnection(inject('redisUrl')),
+    prefix: cfg.queuePrefix,
+  });
+  const victim = join(dir, 'victim.rgb');
+  writeFileSync(victim, Buffer.alloc(4 * 4 * 3, 7)); // a valid frames file's size, outside the folder
+  const framesDir = join(cfg.dataDir, 'frames', node.host);
+  const base = { sourceId: 'cam-p/x.mp4@1', cameraId: 'cam-p', segment: 0, width: 4, height: 4, scale: 1 };
+  const frames = [{ ptsMs: 0, tsMs: Date.now() }];
+  try {
+    const planted = [
+      { ...base, segmentKey: 'p#0', framesFile: victim, frames },
+      { ...base, segmentKey: 'p#1', framesFile: join(framesDir, '..', '..', '..', 'victim.rgb'), frames },
+      // invalid payloads: the failure handler must not act on them either
+      { segmentKey: 'p#2', framesFile: victim },
+      { ...base, segmentKey: 'p#3', framesFile: victim, frames, extra: 'key' },
+    ];
+    const jobs = await Promise.all(
+      planted.map((d, i) => detectQueue.add('detect', d, { jobId: `plant-${i}` })),
+    );
+    await until(
+      'the planted jobs failed',
+      async () => (await detectQueue.getFailedCount()) === planted.length,
+      20_000,
+    );
+    const reasons = await Promise.all(
+      jobs.map(async (j) => (await detectQueue.getJob(j.id as string))?.failedReason),
+    );
+    expect(reasons[0]).toMatch(/is not a frames file in .*: refused/);
+    expect(reasons[1]).toMatch(/is not a frames file in/);
+    expect(reasons[2]).toMatch(/detect job plant-2: .*is required/);
+    expect(reasons[3]).toMatch(/extra unknown key/);
+    expect(readFileSync(victim)).toEqual(Buffer.alloc(4 * 4 * 3, 7));
   } finally {
     await detectQueue.obliterate({ force: true });
     await detectQueue.close();

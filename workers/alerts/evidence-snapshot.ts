@@ -5,7 +5,7 @@ import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { EvidenceFrames, FrameResult } from '../../schemas/jobs.ts';
-import { FrameFiles } from '../frames/frame-files.ts';
+import type { FrameFiles } from '../frames/frame-files.ts';
 
 const HIGHLIGHT: Rgb = [255, 40, 40];
 const OTHER: Rgb = [150, 150, 150];
@@ -18,16 +18,17 @@ const OTHER: Rgb = [150, 150, 150];
  * resolution; boxes (source pixels) are mapped into it with the segment's scale and offset.
  *
  * @example
- *   const withEvidence = await writeEvidence(events, job.evidence, job.frames, 'var/evidence');
+ *   const withEvidence = await writeEvidence(events, job.evidence, job.frames, 'var/evidence', frameFiles);
  */
 export async function writeEvidence(
   events: readonly EventRecord[],
   evidence: EvidenceFrames,
   frames: readonly FrameResult[],
   dir: string,
+  frameFiles: FrameFiles,
 ): Promise<EventRecord[]> {
   if (!events.length || !frames.length) return [...events];
-  const pixels = await FrameFiles.read(
+  const pixels = await frameFiles.read(
     evidence.framesFile,
     frames.length,
     evidence.width,

@@ -1,7 +1,21 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { RgbFrame } from '../../schemas/frame.ts';
+
+/** A frames-file path in a job that is not a frames file of this host's folder: it is neither read nor removed. */
+export class FramesPathError extends Error {
+  constructor(
+    readonly path: string,
+    readonly dir: string,
+  ) {
+    super(`frames file ${JSON.stringify(path)} is not a frames file in ${dir}: refused`);
+    this.name = 'FramesPathError';
+  }
+}
+
+/** What pathFor() makes: the sanitised segment key and `.rgb`, nothing else. */
+const FRAMES_NAME = /^[A-Za-z0-9_.#@-]+\.rgb$/;
 
 /**
  * How frames travel from extract to detect on one host: one file per segment in a folder of this
@@ -12,14 +26,46 @@ import type { RgbFrame } from '../../schemas/frame.ts';
  * The file is written under a temporary name and renamed, so a reader never sees half a file; the
  * detect stage deletes it once the segment's results are queued for storage. Queue payloads carry
  * the path and the frame times, never pixels.
+ *
+ * A path read from a job is data from Redis, which any process that reaches Redis can write: read()
+ * and remove() act only on a `.rgb` file directly inside this folder (after resolving `..` and
+ * symbolic links) and throw {@link FramesPathError} for anything else, so a planted job can neither
+ * delete nor read another file.
+ *
+ * @example
+ *   const files = new FrameFiles('/dev/shm/cityflow');
+ *   const path = await files.write('cam-1#3', frames);
+ *   const back = await files.read(path, frames.length, 416, 234, 0.65);
+ *   await files.remove(path);
+ *   await files.remove('/etc/passwd'); // throws FramesPathError, removes nothing
  */
 export class FrameFiles {
-  constructor(readonly dir: string) {
+  readonly dir: string;
+
+  constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
+    this.dir = realpathSync(dir);
   }
 
   pathFor(segmentKey: string): string {
     return join(this.dir, `${segmentKey.replace(/[^A-Za-z0-9_.#@-]/g, '_')}.rgb`);
+  }
+
+  /** True when `path` names a frames file directly inside this folder (whether or not it exists). */
+  owns(path: string): boolean {
+    if (typeof path !== 'string' || !FRAMES_NAME.test(basename(path))) return false;
+    let parent: string;
+    try {
+      parent = realpathSync(dirname(resolve(path)));
+    } catch {
+      return false; // its folder does not exist: not ours
+    }
+    return parent === this.dir;
+  }
+
+  private confined(path: string): string {
+    if (!this.owns(path)) throw new FramesPathError(path, this.dir);
+    return join(this.dir, basename(path));
   }
 
   async write(segmentKey: string, frames: RgbFrame[]): Promise<string> {
@@ -36,18 +82,13 @@ export class FrameFiles {
   }
 
   /** Reads a segment file back into frames; the frames are views on one buffer, no copies. */
-  static async read(
-    path: string,
-    count: number,
-    width: number,
-    height: number,
-    scale: number,
-  ): Promise<RgbFrame[]> {
-    const buf = await readFile(path);
+  async read(path: string, count: number, width: number, height: number, scale: number): Promise<RgbFrame[]> {
+    const file = this.confined(path);
+    const buf = await readFile(file);
     const size = width * height * 3;
     if (buf.length !== size * count) {
       throw new Error(
-        `frames file ${path} holds ${buf.length} bytes, expected ${count} frames of ${width}x${height}`,
+        `frames file ${file} holds ${buf.length} bytes, expected ${count} frames of ${width}x${height}`,
       );
     }
     return Array.from({ length: count }, (_, i) => ({
@@ -58,8 +99,9 @@ export class FrameFiles {
     }));
   }
 
-  static async remove(path: string): Promise<void> {
-    await rm(path, { force: true });
+  /** Removes a frames file of this folder (absent is fine); any other path throws FramesPathError. */
+  async remove(path: string): Promise<void> {
+    await rm(this.confined(path), { force: true });
   }
 
   /**

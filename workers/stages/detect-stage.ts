@@ -7,8 +7,8 @@ import {
   type FrameResult,
   type StoreJob,
 } from '../../schemas/jobs.ts';
-import { assertValid } from '../../schemas/validate.ts';
-import { FrameFiles } from '../frames/frame-files.ts';
+import { assertValid, check } from '../../schemas/validate.ts';
+import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobId, jobOptions, QUEUE } from '../queues.ts';
@@ -20,11 +20,13 @@ export interface DetectStageOptions {
   detector: DetectorPool;
   /** Send results to the track stage (else straight to store). */
   tracking: boolean;
+  /** This host's frames folder: a job's frames file is read and removed only inside it. */
+  frameFiles: FrameFiles;
   /**
    * Keep each segment's frames file for the track stage's evidence snapshots (it removes the file
    * when done); files left over (tracked on another host, or failed) are swept after 10 minutes.
    */
-  keepFramesForEvidence?: { frameFiles: FrameFiles };
+  keepFramesForEvidence?: boolean;
   tracker: SourceTracker;
   concurrency: number;
   attempts: number;
@@ -44,10 +46,10 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
     defaultJobOptions: jobOptions(o.attempts),
   });
 
-  const keep = o.tracking && o.keepFramesForEvidence !== undefined;
+  const keep = o.tracking && o.keepFramesForEvidence === true;
   const sweeper = keep
     ? setInterval(() => {
-        o.keepFramesForEvidence?.frameFiles
+        o.frameFiles
           .sweep(10 * 60_000)
           .catch((err) => o.logger.warn({ stage: 'detect', err }, 'frames sweep failed'));
       }, 60_000).unref()
@@ -57,7 +59,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
     QUEUE.detect(o.host),
     async (job) => {
       const data = assertValid<DetectJob>(DetectJobSchema, job.data, `detect job ${job.id}`);
-      const frames = await FrameFiles.read(
+      const frames = await o.frameFiles.read(
         data.framesFile,
         data.frames.length,
         data.width,
@@ -121,15 +123,18 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
         },
         { jobId: jobId(data.segmentKey) },
       );
-      if (!keep) await FrameFiles.remove(data.framesFile);
+      if (!keep) await o.frameFiles.remove(data.framesFile);
       return { frames: results.length };
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
   );
   worker.on('failed', async (job, err) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    o.logger.error({ stage: 'detect', segment: job.data.segmentKey, err }, 'segment failed detection');
-    await FrameFiles.remove(job.data.framesFile);
+    // The payload is whatever was in Redis: only a valid job of this host's folder removes its file.
+    const valid = check(DetectJobSchema, job.data).length === 0 && o.frameFiles.owns(job.data.framesFile);
+    o.logger.error({ stage: 'detect', segment: job.data?.segmentKey, err }, 'segment failed detection');
+    if (!valid) return;
+    await o.frameFiles.remove(job.data.framesFile).catch(() => {});
     await o.tracker.lost(job.data.sourceId, job.data.segment, `detect: ${err.message}`);
   });
   worker.on('error', (e) => o.logger.error({ stage: 'detect', err: e }, 'worker error'));

@@ -15,7 +15,7 @@ import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measur
 import type { Rule } from '../../schemas/rules.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import { writeEvidence } from '../alerts/evidence-snapshot.ts';
-import { FrameFiles } from '../frames/frame-files.ts';
+import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobId, jobOptions, QUEUE } from '../queues.ts';
@@ -31,6 +31,9 @@ export interface TrackStageOptions {
   rules?: readonly Rule[];
   /** Where evidence snapshots go; null: none are made. */
   snapshotsDir?: string | null;
+  /** This host's name and frames folder: evidence frames are read (and removed) only when they are here. */
+  host: string;
+  frameFiles: FrameFiles;
   concurrency: number;
   attempts: number;
   logger: Logger;
@@ -133,14 +136,17 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
       await tx.expire(key, data.last ? 3600 : 7 * 24 * 3600).exec();
       // Evidence: the frames are still on disk when this host decoded them (they are removed here).
       const { evidence, ...rest } = data;
-      if (evidence && existsSync(evidence.framesFile)) {
+      const here = evidence && evidence.host === o.host && o.frameFiles.owns(evidence.framesFile);
+      if (evidence && here && existsSync(evidence.framesFile)) {
         if (events.length && o.snapshotsDir) {
-          events = await writeEvidence(events, evidence, frames, o.snapshotsDir).catch((err) => {
-            o.logger.warn({ stage: 'track', segment: data.segmentKey, err }, 'evidence snapshots failed');
-            return events;
-          });
+          events = await writeEvidence(events, evidence, frames, o.snapshotsDir, o.frameFiles).catch(
+            (err) => {
+              o.logger.warn({ stage: 'track', segment: data.segmentKey, err }, 'evidence snapshots failed');
+              return events;
+            },
+          );
         }
-        await FrameFiles.remove(evidence.framesFile);
+        await o.frameFiles.remove(evidence.framesFile);
       }
       await storeQueue.add(
         'store',
