@@ -17,4 +17,9 @@ export interface Detection {
   box: Box;
   /** Set by the tracker when one runs; absent before. */
   trackId?: number;
+  /**
+   * Measured image motion since the previous analysed frame, when the decoder's in-between frames
+   * were looked at (pipeline/motion/): the object was at box − (dx, dy) dtMs earlier. Source pixels.
+   */
+  motion?: { dx: number; dy: number; dtMs: number };
 }

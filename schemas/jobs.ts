@@ -45,6 +45,11 @@ export const ExtractJob = Type.Object(
     startTimeMs: Type.Number(),
     fps: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
     segmentMs: Type.Integer({ minimum: 1000 }),
+    /**
+     * Decode steps × fps frames per second and keep the ones between analysed frames as small grey
+     * frames for motion estimation (pipeline/motion/); 0 or absent: analysed frames only.
+     */
+    motionSteps: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 })),
     roi: Type.Optional(RegionSchema),
     motionGate: Type.Optional(MotionGateSchema),
     /** The camera's counting lines and zones, carried to the track stage. */
@@ -55,7 +60,20 @@ export const ExtractJob = Type.Object(
 export type ExtractJob = Static<typeof ExtractJob>;
 
 export const FrameRef = Type.Object(
-  { ptsMs: Type.Number(), tsMs: Type.Number() },
+  {
+    ptsMs: Type.Number(),
+    tsMs: Type.Number(),
+    /**
+     * This frame's motion chain in the frames file (pipeline/motion/): `frames` grey frames, from the
+     * previous analysed frame (at fromPtsMs) to this one. Absent: none (a source's first frame).
+     */
+    motion: Type.Optional(
+      Type.Object(
+        { frames: Type.Integer({ minimum: 2, maximum: 1000 }), fromPtsMs: Type.Number() },
+        { additionalProperties: false },
+      ),
+    ),
+  },
   { additionalProperties: false },
 );
 export type FrameRef = Static<typeof FrameRef>;
@@ -82,12 +100,29 @@ export const DetectJob = Type.Object(
     offset: Type.Optional(
       Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
     ),
+    /** Size of the grey motion frames that follow the RGB frames in the file (frames[].motion). */
+    motionSize: Type.Optional(
+      Type.Object(
+        { width: Type.Integer({ minimum: 1 }), height: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
     motionGate: Type.Optional(MotionGateSchema),
     scene: Type.Optional(SceneConfig),
   },
   { additionalProperties: false },
 );
 export type DetectJob = Static<typeof DetectJob>;
+
+/**
+ * Measured image motion of a detection since the previous analysed frame (pipeline/motion/): the
+ * object was at box − (dx, dy), dtMs earlier. Source pixels.
+ */
+export const DetectionMotion = Type.Object(
+  { dx: Type.Number(), dy: Type.Number(), dtMs: Type.Number({ exclusiveMinimum: 0 }) },
+  { additionalProperties: false },
+);
+export type DetectionMotion = Static<typeof DetectionMotion>;
 
 export const DetectionRow = Type.Object(
   {
@@ -98,6 +133,7 @@ export const DetectionRow = Type.Object(
     w: Type.Number(),
     h: Type.Number(),
     trackId: Type.Optional(Type.Integer({ minimum: 0 })),
+    motion: Type.Optional(DetectionMotion),
   },
   { additionalProperties: false },
 );
@@ -152,6 +188,17 @@ export const EvidenceFrames = Type.Object(
     scale: Type.Number({ exclusiveMinimum: 0 }),
     offset: Type.Optional(
       Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
+    ),
+    /** The grey motion frames after the RGB ones (their count and size), so the file's length checks. */
+    grey: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 0 }),
+          width: Type.Integer({ minimum: 0 }),
+          height: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
+import { motionSteps } from '../pipeline/motion/motion-sampler.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
 import { insertRows } from '../pipeline/store/insert-rows.ts';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
@@ -253,6 +254,8 @@ export class PipelineNode {
       );
     }
     await this.tracker.queued(sourceId);
+    const fps = cam.fps ?? this.config.extract.fps;
+    const steps = this.config.tracking.enabled ? motionSteps(fps, this.config.tracking.motionFps) : 0;
     await this.extractQueue.add(
       'extract',
       {
@@ -260,8 +263,9 @@ export class PipelineNode {
         cameraId: cam.id,
         uri: cam.source,
         startTimeMs,
-        fps: cam.fps ?? this.config.extract.fps,
+        fps,
         segmentMs: Math.round(this.config.extract.segmentSeconds * 1000),
+        ...(steps ? { motionSteps: steps } : {}),
         ...(cam.roi ? { roi: cam.roi } : {}),
         ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
         ...(cam.scene ? { scene: cam.scene } : {}),

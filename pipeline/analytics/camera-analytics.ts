@@ -11,6 +11,7 @@ import {
   type TrackedDetection,
   type TrackerState,
 } from '../track/byte-tracker.ts';
+import { withoutRiders } from '../track/riders.ts';
 
 export interface CameraAnalyticsOptions {
   tracker: ByteTrackerOptions;
@@ -35,7 +36,7 @@ export interface AnalyticsStep extends MeasureStep {
 /**
  * One camera's analytics, frame by frame, as the track stage runs them:
  *
- *   detections ──▶ ByteTracker ──▶ SceneMeasurer ──▶ RuleEngine ──▶ events
+ *   detections ──▶ withoutRiders ──▶ ByteTracker ──▶ SceneMeasurer ──▶ RuleEngine ──▶ events
  *                                   │    ▲                │
  *                                   │    └─ congestion level per zone (reported with the intervals)
  *                                   └─▶ crossings, visits, 1/15-minute intervals, ended tracks
@@ -96,7 +97,8 @@ export class CameraAnalytics {
 
   /** One analysed frame's detections, taken at tsMs, of a segment of a source. */
   update(detections: Detection[], tsMs: number, at: { sourceId: string; segment: number }): AnalyticsStep {
-    const tracked = this.tracker.update(detections, tsMs);
+    // Riders are part of their motorbike: not tracked, counted or watched as pedestrians.
+    const tracked = this.tracker.update(withoutRiders(detections), tsMs);
     const step = this.measurer.update(tracked, tsMs, this.tracker.lostBufferMs);
     const events = this.engine.update({
       cameraId: this.cameraId,

@@ -172,7 +172,7 @@ export class SceneMeasurer {
     }
     const crossings: LineCrossing[] = [];
     for (const line of this.lines) {
-      for (const c of line.update(tracked, tsMs)) {
+      for (const c of line.update(tracked, tsMs, lostBufferMs)) {
         const speedKmh = speedOf(c.trackId);
         this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
         crossings.push({ ...c, speedKmh });

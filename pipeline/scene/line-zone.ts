@@ -56,6 +56,12 @@ export interface LineTrackState {
   lastSeenMs: number;
   /** The anchor last seen on the confirmed side: a flip counts only if the path from it crosses the segment. */
   anchor?: [number, number];
+  /** The last anchor seen (either side), the track's velocity then (px/s) and its class. */
+  last?: [number, number];
+  velocity?: [number, number];
+  cls?: ProductClass;
+  /** Missing since its last sighting, on a course that crossed the segment before the next frame. */
+  exitSide?: Side;
 }
 
 /** Everything a LineZone needs to carry on: plain JSON, like ByteTracker's TrackerState. */
@@ -77,7 +83,8 @@ export interface LineZoneState {
  *          ┆       right side: cross > 0      ┆     left → right = negative
  *          ┆◀──── counting strip ────────────▶┆
  *
- * Each track has a confirmed side: the side of its first observation inside the strip. An
+ * Each track has a confirmed side: the side of its first observation (or of its `origin`, where
+ * the tracker knew it before confirming it) inside the strip. An
  * observation on the other side adds one to `pending`, one on the confirmed side resets it; when
  * `pending` reaches inertiaFrames the side flips and one crossing is reported, positive when the new
  * side is the line's positive side. A track jittering across the line for fewer than inertiaFrames
@@ -188,47 +195,101 @@ export class LineZone {
     return c > 0 ? 'right' : 'left';
   }
 
-  /** One frame's tracked detections (taken at tsMs); returns the crossings this frame confirmed. */
-  update(tracked: readonly TrackedDetection[], tsMs: number): Crossing[] {
+  /**
+   * One frame's tracked detections (taken at tsMs); returns the crossings this frame confirmed.
+   * `goneAfterMs`: how long a track may be missing before the tracker drops it for good (its lost
+   * buffer; default forgetAfterMs), after which a track that vanished on a course across the line
+   * counts (see the class doc).
+   */
+  update(tracked: readonly TrackedDetection[], tsMs: number, goneAfterMs = this.o.forgetAfterMs): Crossing[] {
     if (!Number.isFinite(tsMs)) throw new RangeError(`LineZone.update: tsMs must be finite, got ${tsMs}`);
     if (this.lastTsMs !== null && tsMs < this.lastTsMs) {
       throw new RangeError(`LineZone.update: tsMs went backwards (${tsMs} < ${this.lastTsMs})`);
     }
+    const previousTsMs = this.lastTsMs;
     this.lastTsMs = tsMs;
-    const positiveSide: Side = this.line.positive ?? 'left';
     const out: Crossing[] = [];
     for (const d of tracked) {
       if (this.classes && !this.classes.has(d.cls)) continue;
-      const anchor = bottomCentre(d.box) as [number, number];
-      const side = this.sideOfLine(anchor, d.box.h);
-      const t = this.tracks.get(d.trackId);
-      if (t) t.lastSeenMs = tsMs;
-      if (!side) continue;
-      if (!t) {
-        this.tracks.set(d.trackId, { trackId: d.trackId, side, pending: 0, lastSeenMs: tsMs, anchor });
-        continue;
-      }
-      if (side === t.side) {
-        t.pending = 0;
-        t.anchor = anchor;
-        continue;
-      }
-      if (++t.pending < this.o.inertiaFrames) continue;
-      const from = t.anchor;
-      t.side = side;
+      const c = this.observe(d, tsMs);
+      if (c) out.push(this.count(c.trackId, c.cls, c.side, tsMs));
+    }
+    for (const [id, t] of this.tracks) {
+      if (t.lastSeenMs === tsMs) continue;
+      // Missing for the first time: did its course cross the segment before this frame?
+      if (t.lastSeenMs === previousTsMs) t.exitSide = this.exitSide(t, tsMs);
+      const gone = tsMs - t.lastSeenMs;
+      if (t.exitSide && t.cls && gone > goneAfterMs) {
+        out.push(this.count(id, t.cls, t.exitSide, tsMs));
+        this.tracks.delete(id);
+      } else if (gone > this.o.forgetAfterMs) this.tracks.delete(id);
+    }
+    return out;
+  }
+
+  /** One tracked detection: updates its track; returns the side it crossed to, if it did. */
+  private observe(d: TrackedDetection, tsMs: number): { trackId: number; cls: ProductClass; side: Side } | null {
+    const anchor = bottomCentre(d.box) as [number, number];
+    const side = this.sideOfLine(anchor, d.box.h);
+    let t = this.tracks.get(d.trackId);
+    // A track's first report may say where it was before it was confirmed: its confirmed side
+    // starts there, so a vehicle seen once on each side of the line (2 fps, a fast car) counts.
+    const before = !t && d.origin ? this.sideOfLine(d.origin, d.box.h) : null;
+    if (!t && d.origin && before) {
+      t = { trackId: d.trackId, side: before, pending: 0, lastSeenMs: tsMs, anchor: d.origin };
+      this.tracks.set(d.trackId, t);
+    }
+    if (t) {
+      t.lastSeenMs = tsMs;
+      t.last = anchor;
+      t.velocity = [d.velocity.vx, d.velocity.vy];
+      t.cls = d.cls;
+      t.exitSide = undefined;
+    }
+    if (!side) return null;
+    if (!t) {
+      const fresh = { trackId: d.trackId, side, pending: 0, lastSeenMs: tsMs, anchor, last: anchor, cls: d.cls };
+      this.tracks.set(d.trackId, { ...fresh, velocity: [d.velocity.vx, d.velocity.vy] });
+      return null;
+    }
+    if (side === t.side) {
       t.pending = 0;
       t.anchor = anchor;
-      // Counted only when the path crossed the segment itself, not the line beyond its ends.
-      if (from && !segmentsIntersect(from, anchor, this.line.from, this.line.to)) continue;
-      const direction: CrossingDirection = side === positiveSide ? 'positive' : 'negative';
-      this.tally[direction]++;
-      const byClass = this.tally.byClass[d.cls] ?? { positive: 0, negative: 0 };
-      byClass[direction]++;
-      this.tally.byClass[d.cls] = byClass;
-      out.push({ lineId: this.line.id, trackId: d.trackId, cls: d.cls, direction, tsMs });
+      return null;
     }
-    for (const [id, t] of this.tracks) if (tsMs - t.lastSeenMs > this.o.forgetAfterMs) this.tracks.delete(id);
-    return out;
+    if (++t.pending < this.o.inertiaFrames) return null;
+    const from = t.anchor;
+    t.side = side;
+    t.pending = 0;
+    t.anchor = anchor;
+    // Counted only when the path crossed the segment itself, not the line beyond its ends.
+    if (from && !segmentsIntersect(from, anchor, this.line.from, this.line.to)) return null;
+    return { trackId: d.trackId, cls: d.cls, side };
+  }
+
+  /**
+   * The side a track that went missing was heading to, if its course from its last anchor (at its
+   * velocity, up to now) crossed the segment onto the other side; else undefined.
+   */
+  private exitSide(t: LineTrackState, tsMs: number): Side | undefined {
+    if (!t.last || !t.velocity) return undefined;
+    const dt = (tsMs - t.lastSeenMs) / 1000;
+    const to: [number, number] = [t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt];
+    const side = this.sideOfLine(to, 0);
+    if (!side || side === t.side || !segmentsIntersect(t.last, to, this.line.from, this.line.to)) return undefined;
+    return side;
+  }
+
+  /** Tallies one crossing to `side`. */
+  private count(trackId: number, cls: ProductClass, side: Side, tsMs: number): Crossing {
+    const t = this.tracks.get(trackId);
+    if (t) t.side = side;
+    const direction: CrossingDirection = side === (this.line.positive ?? 'left') ? 'positive' : 'negative';
+    this.tally[direction]++;
+    const byClass = this.tally.byClass[cls] ?? { positive: 0, negative: 0 };
+    byClass[direction]++;
+    this.tally.byClass[cls] = byClass;
+    return { lineId: this.line.id, trackId, cls, direction, tsMs };
   }
 }
 

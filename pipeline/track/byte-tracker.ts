@@ -1,58 +1,14 @@
 import { PRODUCT_CLASSES, type ProductClass } from '../../schemas/classes.ts';
-import type { Detection } from '../../schemas/detection.ts';
+import type { Box, Detection } from '../../schemas/detection.ts';
 import { iou } from '../geometry/box-iou.ts';
 import { matchWithLimit } from './assignment.ts';
 import {
-  DEFAULT_KALMAN_NOISE,
-  KalmanBoxFilter,
-  type KalmanBoxNoise,
-  type KalmanBoxState,
-} from './kalman-box-filter.ts';
-
-export interface ByteTrackerOptions {
-  /** Detections at or above this score take part in the first association (default 0.5). */
-  highThreshold?: number;
-  /** Detections below this score are ignored; between it and highThreshold: second association (default 0.1). */
-  lowThreshold?: number;
-  /** An unmatched detection starts a track only at or above this score (default 0.6). */
-  newTrackThreshold?: number;
-  /** Below this IoU a pair is judged by the distance gate instead (default 0.1). */
-  minIou?: number;
-  /** Chi-square (2 dof) gate on the Mahalanobis centre distance when IoU < minIou (default 9.21 = 99 %). */
-  distanceGate?: number;
-  /** In the distance regime, each of w and h may differ from the prediction by at most this factor (default 1.6). */
-  maxSizeRatio?: number;
-  /** 2nd association (low-score detections) accepts IoU ≥ minIou, or d² ≤ this share of distanceGate (default 0.25). */
-  secondStageGateShare?: number;
-  /** Hits (matched detections) before a tentative track is confirmed and reported (default 2). */
-  minHits?: number;
-  /** How long a confirmed track stays lost, re-associable, after its last detection (default 1500 ms). */
-  lostTtlMs?: number;
-  /**
-   * ... or this many frame intervals (at the rate updates come), whichever is longer (default 4), as
-   * ByteTrack's track_buffer: at 5 fps the 1.5 s hold, at 2 fps 2 s, so that a 1 s occlusion (two
-   * missed frames) is bridged at low rates while a lost track in a dense queue does not linger to
-   * take the next vehicle's detections at higher ones.
-   */
-  lostFrames?: number;
-  /** Kalman noise model, relative to box size. */
-  noise?: Partial<KalmanBoxNoise>;
-}
-
-type Resolved = Required<Omit<ByteTrackerOptions, 'noise'>> & { noise: KalmanBoxNoise };
-
-export const DEFAULT_BYTE_TRACKER_OPTIONS: Readonly<Required<Omit<ByteTrackerOptions, 'noise'>>> = {
-  highThreshold: 0.5,
-  lowThreshold: 0.1,
-  newTrackThreshold: 0.6,
-  minIou: 0.1,
-  distanceGate: 9.21,
-  maxSizeRatio: 1.6,
-  secondStageGateShare: 0.25,
-  minHits: 2,
-  lostTtlMs: 1500,
-  lostFrames: 4,
-};
+  type ByteTrackerOptions,
+  type ResolvedByteTrackerOptions,
+  resolveByteTrackerOptions,
+} from './byte-tracker-options.ts';
+import { KalmanBoxFilter, type KalmanBoxState } from './kalman-box-filter.ts';
+import { boxBefore, movedVisibly, originAnchor, overlapBefore } from './motion-cues.ts';
 
 /** A detection the tracker assigned to a confirmed track; cls is the track's score-weighted class vote. */
 export interface TrackedDetection extends Detection {
@@ -61,6 +17,12 @@ export interface TrackedDetection extends Detection {
   detectedCls: ProductClass;
   /** The track's filtered centre velocity, pixels per second. */
   velocity: { vx: number; vy: number };
+  /**
+   * Only on a track's first report: where its anchor (box bottom-centre) was first known, before it
+   * was confirmed (its first tentative detection, or where measured motion says that one came from),
+   * so that counting lines see the whole path, not only the confirmed part.
+   */
+  origin?: [number, number];
 }
 
 export type TrackStatus = 'tentative' | 'confirmed' | 'lost';
@@ -76,6 +38,8 @@ export interface TrackState {
   /** Summed detection scores per class. */
   votes: Partial<Record<ProductClass, number>>;
   kalman: KalmanBoxState;
+  /** Tentative tracks: the anchor where the object was first known (reported once, on confirmation). */
+  origin?: [number, number];
 }
 
 /** Everything a tracker needs to carry on: plain JSON, for Redis between segments or worker restarts. */
@@ -97,6 +61,9 @@ interface Track {
   lastSeenMs: number;
   votes: Partial<Record<ProductClass, number>>;
   kf: KalmanBoxFilter;
+  origin?: [number, number];
+  /** The box at the previous update's time (during an update only). */
+  before?: Box;
 }
 
 /**
@@ -114,6 +81,8 @@ interface Track {
  * Association cost of track t (Kalman prediction at the detection's time) and detection d:
  *
  *   IoU ≥ minIou                        cost = 1 − IoU                    in [0, 1 − minIou]
+ *     (IoU: the better of prediction vs detection now, and track vs detection at the previous
+ *      frame when the detection carries measured motion; motion-cues.ts)
  *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio)
  *   else                                forbidden
  *
@@ -132,6 +101,11 @@ interface Track {
  * frame makes a track lost, and a partly hidden vehicle reappearing with a low score is just the case
  * to re-associate; the stricter gate keeps stray low-score boxes from feeding tracks.
  *
+ * Measured motion (pipeline/motion/, traced through the decoder's frames between analysed ones)
+ * also starts tracks: a detection that visibly moved counts as two observations (here and where it
+ * came from), starts with that velocity, and its origin is reported with the track's first
+ * detection, so a vehicle seen in only one or two analysed frames is still tracked and counted.
+ *
  * A track's id is assigned when it is confirmed, so reported ids have no gaps; only detections of
  * confirmed tracks are reported. Timestamps must not go backwards.
  *
@@ -145,56 +119,16 @@ interface Track {
  *   const resumed = saved ? ByteTracker.restore(JSON.parse(saved), { lostTtlMs: 1500 }) : new ByteTracker({ lostTtlMs: 1500 });
  */
 export class ByteTracker {
-  private readonly o: Resolved;
+  private readonly o: ResolvedByteTrackerOptions;
   private tracks: Track[] = [];
   private nextId = 1;
   private lastTsMs: number | null = null;
   private frameMs: number | null = null;
+  /** The current update's step from the previous one, ms. */
+  private frameStepMs = 0;
 
   constructor(options: ByteTrackerOptions = {}) {
-    const o = {
-      ...DEFAULT_BYTE_TRACKER_OPTIONS,
-      ...options,
-      noise: { ...DEFAULT_KALMAN_NOISE, ...options.noise },
-    };
-    const unit = (name: keyof typeof DEFAULT_BYTE_TRACKER_OPTIONS) => {
-      const v = o[name];
-      if (!(v >= 0 && v <= 1)) throw new RangeError(`ByteTracker: ${name} must be in [0, 1], got ${v}`);
-    };
-    unit('highThreshold');
-    unit('lowThreshold');
-    unit('newTrackThreshold');
-    unit('minIou');
-    unit('secondStageGateShare');
-    if (o.lowThreshold > o.highThreshold) {
-      throw new RangeError(
-        `ByteTracker: lowThreshold (${o.lowThreshold}) must be <= highThreshold (${o.highThreshold})`,
-      );
-    }
-    if (o.newTrackThreshold < o.highThreshold) {
-      throw new RangeError(
-        `ByteTracker: newTrackThreshold (${o.newTrackThreshold}) must be >= highThreshold (${o.highThreshold})`,
-      );
-    }
-    if (!(o.minIou > 0)) throw new RangeError(`ByteTracker: minIou must be > 0, got ${o.minIou}`);
-    if (!(o.distanceGate >= 0 && Number.isFinite(o.distanceGate))) {
-      throw new RangeError(`ByteTracker: distanceGate must be a finite number >= 0, got ${o.distanceGate}`);
-    }
-    if (!(o.maxSizeRatio >= 1 && Number.isFinite(o.maxSizeRatio))) {
-      throw new RangeError(`ByteTracker: maxSizeRatio must be a finite number >= 1, got ${o.maxSizeRatio}`);
-    }
-    if (!(Number.isInteger(o.minHits) && o.minHits >= 1)) {
-      throw new RangeError(`ByteTracker: minHits must be an integer >= 1, got ${o.minHits}`);
-    }
-    if (!(o.lostTtlMs >= 0 && Number.isFinite(o.lostTtlMs))) {
-      throw new RangeError(`ByteTracker: lostTtlMs must be a finite number >= 0, got ${o.lostTtlMs}`);
-    }
-    if (!(o.lostFrames >= 0 && Number.isFinite(o.lostFrames))) {
-      throw new RangeError(`ByteTracker: lostFrames must be a finite number >= 0, got ${o.lostFrames}`);
-    }
-    // Let the filter validate the noise model now rather than on the first detection.
-    new KalmanBoxFilter({ x: 0, y: 0, w: 1, h: 1 }, o.noise);
-    this.o = o;
+    this.o = resolveByteTrackerOptions(options);
   }
 
   /** A tracker that carries on from a {@link snapshot}, as if it had never stopped. */
@@ -213,6 +147,7 @@ export class ByteTracker {
       lastSeenMs: s.lastSeenMs,
       votes: { ...s.votes },
       kf: KalmanBoxFilter.fromState(s.kalman, t.o.noise),
+      ...(s.origin ? { origin: [...s.origin] as [number, number] } : {}),
     }));
     return t;
   }
@@ -237,6 +172,7 @@ export class ByteTracker {
         lastSeenMs: t.lastSeenMs,
         votes: { ...t.votes },
         kalman: t.kf.toState(),
+        ...(t.origin ? { origin: [...t.origin] as [number, number] } : {}),
       })),
     };
   }
@@ -263,12 +199,16 @@ export class ByteTracker {
       const ms = dtSec * 1000;
       this.frameMs = this.frameMs === null ? ms : 0.9 * this.frameMs + 0.1 * ms;
     }
+    this.frameStepMs = dtSec * 1000;
     this.lastTsMs = tsMs;
     const ttl = this.lostBufferMs;
     // Lost tracks past their time go before associating, not after: a gap longer than the buffer
     // (a slow frame, a skipped segment) must not revive them.
     this.tracks = this.tracks.filter((t) => tsMs - t.lastSeenMs <= ttl);
-    for (const t of this.tracks) t.kf.predict(dtSec);
+    for (const t of this.tracks) {
+      t.before = t.kf.box();
+      t.kf.predict(dtSec);
+    }
 
     const high: number[] = [];
     const low: number[] = [];
@@ -308,6 +248,7 @@ export class ByteTracker {
         t.id = this.nextId++;
       }
     }
+    for (const t of this.tracks) t.before = undefined;
     // Unmatched tracks: tentative ones die, confirmed ones are lost, lost ones expire.
     this.tracks = this.tracks.filter((t) => {
       if (matched.has(t)) return true;
@@ -323,16 +264,8 @@ export class ByteTracker {
       const i = high[di];
       const d = detections[i];
       if (d.score < this.o.newTrackThreshold) continue;
-      const t: Track = {
-        id: -1,
-        status: 'tentative',
-        hits: 1,
-        firstSeenMs: tsMs,
-        lastSeenMs: tsMs,
-        votes: { [d.cls]: d.score },
-        kf: new KalmanBoxFilter(d.box, this.o.noise),
-      };
-      if (this.o.minHits <= 1) {
+      const t = this.newTrack(d, tsMs, dtSec);
+      if (t.hits >= this.o.minHits) {
         t.status = 'confirmed';
         t.id = this.nextId++;
         trackOf[i] = t;
@@ -351,9 +284,31 @@ export class ByteTracker {
         trackId: t.id,
         detectedCls: d.cls,
         velocity: t.kf.velocity(),
+        ...(t.origin ? { origin: t.origin } : {}),
       });
+      t.origin = undefined; // reported once
     }
     return out;
+  }
+
+  /**
+   * A tentative track from an unmatched detection. One that measurably moved (motion-cues.ts) counts
+   * as seen twice, here and where it came from, and starts with that velocity.
+   */
+  private newTrack(d: Detection, tsMs: number, dtSec: number): Track {
+    const kf = new KalmanBoxFilter(d.box, this.o.noise);
+    const moved = dtSec > 0 && boxBefore(d, dtSec * 1000) !== null && movedVisibly(d);
+    if (moved && d.motion) kf.seedVelocity(d.motion.dx / dtSec, d.motion.dy / dtSec, 0.5);
+    return {
+      id: -1,
+      status: 'tentative',
+      hits: moved ? 2 : 1,
+      firstSeenMs: tsMs,
+      lastSeenMs: tsMs,
+      votes: { [d.cls]: d.score },
+      kf,
+      origin: originAnchor(d),
+    };
   }
 
   /** Optimal matching of tracks (rows) to detections[idx] (cols) under the cost described above. */
@@ -363,11 +318,15 @@ export class ByteTracker {
     const cost = new Float64Array(rows * cols);
     const predicted = tracks.map((t) => t.kf.box());
     const { minIou, distanceGate, maxSizeRatio } = this.o;
+    const dtMs = this.frameStepMs;
     for (let r = 0; r < rows; r++) {
       const p = predicted[r];
+      const before = tracks[r].before;
       for (let c = 0; c < cols; c++) {
-        const b = detections[idx[c]].box;
-        const overlap = iou(p, b);
+        const d = detections[idx[c]];
+        const b = d.box;
+        // Overlap now (prediction) or at the previous frame (measured motion), whichever is better.
+        const overlap = Math.max(iou(p, b), before ? overlapBefore(before, d, dtMs) : 0);
         let k = Number.POSITIVE_INFINITY;
         if (overlap >= minIou) {
           k = 1 - overlap;
@@ -393,6 +352,7 @@ export class ByteTracker {
   }
 }
 
+export { type ByteTrackerOptions, DEFAULT_BYTE_TRACKER_OPTIONS } from './byte-tracker-options.ts';
 export { iou };
 
 function votedClass(votes: Partial<Record<ProductClass, number>>): ProductClass {

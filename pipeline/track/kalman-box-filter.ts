@@ -117,6 +117,20 @@ export class KalmanBoxFilter {
     }
   }
 
+  /**
+   * Sets the centre velocity from a measurement (px/s), e.g. image motion traced through the frames
+   * before a new track's first detection, with its uncertainty as a share of the box size per second.
+   */
+  seedVelocity(vx: number, vy: number, stdShare: number): void {
+    if (!(Number.isFinite(vx) && Number.isFinite(vy) && stdShare > 0)) {
+      throw new RangeError(`KalmanBoxFilter.seedVelocity: finite velocity and stdShare > 0 required`);
+    }
+    this.mean[4] = vx;
+    this.mean[5] = vy;
+    this.covariance[4 * N + 4] = (stdShare * this.mean[2]) ** 2;
+    this.covariance[5 * N + 5] = (stdShare * this.mean[3]) ** 2;
+  }
+
   /** Corrects the state with a detected box. */
   update(box: Box): void {
     const m = this.mean;

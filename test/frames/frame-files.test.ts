@@ -13,11 +13,33 @@ test('write, read back and remove a segment file of the folder', async () => {
   const files = new FrameFiles(join(dir, 'a'));
   const path = await files.write('cam/1.mp4@12#0', [frame(1), frame(2)]);
   expect(files.owns(path)).toBe(true);
-  const back = await files.read(path, 2, 2, 2, 1);
+  const { frames: back } = await files.read(path, { count: 2, width: 2, height: 2, scale: 1 });
   expect([...back[1].data]).toEqual(new Array(12).fill(2));
+  await expect(files.read(path, { count: 3, width: 2, height: 2, scale: 1 })).rejects.toThrow(
+    /expected 3 frames/,
+  );
   await files.remove(path);
   expect(existsSync(path)).toBe(false);
   await files.remove(path); // already gone: fine
+});
+
+test('grey motion frames travel after the RGB frames', async () => {
+  const files = new FrameFiles(join(dir, 'g'));
+  const grey = [0, 1, 2].map((v) => ({ data: new Uint8Array(3).fill(v), width: 3, height: 1 }));
+  const path = await files.write('g#0', [frame(9)], grey);
+  const back = await files.read(path, {
+    count: 1,
+    width: 2,
+    height: 2,
+    scale: 1,
+    grey: { count: 3, width: 3, height: 1 },
+  });
+  expect([...back.frames[0].data]).toEqual(new Array(12).fill(9));
+  expect(back.grey.map((g) => [...g.data])).toEqual([
+    [0, 0, 0],
+    [1, 1, 1],
+    [2, 2, 2],
+  ]);
 });
 
 test('paths outside the folder, through .., through a symbolic link or of another kind are refused and left alone', async () => {
@@ -40,7 +62,9 @@ test('paths outside the folder, through .., through a symbolic link or of anothe
   ]) {
     expect(files.owns(path)).toBe(false);
     await expect(files.remove(path)).rejects.toBeInstanceOf(FramesPathError);
-    await expect(files.read(path, 1, 2, 2, 1)).rejects.toThrow(/is not a frames file in/);
+    await expect(files.read(path, { count: 1, width: 2, height: 2, scale: 1 })).rejects.toThrow(
+      /is not a frames file in/,
+    );
   }
   for (const p of [victim, linked, other]) expect(existsSync(p)).toBe(true);
 });

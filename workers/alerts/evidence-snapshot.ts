@@ -28,13 +28,13 @@ export async function writeEvidence(
   frameFiles: FrameFiles,
 ): Promise<EventRecord[]> {
   if (!events.length || !frames.length) return [...events];
-  const pixels = await frameFiles.read(
-    evidence.framesFile,
-    frames.length,
-    evidence.width,
-    evidence.height,
-    evidence.scale,
-  );
+  const { frames: pixels } = await frameFiles.read(evidence.framesFile, {
+    count: frames.length,
+    width: evidence.width,
+    height: evidence.height,
+    scale: evidence.scale,
+    ...(evidence.grey ? { grey: evidence.grey } : {}),
+  });
   const ox = evidence.offset?.x ?? 0;
   const oy = evidence.offset?.y ?? 0;
   const out: EventRecord[] = [];

@@ -1,7 +1,17 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
+
+/** What a frames file holds: `count` RGB frames, then (for motion estimation) `grey.count` grey ones. */
+export interface FramesShape {
+  count: number;
+  width: number;
+  height: number;
+  scale: number;
+  grey?: { count: number; width: number; height: number };
+}
 
 /** A frames-file path in a job that is not a frames file of this host's folder: it is neither read nor removed. */
 export class FramesPathError extends Error {
@@ -22,7 +32,10 @@ const FRAMES_NAME = /^[A-Za-z0-9_.#@-]+\.rgb$/;
  * host (default `<dataDir>/frames/<host>`; a tmpfs such as /dev/shm keeps it off the disk).
  *
  *   <segment key>.rgb = frame 0 | frame 1 | ... | frame n-1     each width*height*3 bytes, RGB24
+ *                       | grey 0 | ... | grey m-1                  each greyWidth*greyHeight bytes
  *
+ * The grey frames are the motion chains of the analysed frames (pipeline/motion/), one after the
+ * other, in frame order; the job says how many belong to each frame.
  * The file is written under a temporary name and renamed, so a reader never sees half a file; the
  * detect stage deletes it once the segment's results are queued for storage. Queue payloads carry
  * the path and the frame times, never pixels.
@@ -35,7 +48,7 @@ const FRAMES_NAME = /^[A-Za-z0-9_.#@-]+\.rgb$/;
  * @example
  *   const files = new FrameFiles('/dev/shm/cityflow');
  *   const path = await files.write('cam-1#3', frames);
- *   const back = await files.read(path, frames.length, 416, 234, 0.65);
+ *   const { frames: back } = await files.read(path, { count: frames.length, width: 416, height: 234, scale: 0.65 });
  *   await files.remove(path);
  *   await files.remove('/etc/passwd'); // throws FramesPathError, removes nothing
  */
@@ -68,12 +81,13 @@ export class FrameFiles {
     return join(this.dir, basename(path));
   }
 
-  async write(segmentKey: string, frames: RgbFrame[]): Promise<string> {
+  async write(segmentKey: string, frames: RgbFrame[], grey: readonly GreyFrame[] = []): Promise<string> {
     const path = this.pathFor(segmentKey);
     const tmp = `${path}.${process.pid}.tmp`;
     const fh = await open(tmp, 'w');
     try {
-      await fh.writev(frames.map((f) => f.data)); // one system call, no 20 MB concatenation
+      // One system call, no 20 MB concatenation.
+      await fh.writev([...frames.map((f) => f.data), ...grey.map((g) => g.data)]);
     } finally {
       await fh.close();
     }
@@ -82,21 +96,32 @@ export class FrameFiles {
   }
 
   /** Reads a segment file back into frames; the frames are views on one buffer, no copies. */
-  async read(path: string, count: number, width: number, height: number, scale: number): Promise<RgbFrame[]> {
+  async read(path: string, shape: FramesShape): Promise<{ frames: RgbFrame[]; grey: GreyFrame[] }> {
     const file = this.confined(path);
     const buf = await readFile(file);
+    const { count, width, height, scale } = shape;
     const size = width * height * 3;
-    if (buf.length !== size * count) {
+    const g = shape.grey ?? { count: 0, width: 0, height: 0 };
+    const greySize = g.width * g.height;
+    if (buf.length !== size * count + greySize * g.count) {
       throw new Error(
-        `frames file ${file} holds ${buf.length} bytes, expected ${count} frames of ${width}x${height}`,
+        `frames file ${file} holds ${buf.length} bytes, expected ${count} frames of ${width}x${height}` +
+          (g.count ? ` and ${g.count} grey frames of ${g.width}x${g.height}` : ''),
       );
     }
-    return Array.from({ length: count }, (_, i) => ({
+    const frames = Array.from({ length: count }, (_, i) => ({
       data: new Uint8Array(buf.buffer, buf.byteOffset + i * size, size),
       width,
       height,
       scale,
     }));
+    const base = buf.byteOffset + size * count;
+    const grey = Array.from({ length: g.count }, (_, i) => ({
+      data: new Uint8Array(buf.buffer, base + i * greySize, greySize),
+      width: g.width,
+      height: g.height,
+    }));
+    return { frames, grey };
   }
 
   /** Removes a frames file of this folder (absent is fine); any other path throws FramesPathError. */

@@ -1,6 +1,7 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { MotionGate } from '../../pipeline/detect/motion/motion-gate.ts';
+import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
 import {
   type DetectJob,
   DetectJob as DetectJobSchema,
@@ -59,13 +60,14 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
     QUEUE.detect(o.host),
     async (job) => {
       const data = assertValid<DetectJob>(DetectJobSchema, job.data, `detect job ${job.id}`);
-      const frames = await o.frameFiles.read(
-        data.framesFile,
-        data.frames.length,
-        data.width,
-        data.height,
-        data.scale,
-      );
+      const greyCount = data.frames.reduce((n, f) => n + (f.motion?.frames ?? 0), 0);
+      const { frames, grey } = await o.frameFiles.read(data.framesFile, {
+        count: data.frames.length,
+        width: data.width,
+        height: data.height,
+        scale: data.scale,
+        ...(data.motionSize && greyCount ? { grey: { count: greyCount, ...data.motionSize } } : {}),
+      });
       // Motion gating (when the camera asks for it): only frames where enough changed go to the
       // detector. The gate starts afresh with each segment, so a segment's first frame is always
       // analysed and segments stay independent units of work.
@@ -77,22 +79,34 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
       const dx = data.offset?.x ?? 0;
       const dy = data.offset?.y ?? 0;
       const results: FrameResult[] = [];
+      const geometry = {
+        scale: data.scale,
+        frameWidth: data.width,
+        ...(data.offset ? { offset: data.offset } : {}),
+      };
       let k = -1;
+      let g = 0;
       for (const [i, t] of data.frames.entries()) {
         if (analysed[i]) k++;
+        // Boxes in source pixels; an analysed frame's own detections get their measured motion.
+        const found = detections[k].map((d) => ({
+          ...d,
+          box: { ...d.box, x: d.box.x + dx, y: d.box.y + dy },
+        }));
+        const chain = grey.slice(g, g + (t.motion?.frames ?? 0));
+        g += chain.length;
+        if (analysed[i] && t.motion) attachMotion(found, chain, geometry, t.ptsMs - t.motion.fromPtsMs);
         // A skipped frame reports the objects of the last analysed one: nothing in view changed.
         results.push({
           ptsMs: t.ptsMs,
           tsMs: t.tsMs,
           analysed: analysed[i],
           detectorMs: analysed[i] ? ms[k] : 0,
-          detections: detections[k].map((d) => ({
+          detections: found.map((d) => ({
             cls: d.cls,
             score: d.score,
-            x: d.box.x + dx,
-            y: d.box.y + dy,
-            w: d.box.w,
-            h: d.box.h,
+            ...d.box,
+            ...(analysed[i] && d.motion ? { motion: d.motion } : {}),
           })),
         });
       }
@@ -117,6 +131,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
                   height: data.height,
                   scale: data.scale,
                   ...(data.offset ? { offset: data.offset } : {}),
+                  ...(data.motionSize && greyCount ? { grey: { count: greyCount, ...data.motionSize } } : {}),
                 },
               }
             : {}),

@@ -4,6 +4,7 @@ import { ConfigError } from '../../pipeline/errors/config-error.ts';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
+import { type SampledFrame, sampleWithMotion } from '../../pipeline/motion/motion-sampler.ts';
 import {
   type DetectJob,
   type ExtractJob,
@@ -68,9 +69,10 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
     async (job, token) => {
       const data = assertValid<ExtractJob>(ExtractJobSchema, job.data, `extract job ${job.id}`);
       await o.tracker.extracting(data.sourceId);
+      const steps = data.motionSteps ?? 0;
       const extractor = new FrameExtractor({
         uri: data.uri,
-        fps: data.fps,
+        fps: data.fps * Math.max(1, steps),
         maxWidth: o.frameBox.width,
         maxHeight: o.frameBox.height,
         startTimeMs: data.startTimeMs,
@@ -81,15 +83,18 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
       let frames = 0;
       let prevSegment = -1;
       try {
-        for await (const seg of segmentFrames(extractor, data.segmentMs)) {
+        const sampled = steps ? sampleWithMotion(extractor, data.fps) : extractor;
+        for await (const seg of segmentFrames<SampledFrame>(sampled, data.segmentMs)) {
           if (seg.frames.length === 0) continue;
           await waitForRoom();
           if (closing) break;
           const key = segmentKey(data.sourceId, seg.index);
           const first = seg.frames[0].frame;
+          const grey = seg.frames.flatMap((f) => f.motion?.frames ?? []);
           const framesFile = await o.frameFiles.write(
             key,
             seg.frames.map((f) => f.frame),
+            grey,
           );
           await o.tracker.emitted(data.sourceId, seg.index, seg.frames.length);
           await detectQueue.add(
@@ -103,7 +108,14 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
               width: first.width,
               height: first.height,
               scale: first.scale,
-              frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
+              frames: seg.frames.map((f) => ({
+                ptsMs: f.time.ptsMs,
+                tsMs: f.time.tsMs,
+                ...(f.motion
+                  ? { motion: { frames: f.motion.frames.length, fromPtsMs: f.motion.fromPtsMs } }
+                  : {}),
+              })),
+              ...(grey.length ? { motionSize: { width: grey[0].width, height: grey[0].height } } : {}),
               prevSegment,
               ...(seg.last ? { last: true } : {}),
               ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),

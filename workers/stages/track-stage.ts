@@ -98,6 +98,7 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
           cls: d.cls,
           score: d.score,
           box: { x: d.x, y: d.y, w: d.w, h: d.h },
+          ...(d.motion ? { motion: d.motion } : {}),
         }));
         const step = analytics.update(detections, f.tsMs, at);
         crossings.push(...step.crossings);
@@ -108,9 +109,10 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         // The tracker returns the detections of confirmed tracks, in input order: walk both lists.
         const tracked = step.tracked;
         let t = 0;
+        // Motion served the tracker; the stored row does not keep it.
         return {
           ...f,
-          detections: f.detections.map((d, i) => {
+          detections: f.detections.map(({ motion: _m, ...d }, i) => {
             const hit = tracked[t];
             if (hit && sameBox(hit.box, detections[i].box)) {
               t++;

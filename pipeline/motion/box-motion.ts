@@ -1,0 +1,212 @@
+import type { Box } from '../../schemas/detection.ts';
+import type { GreyFrame } from './grey-frame.ts';
+
+/** Where a box came from, traced back through the frames between two analysed frames. */
+export interface BoxMotion {
+  /** Displacement from the first frame of the chain to the last, in the chain's pixels. */
+  dx: number;
+  dy: number;
+  /** Steps (frame pairs) measured from the pixels; the others were extrapolated at constant velocity. */
+  measured: number;
+  /** Steps in the chain (frames − 1). */
+  steps: number;
+}
+
+export interface BoxMotionOptions {
+  /** Template samples along the box's longer side, at most (default 10). */
+  samples?: number;
+  /** The box's inner part used as the template, per side (default 0.2: the central 60 %). */
+  inset?: number;
+  /** A match whose mean absolute grey difference is above this is no match (default 24). */
+  maxMeanDiff?: number;
+  /** Below this grey standard deviation the template is too flat to match (default 4). */
+  minContrast?: number;
+  /** First step's search radius, in box sizes (default 0.8): how far an object may move per frame. */
+  firstRadius?: number;
+  /** Later steps' search radius around the previous step's motion, in box sizes (default 0.25). */
+  nextRadius?: number;
+}
+
+const DEFAULTS: Required<BoxMotionOptions> = {
+  samples: 10,
+  inset: 0.2,
+  maxMeanDiff: 24,
+  minContrast: 4,
+  firstRadius: 0.8,
+  nextRadius: 0.25,
+};
+
+/**
+ * Traces a box back through a chain of small grey frames (oldest first, the box in the last one) by
+ * block matching, step by step: where was this object one frame ago, two frames ago, ... at the
+ * first frame? The answer is what the tracker lacks at 2–5 fps, when a close vehicle moves one to
+ * three of its lengths between analysed frames and no box overlaps its predecessor.
+ *
+ *   frame k-2        frame k-1         frame k (analysed, box known)
+ *   ┌──┐             ┌──┐              ┌──┐
+ *   │▓▓│ ◀── match ──│▓▓│ ◀── match ───│▓▓│     dx, dy = sum of the steps
+ *   └──┘             └──┘              └──┘
+ *
+ * Each step takes the box's central part as a template, sampled on at most samples × samples points
+ * (the cost does not depend on the box's size), and searches the older frame for the displacement
+ * with the least mean absolute difference: coarse to fine, within firstRadius box sizes on the first
+ * step and nextRadius around the previous step's motion after it (objects keep their speed over a
+ * tenth of a second). A step whose template is too flat, mostly outside the picture, or best match
+ * too different is not measured: the previous step's motion is repeated (an object entering the
+ * picture keeps its speed beyond its edge). Returns null for a chain of fewer than two frames.
+ *
+ * @example
+ *   const m = traceBoxBack([g0, g1, g2], { x: 120, y: 40, w: 30, h: 18 });
+ *   if (m && m.measured * 2 >= m.steps) console.log('came from', 120 - m.dx, 40 - m.dy);
+ */
+export function traceBoxBack(
+  chain: readonly GreyFrame[],
+  box: Box,
+  options: BoxMotionOptions = {},
+): BoxMotion | null {
+  if (chain.length < 2) return null;
+  const o = { ...DEFAULTS, ...options };
+  let cur = { ...box };
+  let dx = 0;
+  let dy = 0;
+  let vel: { u: number; v: number } | null = null;
+  let measured = 0;
+  for (let j = chain.length - 1; j >= 1; j--) {
+    const step = matchStep(chain[j], chain[j - 1], cur, vel, o);
+    const u: number = step ? step.u : (vel?.u ?? 0);
+    const v: number = step ? step.v : (vel?.v ?? 0);
+    if (step) {
+      measured++;
+      vel = { u, v };
+    }
+    cur = { ...cur, x: cur.x + u, y: cur.y + v };
+    dx -= u;
+    dy -= v;
+  }
+  return { dx, dy, measured, steps: chain.length - 1 };
+}
+
+/** The displacement (u, v) that takes the box in `a` to where it was in `b` (the older frame), or null. */
+function matchStep(
+  a: GreyFrame,
+  b: GreyFrame,
+  box: Box,
+  vel: { u: number; v: number } | null,
+  o: Required<BoxMotionOptions>,
+): { u: number; v: number } | null {
+  const size = Math.max(box.w, box.h);
+  const radius = Math.max(2, (vel ? o.nextRadius : o.firstRadius) * size);
+  const cu = vel ? Math.round(vel.u) : 0;
+  const cv = vel ? Math.round(vel.v) : 0;
+  let s = Math.max(1, Math.round(radius / (vel ? 3 : 5)));
+  const span = Math.ceil(radius / s);
+  // Coarse steps compare the pictures blurred to about the step's size (box means over an integral
+  // image): unblurred, fine texture decorrelates within a pixel and the coarse grid would miss it.
+  let t = template(a, box, o, s >> 1);
+  if (!t) return null;
+  let best = { u: cu, v: cv, cost: Number.POSITIVE_INFINITY, diff: Number.POSITIVE_INFINITY };
+  const consider = (tpl: Template, u: number, v: number) => {
+    const diff = meanDiff(b, tpl, u, v);
+    // A slight preference for the expected motion breaks ties between look-alike neighbours
+    // (the next car of a platoon, lane markings) in favour of physical continuity.
+    const cost = diff + (2 * Math.hypot(u - cu, v - cv)) / size;
+    if (cost < best.cost) best = { u, v, cost, diff };
+  };
+  for (let iv = -span; iv <= span; iv++)
+    for (let iu = -span; iu <= span; iu++) consider(t, cu + iu * s, cv + iv * s);
+  while (s > 1) {
+    s = Math.max(1, s >> 1);
+    t = template(a, box, o, s >> 1);
+    if (!t) return null;
+    const { u: bu, v: bv } = best;
+    best = { ...best, cost: Number.POSITIVE_INFINITY, diff: Number.POSITIVE_INFINITY };
+    for (let iv = -1; iv <= 1; iv++) for (let iu = -1; iu <= 1; iu++) consider(t, bu + iu * s, bv + iv * s);
+  }
+  return best.diff <= o.maxMeanDiff ? { u: best.u, v: best.v } : null;
+}
+
+interface Template {
+  xs: Int32Array;
+  ys: Int32Array;
+  values: Float64Array;
+  /** Blur radius the values were taken at (0: raw pixels). */
+  r: number;
+}
+
+/** The box's central part sampled on a grid of at most samples² points inside the frame, or null. */
+function template(f: GreyFrame, box: Box, o: Required<BoxMotionOptions>, r: number): Template | null {
+  const x0 = box.x + box.w * o.inset;
+  const y0 = box.y + box.h * o.inset;
+  const w = box.w * (1 - 2 * o.inset);
+  const h = box.h * (1 - 2 * o.inset);
+  const long = Math.max(w, h);
+  const nx = Math.max(2, Math.min(o.samples, Math.round((o.samples * w) / long), Math.round(w)));
+  const ny = Math.max(2, Math.min(o.samples, Math.round((o.samples * h) / long), Math.round(h)));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const values: number[] = [];
+  for (let j = 0; j < ny; j++) {
+    const y = Math.round(y0 + ((j + 0.5) * h) / ny);
+    if (y < 0 || y >= f.height) continue;
+    for (let i = 0; i < nx; i++) {
+      const x = Math.round(x0 + ((i + 0.5) * w) / nx);
+      if (x < 0 || x >= f.width) continue;
+      xs.push(x);
+      ys.push(y);
+      values.push(pixel(f, x, y, r));
+    }
+  }
+  // Mostly outside the picture: the object is leaving it; nothing reliable to match.
+  if (values.length * 2 < nx * ny) return null;
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= values.length;
+  let variance = 0;
+  for (const v of values) variance += (v - mean) ** 2;
+  if (Math.sqrt(variance / values.length) < o.minContrast) return null;
+  return { xs: Int32Array.from(xs), ys: Int32Array.from(ys), values: Float64Array.from(values), r };
+}
+
+/** Mean absolute difference between the template and frame `f` shifted by (u, v); samples off the frame cost 64. */
+function meanDiff(f: GreyFrame, t: Template, u: number, v: number): number {
+  const { width, height } = f;
+  let sum = 0;
+  for (let k = 0; k < t.values.length; k++) {
+    const x = t.xs[k] + u;
+    const y = t.ys[k] + v;
+    sum += x < 0 || y < 0 || x >= width || y >= height ? 64 : Math.abs(pixel(f, x, y, t.r) - t.values[k]);
+  }
+  return sum / t.values.length;
+}
+
+/** The grey value at (x, y), or the mean of the (2r+1)² window around it (clipped to the frame). */
+function pixel(f: GreyFrame, x: number, y: number, r: number): number {
+  if (r === 0) return f.data[y * f.width + x];
+  const sums = integral(f);
+  const w1 = f.width + 1;
+  const x0 = Math.max(0, x - r);
+  const y0 = Math.max(0, y - r);
+  const x1 = Math.min(f.width, x + r + 1);
+  const y1 = Math.min(f.height, y + r + 1);
+  const sum = sums[y1 * w1 + x1] - sums[y0 * w1 + x1] - sums[y1 * w1 + x0] + sums[y0 * w1 + x0];
+  return sum / ((x1 - x0) * (y1 - y0));
+}
+
+const integrals = new WeakMap<GreyFrame, Float64Array>();
+
+/** The frame's summed-area table, (width+1)×(height+1), computed once per frame. */
+function integral(f: GreyFrame): Float64Array {
+  let sums = integrals.get(f);
+  if (sums) return sums;
+  const w1 = f.width + 1;
+  sums = new Float64Array(w1 * (f.height + 1));
+  for (let y = 0; y < f.height; y++) {
+    let row = 0;
+    for (let x = 0; x < f.width; x++) {
+      row += f.data[y * f.width + x];
+      sums[(y + 1) * w1 + x + 1] = sums[y * w1 + x + 1] + row;
+    }
+  }
+  integrals.set(f, sums);
+  return sums;
+}

@@ -1,0 +1,70 @@
+import type { ExtractedFrame } from '../extract/frame-extractor.ts';
+import { type GreyFrame, greyHalf } from './grey-frame.ts';
+
+/** The small grey frames from the previous analysed frame (first) to this one (last). */
+export interface MotionChain {
+  frames: GreyFrame[];
+  /** PTS of the chain's first frame (the previous analysed frame), ms. */
+  fromPtsMs: number;
+}
+
+/** An analysed frame, with the motion chain that leads to it (absent on a source's first frame). */
+export interface SampledFrame extends ExtractedFrame {
+  motion?: MotionChain;
+}
+
+/**
+ * Analysis at `fps` from a decoder running faster (fps × steps): the frames between analysed ones
+ * are kept only as small grey frames (grey-frame.ts) chaining each analysed frame to the previous
+ * one, for motion estimation (box-motion.ts). The decoder decodes every source frame anyway; this
+ * turns a few more of them into 24 KB pictures instead of throwing them away.
+ *
+ *   decoded at 10 fps:  0    100  200  300  400  500 ms ...
+ *   analysed at 2 fps:  ●─────────────────────────●        chain = grey(0), grey(100), ... grey(500)
+ *
+ * A frame is analysed when its PTS reaches the next slot of the `fps` grid (m / fps); on the
+ * decoder's regular grid (n / (fps × steps)) that is every steps-th frame, exactly the frames a
+ * decoder at `fps` would give: the same PTS, segments and ids.
+ *
+ * @example
+ *   const ex = new FrameExtractor({ path, fps: 2 * 5, maxWidth: 416, maxHeight: 416, startTimeMs });
+ *   for await (const f of sampleWithMotion(ex, 2)) detect(f.frame, f.motion?.frames);
+ */
+export async function* sampleWithMotion(
+  frames: AsyncIterable<ExtractedFrame>,
+  fps: number,
+): AsyncGenerator<SampledFrame, void, undefined> {
+  if (!(fps > 0 && Number.isFinite(fps)))
+    throw new RangeError(`sampleWithMotion: fps must be > 0, got ${fps}`);
+  const interval = 1000 / fps;
+  let chain: GreyFrame[] = [];
+  let fromPtsMs = 0;
+  let next = Number.NEGATIVE_INFINITY; // PTS from which the next frame is analysed
+  let index = 0;
+  for await (const f of frames) {
+    const pts = f.time.ptsMs;
+    const grey = greyHalf(f.frame);
+    chain.push(grey);
+    // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
+    if (pts < next - 0.25) continue;
+    const motion = chain.length >= 2 ? { frames: chain, fromPtsMs } : undefined;
+    yield { ...f, index: index++, ...(motion ? { motion } : {}) };
+    chain = [grey];
+    fromPtsMs = pts;
+    next = (Math.floor((pts + 0.25) / interval) + 1) * interval;
+  }
+}
+
+/**
+ * Decoder frames per analysed frame for a motion rate: motionFps / fps rounded, at least 1 (the
+ * previous analysed frame alone still gives a two-frame chain); 0 when motion is off.
+ *
+ * @example
+ *   motionSteps(2, 10); // 5: decode at 10 fps, analyse every 5th frame
+ *   motionSteps(10, 10); // 1
+ *   motionSteps(5, 0); // 0: off
+ */
+export function motionSteps(fps: number, motionFps: number): number {
+  if (!(motionFps > 0)) return 0;
+  return Math.max(1, Math.round(motionFps / fps));
+}

@@ -1,0 +1,67 @@
+import type { Box, Detection } from '../../schemas/detection.ts';
+import { iou } from '../geometry/box-iou.ts';
+
+/**
+ * What a detection's measured image motion (pipeline/motion/) tells the tracker. A detection with
+ * motion says where the object was at the previous analysed frame: box − (dx, dy), dtMs earlier.
+ *
+ *   previous frame              this frame
+ *   ┌────┐ track's box          ┌────┐ detection
+ *   │    │                      │    │
+ *   └────┘  ◀── dx, dy ──────── └────┘       compared where both were: at the previous frame
+ *
+ * At 2 fps a close vehicle moves one to three of its lengths between frames, so its box never
+ * overlaps the track's prediction when the track has no velocity yet (a new track), and a tracker
+ * that only predicts breaks such tracks every time. Compared at the previous frame, the two boxes
+ * overlap as well as at 25 fps.
+ */
+
+/** The detection's box where it was at the previous frame, when its motion spans exactly dtMs. */
+export function boxBefore(d: Detection, dtMs: number): Box | null {
+  const m = d.motion;
+  // The measurement must span the tracker's own step (not a gap, a restart or a skipped frame).
+  if (!m || !(Math.abs(m.dtMs - dtMs) <= Math.max(1, 0.02 * dtMs))) return null;
+  return { x: d.box.x - m.dx, y: d.box.y - m.dy, w: d.box.w, h: d.box.h };
+}
+
+/**
+ * How well a track's box at the previous frame matches the detection traced back to then: the IoU,
+ * or, if better and the sizes are within MAX_GROWTH of each other, the IoU with the traced box
+ * resized to the track's box around its centre. Vehicles
+ * approaching the camera grow between frames at 2 fps (and are cut by the picture's edge), so the
+ * traced box keeps the detection's size while the track keeps the older, smaller one; their centres
+ * still agree. 0 when the detection has no motion for this step.
+ */
+export function overlapBefore(trackBefore: Box, d: Detection, dtMs: number): number {
+  const b = boxBefore(d, dtMs);
+  if (!b) return 0;
+  const plain = iou(trackBefore, b);
+  // A far, small detection is no continuation of a near, large track however well it is placed.
+  const growth = Math.sqrt((b.w * b.h) / (trackBefore.w * trackBefore.h));
+  if (!(growth <= MAX_GROWTH && growth >= 1 / MAX_GROWTH)) return plain;
+  const cx = b.x + b.w / 2;
+  const cy = b.y + b.h / 2;
+  const resized = { x: cx - trackBefore.w / 2, y: cy - trackBefore.h / 2, w: trackBefore.w, h: trackBefore.h };
+  return Math.max(plain, iou(trackBefore, resized));
+}
+
+/** How much a box may grow or shrink (square root of the area) from one analysed frame to the next. */
+const MAX_GROWTH = 2.5;
+
+/**
+ * Whether the detection's motion shows a moving object: it moved at least a tenth of its size. Such
+ * a detection is two observations of the object (here and where it came from), so a track it starts
+ * needs one hit less to be confirmed; a still one (a parked car, a false alarm on the background)
+ * earns nothing from it.
+ */
+export function movedVisibly(d: Detection): boolean {
+  const m = d.motion;
+  return !!m && Math.hypot(m.dx, m.dy) >= 0.1 * Math.max(d.box.w, d.box.h);
+}
+
+/** The bottom-centre (ground contact) of the box, or of where the motion says the object came from. */
+export function originAnchor(d: Detection): [number, number] {
+  const dx = d.motion?.dx ?? 0;
+  const dy = d.motion?.dy ?? 0;
+  return [d.box.x + d.box.w / 2 - dx, d.box.y + d.box.h - dy];
+}

@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest';
+import { traceBoxBack } from '../../pipeline/motion/box-motion.ts';
+import { type GreyFrame, greyHalf } from '../../pipeline/motion/grey-frame.ts';
+
+/** A 200×100 grey picture, flat 90, with a textured 24×14 block whose top-left is at (x, y). */
+function scene(x: number, y: number, w = 24, h = 14): GreyFrame {
+  const width = 200;
+  const height = 100;
+  const data = new Uint8Array(width * height).fill(90);
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      const px = Math.round(x) + i;
+      const py = Math.round(y) + j;
+      if (px >= 0 && py >= 0 && px < width && py < height)
+        data[py * width + px] = (i * 37 + j * 91 + ((i * j) % 7) * 23) % 200;
+    }
+  }
+  return { data, width, height };
+}
+
+describe('traceBoxBack', () => {
+  test('a textured object moving 7 px right and 3 px down per frame: traced back to where it started', () => {
+    const chain = [0, 1, 2, 3, 4].map((k) => scene(40 + 7 * k, 30 + 3 * k));
+    const m = traceBoxBack(chain, { x: 68, y: 42, w: 24, h: 14 });
+    expect(m).toEqual({ dx: 28, dy: 12, measured: 4, steps: 4 });
+  });
+
+  test('a fast object (more than half its length per frame) is still found on the first step', () => {
+    const chain = [0, 1, 2].map((k) => scene(20 + 16 * k, 50));
+    expect(traceBoxBack(chain, { x: 52, y: 50, w: 24, h: 14 })).toMatchObject({ dx: 32, dy: 0, measured: 2 });
+  });
+
+  test('a still object has no motion; a flat box cannot be measured; one frame is no chain', () => {
+    const still = [scene(50, 50), scene(50, 50), scene(50, 50)];
+    expect(traceBoxBack(still, { x: 50, y: 50, w: 24, h: 14 })).toMatchObject({ dx: 0, dy: 0, measured: 2 });
+    expect(traceBoxBack(still, { x: 120, y: 10, w: 30, h: 20 })).toMatchObject({ measured: 0 });
+    expect(traceBoxBack([scene(0, 0)], { x: 0, y: 0, w: 24, h: 14 })).toBeNull();
+  });
+
+  test('an object that entered the picture during the chain keeps its last measured speed beyond the edge', () => {
+    const chain = [0, 1, 2, 3].map((k) => scene(-30 + 12 * k, 40));
+    const m = traceBoxBack(chain, { x: 6, y: 40, w: 24, h: 14 });
+    expect(m?.measured).toBeGreaterThanOrEqual(1);
+    expect(m?.dx).toBe(36);
+  });
+});
+
+test('greyHalf averages 2×2 blocks of BT.601 luma', () => {
+  const data = new Uint8Array(4 * 2 * 3);
+  for (let i = 0; i < 8; i++) data.set(i < 4 && i % 4 < 2 ? [255, 255, 255] : [0, 0, 0], i * 3);
+  // pixels (0,0),(1,0) white; the rest black: left block 2 of 4 white, right block black
+  const g = greyHalf({ data, width: 4, height: 2, scale: 1 });
+  expect(g).toMatchObject({ width: 2, height: 1 });
+  expect([...g.data]).toEqual([127, 0]);
+});
