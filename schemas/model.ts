@@ -1,13 +1,16 @@
 /**
  * How a detection model is declared in the configuration (`models:`), and how the detector stage
- * picks one (`detector.model: <name>`). `centernet` is built in (it ships with npm ci); users add
- * their own, most often YOLO-family ONNX exports:
+ * picks one (`detector.model: <name>`). Two models are built in: `yolox-nano` (the default; YOLOX-Nano,
+ * committed in models/ with its licence) and `centernet` (it ships with npm ci). Users add their own,
+ * most often YOLO-family ONNX exports (the built-in `yolox-nano` is one such declaration, 416×416,
+ * its file in models/). A declaration named like a built-in and without `file` uses the built-in's
+ * file with its own settings (other thresholds, say):
  *
  *   models:
- *     yolox-nano:
- *       file: /models/yolox_nano.onnx
+ *     yolox-s:
+ *       file: /models/yolox_s.onnx
  *       format: yolox                 # output layout: yolox [1, N, 5+C] | yolov8 [1, 4+C, N] | centernet
- *       input: { width: 416, height: 416, layout: nchw }
+ *       input: { width: 640, height: 640, layout: nchw }
  *       colour: bgr                   # channel order the model was trained on
  *       pixelScale: 1                 # 0-255 pixel values are multiplied by this (YOLOv8: 0.00392156862745098)
  *       padValue: 114                 # letterbox fill, 0-255
@@ -15,13 +18,16 @@
  *       scoreThreshold: { default: 0.3, person: 0.4 }
  *       nmsIou: 0.45
  *   detector:
- *     model: yolox-nano
+ *     model: yolox-s                  # default: yolox-nano
  *
  * A model's labels map onto the product's classes through `classMap` (default: COCO's person,
  * bicycle, car, motorcycle, bus, truck); labels outside the map are dropped.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { PRODUCT_CLASSES, type ProductClass, ProductClassSchema } from './classes.ts';
+
+/** The model `detector.model` names when the configuration (or the command line) names none. */
+export const DEFAULT_MODEL = 'yolox-nano';
 
 /**
  * `{ default?: x, <class>?: x }`. A Record keyed by a literal union would make every key required (and

@@ -21,7 +21,7 @@ import { createDetector, resolveModel } from '../../pipeline/detect/detector-spe
 import { decodeImage } from '../../pipeline/extract/image-source.ts';
 import { type ProductClass, VEHICLE_CLASSES } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
-import type { ModelSpec } from '../../schemas/model.ts';
+import { DEFAULT_MODEL, type ModelSpec } from '../../schemas/model.ts';
 import { type AnnotationSet, annotatedFrames, loadAnnotationSets, ROOT } from './dataset.ts';
 import { type CategoryResult, type EvalImage, evaluateCategory } from './metrics.ts';
 
@@ -266,7 +266,7 @@ async function main(): Promise<void> {
     },
   });
   const cfg = values.config ? loadConfig(values.config) : null;
-  const names = values.model ?? [cfg?.detector.model ?? 'centernet'];
+  const names = values.model ?? [cfg?.detector.model ?? DEFAULT_MODEL];
   const minScore = Number(values['min-score']);
   if (!(minScore > 0 && minScore < 1))
     throw new Error(`--min-score must be in (0, 1), got ${values['min-score']}`);

@@ -51,6 +51,9 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
     if (model.file) model.file = abs(model.file);
     else if (!(name in BUILTIN_MODELS))
       throw new ConfigError(file, `models.${name}.file`, 'is required (only built-in models may omit it)');
+    // A built-in redeclared without a file (to change its thresholds, say) keeps the built-in's file;
+    // centernet has none here: its ONNX is converted at creation.
+    else if (BUILTIN_MODELS[name].file) model.file = BUILTIN_MODELS[name].file;
   }
   if (!(cfg.detector.model in cfg.models) && !(cfg.detector.model in BUILTIN_MODELS)) {
     const known = [...Object.keys(cfg.models), ...Object.keys(BUILTIN_MODELS)].join(', ');

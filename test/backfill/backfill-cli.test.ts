@@ -14,7 +14,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { BackfillReport } from '../../workers/backfill/backfill-report.ts';
 import { cli, lastJson, ROOT } from '../helpers/cli.ts';
 
-// The real command in local mode (private redis-server, GStreamer, the centernet detector, embedded
+// The real command in local mode (private redis-server, GStreamer, the default detector, embedded
 // ClickHouse) on the three shared recordings (~3.5 min of video), analysed at 1 frame/s to keep the
 // test short: the checks are about rows and replay, which the rate does not weaken.
 const FOOTAGE = join(ROOT, '../shared/footage');

@@ -61,7 +61,7 @@ function expectCars(report: DetectReport, frame = 0, atLeast = 3) {
 test('detect on a JPEG prints a table and writes the annotated JPEG at the source size beside it', async () => {
   const r = await cli(['detect', JPEG]);
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout).toMatch(/^model centernet, image .*street\.jpg \(640x352\)/m);
+  expect(r.stdout).toMatch(/^model yolox-nano, image .*street\.jpg \(640x352\)/m); // the default model
   expect(r.stdout).toMatch(/class\s+score\s+x\s+y\s+w\s+h/);
   expect(r.stdout).toMatch(/^car\s+0\.\d{3}\s+\d+\s+\d+\s+\d+\s+\d+$/m);
   const out = join(dir, 'street.detections.jpg');
@@ -82,7 +82,7 @@ test('detect --json on a PNG: one JSON object, cars in source pixels, no image u
   const r = await cli(['detect', PNG, '--json']);
   expect(r.code, r.stderr).toBe(0);
   const report = lastJson<DetectReport>(r);
-  expect(report).toMatchObject({ model: 'centernet', input: PNG, kind: 'image', width: 640, height: 352 });
+  expect(report).toMatchObject({ model: 'yolox-nano', input: PNG, kind: 'image', width: 640, height: 352 });
   expect(report.annotated).toBeNull();
   expect(report.frames).toHaveLength(1);
   expect(report.frames[0].ptsMs).toBe(0);
@@ -94,6 +94,19 @@ test('detect --json on a PNG: one JSON object, cars in source pixels, no image u
     ),
   ).toBe(true);
   expect(existsSync(join(dir, 'street-png.detections.jpg'))).toBe(false);
+});
+
+test('--model centernet: the other built-in model still runs by name and finds the same white sedan', async () => {
+  const r = await cli(['detect', PNG, '--json', '--model', 'centernet']);
+  expect(r.code, r.stderr).toBe(0);
+  const report = lastJson<DetectReport>(r);
+  expect(report).toMatchObject({ model: 'centernet', kind: 'image', width: 640, height: 352 });
+  const cars = expectCars(report);
+  expect(
+    cars.some(
+      (c) => Math.abs(c.box.x + c.box.w / 2 - 260) < 12 && Math.abs(c.box.y + c.box.h / 2 - 150) < 12,
+    ),
+  ).toBe(true);
 });
 
 test('detect on the sample video: frames at --fps up to --max-frames, one annotated JPEG per frame', async () => {
@@ -144,7 +157,7 @@ describe('bad input exits 1 naming the thing and the reason', () => {
   test('unknown model, with and without a config', async () => {
     const r = await cli(['detect', JPEG, '--model', 'nosuch']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cityflow: model nosuch: no such model; .*centernet/m);
+    expect(r.stderr).toMatch(/^cityflow: model nosuch: no such model; .*yolox-nano, centernet/m);
 
     const cfg = join(dir, 'models.yaml');
     writeFileSync(
@@ -153,23 +166,23 @@ describe('bad input exits 1 naming the thing and the reason', () => {
     );
     const c = await cli(['detect', JPEG, '--config', cfg, '--model', 'other']);
     expect(c.code).toBe(1);
-    expect(c.stderr).toMatch(/model other: no such model; .*mine.*centernet/);
+    expect(c.stderr).toMatch(/model other: no such model; .*mine.*yolox-nano, centernet/);
   });
 });
 
 test.skipIf(!existsSync(YOLOX))(
-  'a model declared in --config (YOLOX nano from ../shared) finds the cars too',
+  'a model declared in --config (YOLOX nano from ../shared, under its own name) finds the cars too',
   async () => {
     const cfg = join(dir, 'yolox.yaml');
     writeFileSync(
       cfg,
-      `models:\n  yolox-nano:\n    file: ${YOLOX}\n    format: yolox\n    input: { width: 416, height: 416, layout: nchw }\n` +
+      `models:\n  my-yolox:\n    file: ${YOLOX}\n    format: yolox\n    input: { width: 416, height: 416, layout: nchw }\n` +
         '    colour: bgr\n    padValue: 114\n',
     );
-    const r = await cli(['detect', JPEG, '--config', cfg, '--model', 'yolox-nano', '--json']);
+    const r = await cli(['detect', JPEG, '--config', cfg, '--model', 'my-yolox', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = lastJson<DetectReport>(r);
-    expect(report.model).toBe('yolox-nano');
+    expect(report.model).toBe('my-yolox');
     expectCars(report);
   },
 );

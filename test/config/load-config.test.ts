@@ -1,8 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../pipeline/config/load-config.ts';
+import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
 import { ConfigError } from '../../pipeline/errors/config-error.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-config-'));
@@ -17,7 +19,7 @@ describe('loadConfig', () => {
     const p = file('ok.yaml', 'cameras:\n  - id: cam-1\n    source: clips/a.mp4\n');
     const cfg = loadConfig(p, {});
     expect(cfg.extract).toEqual({ fps: 5, segmentSeconds: 10 });
-    expect(cfg.detector).toMatchObject({ model: 'centernet', instances: 2, threads: 1 });
+    expect(cfg.detector).toMatchObject({ model: 'yolox-nano', instances: 2, threads: 1 });
     expect(cfg.cameras[0].source).toBe(join(dir, 'clips/a.mp4'));
     expect(cfg.dataDir).toBe(join(dir, 'var'));
   });
@@ -35,6 +37,22 @@ describe('loadConfig', () => {
       labels: 'coco',
     });
     expect(cfg.models.yx.input.layout).toBe('nchw');
+  });
+
+  test('built-in models: centernet by name; yolox-nano redeclared without a file keeps the committed file', () => {
+    const p = file('centernet.yaml', 'detector: {model: centernet}\n');
+    expect(loadConfig(p, {}).detector.model).toBe('centernet');
+
+    const committed = fileURLToPath(new URL('../../models/yolox_nano.onnx', import.meta.url));
+    expect(existsSync(committed)).toBe(true);
+    expect(BUILTIN_MODELS['yolox-nano']).toMatchObject({ file: committed, format: 'yolox', colour: 'bgr' });
+    const q = file(
+      'redeclared.yaml',
+      'models:\n  yolox-nano: {format: yolox, input: {width: 416, height: 416}, colour: bgr, scoreThreshold: 0.5}\n',
+    );
+    const cfg = loadConfig(q, {});
+    expect(cfg.detector.model).toBe('yolox-nano');
+    expect(cfg.models['yolox-nano']).toMatchObject({ file: committed, scoreThreshold: 0.5 });
   });
 
   test('a camera scene is validated with the config, errors naming the item', () => {
@@ -107,7 +125,7 @@ describe('loadConfig', () => {
       'unknown model',
       'detector: {model: yolo9}\n',
       'detector.model',
-      /unknown model "yolo9"; declared or built in: centernet/,
+      /unknown model "yolo9"; declared or built in: yolox-nano, centernet/,
     ],
     [
       'model without file',

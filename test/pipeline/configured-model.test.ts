@@ -20,8 +20,8 @@ describe.skipIf(!existsSync(YOLOX))(
           'dataDir: var',
           'extract: {fps: 2}',
           'models:',
-          `  yolox-nano: {file: ${YOLOX}, format: yolox, input: {width: 416, height: 416, layout: nchw}, colour: bgr, padValue: 114}`,
-          'detector: {model: yolox-nano}',
+          `  my-yolox: {file: ${YOLOX}, format: yolox, input: {width: 416, height: 416, layout: nchw}, colour: bgr, padValue: 114}`,
+          'detector: {model: my-yolox}',
           `cameras: [{id: street, source: ${SAMPLE}, startTime: "${start}"}]`,
         ].join('\n'),
       );
@@ -37,10 +37,37 @@ describe.skipIf(!existsSync(YOLOX))(
       ]);
       const [row] = JSON.parse(q.stdout);
       expect(Number(row.cars)).toBeGreaterThan(100);
-      expect(row.detector).toBe('yolox-nano');
+      expect(row.detector).toBe('my-yolox');
     });
   },
 );
+
+test('run --config with detector.model centernet: the other built-in still runs by name, cars stored', async () => {
+  const start = new Date(Date.now() - 3600_000).toISOString();
+  const cfg = join(dir, 'centernet.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'dataDir: var3',
+      'extract: {fps: 2}',
+      'detector: {model: centernet}',
+      `cameras: [{id: street, source: ${SAMPLE}, startTime: "${start}"}]`,
+    ].join('\n'),
+  );
+  const r = await cli(['run', '--config', cfg, '--exit-when-done']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/frames analysed\s+7[3-7]\b/);
+  const q = await cli([
+    'query',
+    '--json',
+    '--data-dir',
+    join(dir, 'var3'),
+    "SELECT (SELECT count() FROM detections WHERE class = 'car') AS cars, (SELECT any(detector) FROM frames) AS detector",
+  ]);
+  const [row] = JSON.parse(q.stdout);
+  expect(Number(row.cars)).toBeGreaterThan(100);
+  expect(row.detector).toBe('centernet');
+});
 
 test('a declared model whose file is missing stops the start with a message naming the model', async () => {
   const cfg = join(dir, 'missing.yaml');

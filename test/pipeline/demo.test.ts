@@ -7,7 +7,7 @@ import { cli, lastJson, SAMPLE } from '../helpers/cli.ts';
 import { makeClips } from '../helpers/make-clips.ts';
 
 // End to end through the real CLI in local mode: a private redis-server, GStreamer decoding the
-// bundled footage, the centernet detector on onnxruntime, BullMQ, and the embedded ClickHouse.
+// bundled footage, the default detector (yolox-nano) on onnxruntime, BullMQ, and the embedded ClickHouse.
 const dataDir = mkdtempSync(join(tmpdir(), 'cityflow-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -58,9 +58,11 @@ describe('cityflow demo', () => {
       '--json',
       '--data-dir',
       dataDir,
-      "SELECT count() AS n FROM detections WHERE class = 'car'",
+      "SELECT count() AS n, (SELECT groupUniqArray(detector) FROM frames) AS detectors FROM detections WHERE class = 'car'",
     ]);
-    expect(Number(JSON.parse(json.stdout)[0].n)).toBe(first.objectsByClass.car);
+    const [row] = JSON.parse(json.stdout);
+    expect(Number(row.n)).toBe(first.objectsByClass.car);
+    expect(row.detectors).toEqual(['yolox-nano']); // the default model
   });
 
   test('frames carry wall time = start + pts, and detections lie inside the 640x352 source', async () => {

@@ -11,6 +11,7 @@ import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { decodeImage, type RgbPicture, sniffImage } from '../../pipeline/extract/image-source.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
+import { DEFAULT_MODEL } from '../../schemas/model.ts';
 
 export interface DetectCommandOptions {
   model?: string;
@@ -61,7 +62,7 @@ interface Analysed {
  */
 export async function detectCommand(input: string, opts: DetectCommandOptions): Promise<void> {
   const cfg = opts.config ? loadConfig(opts.config) : null;
-  const name = opts.model ?? cfg?.detector.model ?? 'centernet';
+  const name = opts.model ?? cfg?.detector.model ?? DEFAULT_MODEL;
   let spec = resolveModel(name, cfg?.models ?? {});
   if (opts.scoreThreshold !== undefined) spec = { ...spec, scoreThreshold: opts.scoreThreshold };
 

@@ -75,7 +75,10 @@ program
     'run a detection model on an image (JPEG, PNG) or a video, print the detections and draw them into an image',
   )
   .argument('<input>', 'image or video file')
-  .option('-m, --model <name>', 'model: built in (centernet) or declared under `models:` in --config')
+  .option(
+    '-m, --model <name>',
+    'model: built in (yolox-nano, the default; centernet) or declared under `models:` in --config',
+  )
   .option('-c, --config <file>', 'configuration whose `models:` (and detector.model) to use')
   .option(
     '--json',
