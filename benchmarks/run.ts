@@ -72,7 +72,7 @@ const out = {
   date: new Date().toISOString(),
   command: 'npm run bench',
   machine,
-  sample: 'samples/residential-street.mp4 (640x352 H.264, 37.7 s) at 5 fps into 512x512',
+  sample: 'samples/residential-street.mp4 (640x352 H.264, 37.7 s) at 5 fps into the model input box',
   phases: results,
   /** End-to-end (one file, start-up of the first segment included) ÷ detector-only frames/s. */
   endToEndOverDetector: Math.round(ratio * 1000) / 1000,

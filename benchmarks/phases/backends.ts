@@ -3,7 +3,7 @@
 //   onnxruntime CPU centernet, 2 threads, 1 / 2 / 4 / 8 frames per run (the converted graph has a
 //     dynamic batch dimension): ms per frame for each batch size;
 //   TF.js centernet on whatever backend tfjs-backend.ts picks (wasm here: tfjs-node cannot install);
-//   YOLOX-Nano (/work/shared/models/yolox_nano.onnx, or BENCH_YOLOX) through the registry, 1 and 2
+//   YOLOX-Nano (the built-in's models/yolox_nano.onnx, or BENCH_YOLOX) through the registry, 1 and 2
 //     threads, when that file and the onnxruntime YOLO detector exist (else skipped, with the reason).
 // Each configuration: warm-up, then timed BENCH_REPEATS times (default 5; TF.js 3) over its frames
 // (default 32, BENCH_BACKEND_FRAMES; TF.js 12, BENCH_TFJS_FRAMES), configurations of one model
@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
 import type { Detector } from '../../pipeline/detect/detector.ts';
-import { BUILTIN_MODELS, createDetector } from '../../pipeline/detect/detector-spec.ts';
+import { BUILTIN_MODELS, createDetector, YOLOX_NANO_FILE } from '../../pipeline/detect/detector-spec.ts';
 import { verifiedModels } from '../../pipeline/detect/verified-models.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
@@ -23,7 +23,7 @@ import { cpuSeconds, FPS, report, SAMPLE } from './common.ts';
 const ORT_FRAMES = Number(process.env.BENCH_BACKEND_FRAMES ?? 32);
 const TFJS_FRAMES = Number(process.env.BENCH_TFJS_FRAMES ?? 12);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-const YOLOX = process.env.BENCH_YOLOX ?? '/work/shared/models/yolox_nano.onnx';
+const YOLOX = process.env.BENCH_YOLOX ?? YOLOX_NANO_FILE;
 
 interface Timing {
   frames: number;

@@ -1,22 +1,27 @@
 // The detector alone, on frames already decoded into memory: the ceiling for the whole pipeline.
-// Two layouts, each timed 3 times over the sample's frames (median kept, the machine is noisy):
+// The model is the one the end-to-end phases run (the default, or BENCH_MODEL: a built-in name), so
+// their ratio compares like with like. Two layouts, each timed 3 times over the sample's frames
+// (median kept, the machine is noisy):
 //   1 x 2  one instance, 2 onnxruntime intra-op threads, in this thread
 //   2 x 1  the pipeline's DetectorPool: 2 instances in worker threads, 1 intra-op thread each
 // The end-to-end ratio is taken against the faster of the two: the stricter comparison.
-import { CenternetDetector } from '../../pipeline/detect/centernet/centernet-detector.ts';
+//   node --import tsx benchmarks/phases/detect.ts            # this phase alone (one JSON line)
 import type { Detector } from '../../pipeline/detect/detector.ts';
 import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
-import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
+import { createDetector, resolveModel } from '../../pipeline/detect/detector-spec.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
+import { DEFAULT_MODEL } from '../../schemas/model.ts';
 import { cpuSeconds, FPS, report, SAMPLE } from './common.ts';
 
+const name = process.env.BENCH_MODEL ?? DEFAULT_MODEL;
+const spec = resolveModel(name);
 const frames: RgbFrame[] = [];
 for await (const f of new FrameExtractor({
   uri: SAMPLE,
   fps: FPS,
-  maxWidth: 512,
-  maxHeight: 512,
+  maxWidth: spec.input.width,
+  maxHeight: spec.input.height,
   startTimeMs: 0,
 })) {
   frames.push({ ...f.frame, data: f.frame.data.slice() });
@@ -48,17 +53,12 @@ async function median(detector: Detector, oneAtATime: boolean): Promise<Timing> 
   return runs[1];
 }
 
-const single = await median(await CenternetDetector.create({ intraOpNumThreads: 2 }), true);
-const pool = await median(
-  await DetectorPool.create(
-    { name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 },
-    { instances: 2 },
-  ),
-  false,
-);
+const single = await median(await createDetector({ name, spec, threads: 2 }), true);
+const pool = await median(await DetectorPool.create({ name, spec, threads: 1 }, { instances: 2 }), false);
 const best = single.framesPerSecond >= pool.framesPerSecond ? single : pool;
 report({
   phase: 'detect',
+  model: name,
   frames: frames.length,
   seconds: frames.length / best.framesPerSecond,
   framesPerSecond: best.framesPerSecond,
