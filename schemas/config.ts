@@ -92,6 +92,13 @@ export const Config = Type.Object(
          */
         lostTtlMs: Type.Integer({ minimum: 0, default: 1500 }),
         lostFrames: Type.Integer({ minimum: 0, maximum: 100, default: 4 }),
+        /**
+         * Frames per second looked at for motion between analysed frames (0: off). The decoder
+         * decodes every frame anyway; about this many per second become small grey frames through
+         * which each detection is traced back to the previous analysed frame, so tracks form and
+         * lines count at 2-5 fps even when a vehicle moves several of its lengths between frames.
+         */
+        motionFps: Type.Number({ minimum: 0, maximum: 60, default: 10 }),
       },
       { additionalProperties: false, default: {} },
     ),

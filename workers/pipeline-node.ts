@@ -5,7 +5,6 @@ import { Redis } from 'ioredis';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
-import { motionSteps } from '../pipeline/motion/motion-sampler.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
 import { insertRows } from '../pipeline/store/insert-rows.ts';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
@@ -15,6 +14,7 @@ import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob } from '../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
 import { startAlertStage } from './alerts/alert-stage.ts';
+import { extractJobFor } from './extract-job.ts';
 import { FrameFiles } from './frames/frame-files.ts';
 import { CameraRegistry, type LiveCameraJob } from './live/camera-registry.ts';
 import { startHealthStore } from './live/health-store.ts';
@@ -254,22 +254,9 @@ export class PipelineNode {
       );
     }
     await this.tracker.queued(sourceId);
-    const fps = cam.fps ?? this.config.extract.fps;
-    const steps = this.config.tracking.enabled ? motionSteps(fps, this.config.tracking.motionFps) : 0;
     await this.extractQueue.add(
       'extract',
-      {
-        sourceId,
-        cameraId: cam.id,
-        uri: cam.source,
-        startTimeMs,
-        fps,
-        segmentMs: Math.round(this.config.extract.segmentSeconds * 1000),
-        ...(steps ? { motionSteps: steps } : {}),
-        ...(cam.roi ? { roi: cam.roi } : {}),
-        ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
-        ...(cam.scene ? { scene: cam.scene } : {}),
-      },
+      extractJobFor(this.config, cam, { sourceId, uri: cam.source, startTimeMs }),
       { jobId: jobId(sourceId), attempts: 2 },
     );
     return { sourceId, cameraId: cam.id, uri: cam.source };

@@ -231,7 +231,7 @@ export class LineZone {
   private observe(d: TrackedDetection, tsMs: number): { trackId: number; cls: ProductClass; side: Side } | null {
     const anchor = bottomCentre(d.box) as [number, number];
     const side = this.sideOfLine(anchor, d.box.h);
-    let t = this.tracks.get(d.trackId);
+    let t = this.tracks.get(d.trackId) ?? this.adoptVanished(d.trackId, anchor, Math.max(d.box.w, d.box.h), tsMs);
     // A track's first report may say where it was before it was confirmed: its confirmed side
     // starts there, so a vehicle seen once on each side of the line (2 fps, a fast car) counts.
     const before = !t && d.origin ? this.sideOfLine(d.origin, d.box.h) : null;
@@ -278,6 +278,27 @@ export class LineZone {
     const side = this.sideOfLine(to, 0);
     if (!side || side === t.side || !segmentsIntersect(t.last, to, this.line.from, this.line.to)) return undefined;
     return side;
+  }
+
+  /**
+   * A new track where a missing one was heading is most likely the same vehicle under a new id (the
+   * tracker lost it: a frame without detection, a box cut by the picture's edge). The new id takes
+   * over the missing one's state, side and pending exit included, so one vehicle never counts twice:
+   * once for the old id and again from the new id's origin.
+   */
+  private adoptVanished(trackId: number, anchor: [number, number], size: number, tsMs: number): LineTrackState | undefined {
+    for (const [id, t] of this.tracks) {
+      if (t.lastSeenMs >= tsMs || !t.last || !t.velocity) continue;
+      const dt = (tsMs - t.lastSeenMs) / 1000;
+      const px = t.last[0] + t.velocity[0] * dt;
+      const py = t.last[1] + t.velocity[1] * dt;
+      if (Math.hypot(px - anchor[0], py - anchor[1]) > size) continue;
+      this.tracks.delete(id);
+      const adopted = { ...t, trackId };
+      this.tracks.set(trackId, adopted);
+      return adopted;
+    }
+    return undefined;
   }
 
   /** Tallies one crossing to `side`. */

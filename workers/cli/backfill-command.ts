@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import { parseIsoTime } from '../../pipeline/sources/start-time.ts';
 import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
-import type { ExtractJob } from '../../schemas/jobs.ts';
 import { BackfillFlow } from '../backfill/backfill-flow.ts';
 import { BackfillProgress, type FileProgress } from '../backfill/backfill-progress.ts';
 import {
@@ -15,6 +14,7 @@ import {
 import { expandInputs } from '../backfill/expand-inputs.ts';
 import { type FilePlan, planFiles } from '../backfill/plan-files.ts';
 import { ledgerComplete, sourceTotals, storedSegments, tableRowCounts } from '../backfill/store-queries.ts';
+import { extractJobFor } from '../extract-job.ts';
 import { resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
@@ -125,17 +125,12 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
         reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
         continue;
       }
-      const extract: ExtractJob = {
+      const extract = extractJobFor(cfg, cam ?? { id: opts.camera, source: plan.file }, {
         sourceId: plan.sourceId,
-        cameraId: opts.camera,
         uri: plan.file,
         startTimeMs: plan.startTimeMs,
         fps,
-        segmentMs,
-        ...(cam?.roi ? { roi: cam.roi } : {}),
-        ...(cam?.motionGate ? { motionGate: cam.motionGate } : {}),
-        ...(cam?.scene ? { scene: cam.scene } : {}),
-      };
+      });
       const parentId = await flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
       running.push({ plan, parentId });
       reports.set(plan.file, { ...base, status: 'done' });
