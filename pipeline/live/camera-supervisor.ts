@@ -1,5 +1,6 @@
 import type { FrameTime, RgbFrame } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { type MotionChain, MotionSampler } from '../motion/motion-sampler.ts';
 import { CameraHealth, type HealthSnapshot, type HealthUpdate } from './camera-health.ts';
 import { classifyPicture, FrozenDetector, type PictureThresholds, pictureStats } from './image-checks.ts';
 import { LiveDecoder, type LiveFrame } from './live-decoder.ts';
@@ -11,6 +12,8 @@ import { type LiveSegment, WallClockSegmenter } from './wall-clock-segmenter.ts'
 export interface LiveCameraFrame {
   frame: RgbFrame;
   time: FrameTime;
+  /** The grey frames since the previous analysed frame, for motion estimation (with motionSteps). */
+  motion?: MotionChain;
 }
 
 export interface CameraSupervisorOptions {
@@ -44,6 +47,11 @@ export interface CameraSupervisorOptions {
    * only once connected, so the first connection learns it and reconnects with the crop at once.
    */
   roi?: { x: number; y: number; width: number; height: number };
+  /**
+   * Decode fps × motionSteps frames per second and hand out every motionSteps-th with the grey
+   * frames between (pipeline/motion/); 0 or absent: fps only, no motion chains.
+   */
+  motionSteps?: number;
 }
 
 /** What #runOnce returns when it ended a connection only to learn the picture's size. */
@@ -180,11 +188,15 @@ export class CameraSupervisor {
   async #runOnce(): Promise<string | typeof LEARNED_SIZE> {
     const o = this.#o;
     const size = this.#sourceSize;
+    const steps = o.motionSteps ?? 0;
+    // A new sampler per connection: no motion chain spans an outage.
+    const sampler = steps ? new MotionSampler(o.fps) : null;
     let dec: LiveDecoder;
     try {
       dec = new LiveDecoder({
         uri: o.uri,
-        fps: o.fps,
+        // With motion, decode faster (the decoder allows 60 fps at most) and keep the analysed frames.
+        fps: steps ? Math.min(60, o.fps * steps) : o.fps,
         maxWidth: o.maxWidth,
         maxHeight: o.maxHeight,
         rtspTransport: o.rtspTransport,
@@ -237,7 +249,9 @@ export class CameraSupervisor {
         firstAt ??= tsMs;
         lastAt = tsMs;
         this.#decoderName = dec.decoder ?? this.#decoderName;
-        this.#onFrame({ frame: f.frame, time: { ptsMs: tsMs, tsMs } });
+        const frame = { frame: f.frame, time: { ptsMs: tsMs, tsMs } };
+        const analysed = sampler ? sampler.push(frame) : frame;
+        if (analysed) this.#onFrame(analysed);
         if (this.#stopped) break;
       }
     } finally {

@@ -34,24 +34,48 @@ export async function* sampleWithMotion(
   frames: AsyncIterable<ExtractedFrame>,
   fps: number,
 ): AsyncGenerator<SampledFrame, void, undefined> {
-  if (!(fps > 0 && Number.isFinite(fps)))
-    throw new RangeError(`sampleWithMotion: fps must be > 0, got ${fps}`);
-  const interval = 1000 / fps;
-  let chain: GreyFrame[] = [];
-  let fromPtsMs = 0;
-  let next = Number.NEGATIVE_INFINITY; // PTS from which the next frame is analysed
-  let index = 0;
+  const sampler = new MotionSampler(fps);
   for await (const f of frames) {
+    const analysed = sampler.push(f);
+    if (analysed) yield analysed;
+  }
+}
+
+/**
+ * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
+ * push() every decoded frame; it returns the analysed ones, with their chains, and null for the rest.
+ * A new connection starts a new sampler, so no chain spans an outage.
+ *
+ * @example
+ *   const sampler = new MotionSampler(2);
+ *   for (const f of decoded) { const a = sampler.push(f); if (a) segmenter.push(a); }
+ */
+export class MotionSampler {
+  private readonly interval: number;
+  private chain: GreyFrame[] = [];
+  private fromPtsMs = 0;
+  private next = Number.NEGATIVE_INFINITY; // PTS from which the next frame is analysed
+  private index = 0;
+
+  constructor(fps: number) {
+    if (!(fps > 0 && Number.isFinite(fps)))
+      throw new RangeError(`MotionSampler: fps must be > 0, got ${fps}`);
+    this.interval = 1000 / fps;
+  }
+
+  push<F extends Omit<ExtractedFrame, 'index'> & { index?: number }>(
+    f: F,
+  ): (F & { index: number; motion?: MotionChain }) | null {
     const pts = f.time.ptsMs;
     const grey = greyHalf(f.frame);
-    chain.push(grey);
+    this.chain.push(grey);
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
-    if (pts < next - 0.25) continue;
-    const motion = chain.length >= 2 ? { frames: chain, fromPtsMs } : undefined;
-    yield { ...f, index: index++, ...(motion ? { motion } : {}) };
-    chain = [grey];
-    fromPtsMs = pts;
-    next = (Math.floor((pts + 0.25) / interval) + 1) * interval;
+    if (pts < this.next - 0.25) return null;
+    const motion = this.chain.length >= 2 ? { frames: this.chain, fromPtsMs: this.fromPtsMs } : undefined;
+    this.chain = [grey];
+    this.fromPtsMs = pts;
+    this.next = (Math.floor((pts + 0.25) / this.interval) + 1) * this.interval;
+    return { ...f, index: this.index++, ...(motion ? { motion } : {}) };
   }
 }
 

@@ -209,9 +209,10 @@ export class LineZone {
     const previousTsMs = this.lastTsMs;
     this.lastTsMs = tsMs;
     const out: Crossing[] = [];
+    const present = new Set(tracked.map((d) => d.trackId));
     for (const d of tracked) {
       if (this.classes && !this.classes.has(d.cls)) continue;
-      const c = this.observe(d, tsMs);
+      const c = this.observe(d, tsMs, present);
       if (c) out.push(this.count(c.trackId, c.cls, c.side, tsMs));
     }
     for (const [id, t] of this.tracks) {
@@ -228,10 +229,16 @@ export class LineZone {
   }
 
   /** One tracked detection: updates its track; returns the side it crossed to, if it did. */
-  private observe(d: TrackedDetection, tsMs: number): { trackId: number; cls: ProductClass; side: Side } | null {
+  private observe(
+    d: TrackedDetection,
+    tsMs: number,
+    present: ReadonlySet<number>,
+  ): { trackId: number; cls: ProductClass; side: Side } | null {
     const anchor = bottomCentre(d.box) as [number, number];
     const side = this.sideOfLine(anchor, d.box.h);
-    let t = this.tracks.get(d.trackId) ?? this.adoptVanished(d.trackId, anchor, Math.max(d.box.w, d.box.h), tsMs);
+    let t =
+      this.tracks.get(d.trackId) ??
+      this.adoptVanished(d.trackId, anchor, Math.max(d.box.w, d.box.h), tsMs, present);
     // A track's first report may say where it was before it was confirmed: its confirmed side
     // starts there, so a vehicle seen once on each side of the line (2 fps, a fast car) counts.
     const before = !t && d.origin ? this.sideOfLine(d.origin, d.box.h) : null;
@@ -248,7 +255,15 @@ export class LineZone {
     }
     if (!side) return null;
     if (!t) {
-      const fresh = { trackId: d.trackId, side, pending: 0, lastSeenMs: tsMs, anchor, last: anchor, cls: d.cls };
+      const fresh = {
+        trackId: d.trackId,
+        side,
+        pending: 0,
+        lastSeenMs: tsMs,
+        anchor,
+        last: anchor,
+        cls: d.cls,
+      };
       this.tracks.set(d.trackId, { ...fresh, velocity: [d.velocity.vx, d.velocity.vy] });
       return null;
     }
@@ -276,7 +291,8 @@ export class LineZone {
     const dt = (tsMs - t.lastSeenMs) / 1000;
     const to: [number, number] = [t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt];
     const side = this.sideOfLine(to, 0);
-    if (!side || side === t.side || !segmentsIntersect(t.last, to, this.line.from, this.line.to)) return undefined;
+    if (!side || side === t.side || !segmentsIntersect(t.last, to, this.line.from, this.line.to))
+      return undefined;
     return side;
   }
 
@@ -286,9 +302,16 @@ export class LineZone {
    * over the missing one's state, side and pending exit included, so one vehicle never counts twice:
    * once for the old id and again from the new id's origin.
    */
-  private adoptVanished(trackId: number, anchor: [number, number], size: number, tsMs: number): LineTrackState | undefined {
+  private adoptVanished(
+    trackId: number,
+    anchor: [number, number],
+    size: number,
+    tsMs: number,
+    present: ReadonlySet<number>,
+  ): LineTrackState | undefined {
     for (const [id, t] of this.tracks) {
-      if (t.lastSeenMs >= tsMs || !t.last || !t.velocity) continue;
+      // Only a track missing from this frame: one seen in it is another vehicle.
+      if (present.has(id) || t.lastSeenMs >= tsMs || !t.last || !t.velocity) continue;
       const dt = (tsMs - t.lastSeenMs) / 1000;
       const px = t.last[0] + t.velocity[0] * dt;
       const py = t.last[1] + t.velocity[1] * dt;

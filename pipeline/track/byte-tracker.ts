@@ -259,12 +259,14 @@ export class ByteTracker {
       }
       return tsMs - t.lastSeenMs <= ttl;
     });
-    // New tracks from confident unmatched detections.
-    for (const di of first.unmatchedCols) {
-      const i = high[di];
+    // New tracks from confident unmatched detections; also from unmatched weaker ones that visibly
+    // moved, tentative with one hit (no head start from their motion): a fast vehicle's first,
+    // blurred sighting is often weak, and it holds the only view of where the vehicle came from.
+    const weak = second.unmatchedCols.map((di) => low[di]).filter((i) => movedVisibly(detections[i]));
+    for (const i of [...first.unmatchedCols.map((di) => high[di]), ...weak]) {
       const d = detections[i];
-      if (d.score < this.o.newTrackThreshold) continue;
-      const t = this.newTrack(d, tsMs, dtSec);
+      if (d.score < this.o.newTrackThreshold && !weak.includes(i)) continue;
+      const t = this.newTrack(d, tsMs, dtSec, d.score >= this.o.newTrackThreshold);
       if (t.hits >= this.o.minHits) {
         t.status = 'confirmed';
         t.id = this.nextId++;
@@ -295,9 +297,9 @@ export class ByteTracker {
    * A tentative track from an unmatched detection. One that measurably moved (motion-cues.ts) counts
    * as seen twice, here and where it came from, and starts with that velocity.
    */
-  private newTrack(d: Detection, tsMs: number, dtSec: number): Track {
+  private newTrack(d: Detection, tsMs: number, dtSec: number, confident: boolean): Track {
     const kf = new KalmanBoxFilter(d.box, this.o.noise);
-    const moved = dtSec > 0 && boxBefore(d, dtSec * 1000) !== null && movedVisibly(d);
+    const moved = confident && dtSec > 0 && boxBefore(d, dtSec * 1000) !== null && movedVisibly(d);
     if (moved && d.motion) kf.seedVelocity(d.motion.dx / dtSec, d.motion.dy / dtSec, 0.5);
     return {
       id: -1,

@@ -41,7 +41,12 @@ export function overlapBefore(trackBefore: Box, d: Detection, dtMs: number): num
   if (!(growth <= MAX_GROWTH && growth >= 1 / MAX_GROWTH)) return plain;
   const cx = b.x + b.w / 2;
   const cy = b.y + b.h / 2;
-  const resized = { x: cx - trackBefore.w / 2, y: cy - trackBefore.h / 2, w: trackBefore.w, h: trackBefore.h };
+  const resized = {
+    x: cx - trackBefore.w / 2,
+    y: cy - trackBefore.h / 2,
+    w: trackBefore.w,
+    h: trackBefore.h,
+  };
   return Math.max(plain, iou(trackBefore, resized));
 }
 

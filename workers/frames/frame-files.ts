@@ -2,7 +2,15 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
-import type { RgbFrame } from '../../schemas/frame.ts';
+import type { MotionChain } from '../../pipeline/motion/motion-sampler.ts';
+import type { FrameTime, RgbFrame } from '../../schemas/frame.ts';
+import type { DetectJob } from '../../schemas/jobs.ts';
+
+/** What a detect job says about its segment's frames file (DetectJob's fields of the same names). */
+export type SegmentFrames = Pick<
+  DetectJob,
+  'framesFile' | 'width' | 'height' | 'scale' | 'frames' | 'motionSize'
+>;
 
 /** What a frames file holds: `count` RGB frames, then (for motion estimation) `grey.count` grey ones. */
 export interface FramesShape {
@@ -93,6 +101,35 @@ export class FrameFiles {
     }
     await rename(tmp, path);
     return path;
+  }
+
+  /**
+   * Writes a segment's analysed frames and their motion chains; returns the detect job's fields that
+   * describe the file (the frame times, each frame's chain length, the grey frames' size).
+   */
+  async writeSegment(
+    segmentKey: string,
+    frames: ReadonlyArray<{ frame: RgbFrame; time: FrameTime; motion?: MotionChain }>,
+  ): Promise<SegmentFrames> {
+    const grey = frames.flatMap((f) => f.motion?.frames ?? []);
+    const framesFile = await this.write(
+      segmentKey,
+      frames.map((f) => f.frame),
+      grey,
+    );
+    const first = frames[0].frame;
+    return {
+      framesFile,
+      width: first.width,
+      height: first.height,
+      scale: first.scale,
+      frames: frames.map((f) => ({
+        ptsMs: f.time.ptsMs,
+        tsMs: f.time.tsMs,
+        ...(f.motion ? { motion: { frames: f.motion.frames.length, fromPtsMs: f.motion.fromPtsMs } } : {}),
+      })),
+      ...(grey.length ? { motionSize: { width: grey[0].width, height: grey[0].height } } : {}),
+    };
   }
 
   /** Reads a segment file back into frames; the frames are views on one buffer, no copies. */

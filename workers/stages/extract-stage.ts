@@ -89,13 +89,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
           await waitForRoom();
           if (closing) break;
           const key = segmentKey(data.sourceId, seg.index);
-          const first = seg.frames[0].frame;
-          const grey = seg.frames.flatMap((f) => f.motion?.frames ?? []);
-          const framesFile = await o.frameFiles.write(
-            key,
-            seg.frames.map((f) => f.frame),
-            grey,
-          );
+          const written = await o.frameFiles.writeSegment(key, seg.frames);
           await o.tracker.emitted(data.sourceId, seg.index, seg.frames.length);
           await detectQueue.add(
             'detect',
@@ -104,18 +98,7 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
               sourceId: data.sourceId,
               cameraId: data.cameraId,
               segment: seg.index,
-              framesFile,
-              width: first.width,
-              height: first.height,
-              scale: first.scale,
-              frames: seg.frames.map((f) => ({
-                ptsMs: f.time.ptsMs,
-                tsMs: f.time.tsMs,
-                ...(f.motion
-                  ? { motion: { frames: f.motion.frames.length, fromPtsMs: f.motion.fromPtsMs } }
-                  : {}),
-              })),
-              ...(grey.length ? { motionSize: { width: grey[0].width, height: grey[0].height } } : {}),
+              ...written,
               prevSegment,
               ...(seg.last ? { last: true } : {}),
               ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),

@@ -5,6 +5,7 @@ import type { HealthEvent, HealthUpdate } from '../../pipeline/live/camera-healt
 import { CameraSupervisor, type LiveCameraFrame } from '../../pipeline/live/camera-supervisor.ts';
 import { decoderRankEnv, hardwareDecoders } from '../../pipeline/live/hardware-decoders.ts';
 import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
+import { motionSteps } from '../../pipeline/motion/motion-sampler.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
 import type { EventRecord, Severity } from '../../schemas/events.ts';
 import { type CameraHealthRow, healthKey, type LiveCameraStatus } from '../../schemas/health.ts';
@@ -87,6 +88,10 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
   const wakers = new Set<() => void>();
   const lastKey = (cameraId: string) => `${o.prefix}:live:${cameraId}:last`;
 
+  // The tracker's motion rate, as for files (workers/extract-job.ts).
+  const motion = (cam: CameraConfig) =>
+    cfg.tracking.enabled ? motionSteps(cam.fps ?? cfg.extract.fps, cfg.tracking.motionFps) : 0;
+
   function supervisor(cam: CameraConfig, afterSegment: number, rank: string): CameraSupervisor {
     const sourceId = liveSourceId(cam.id);
     let first = true;
@@ -106,6 +111,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
         featureRank: rank,
         afterSegment,
         ...(cam.roi ? { roi: cam.roi } : {}),
+        ...(motion(cam) ? { motionSteps: motion(cam) } : {}),
       },
       {
         segment: async (seg: LiveSegment<LiveCameraFrame>) => {
@@ -119,11 +125,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
             return;
           }
           const key = segmentKey(sourceId, seg.index);
-          const f0 = seg.frames[0].frame;
-          const framesFile = await o.frameFiles.write(
-            key,
-            seg.frames.map((f) => f.frame),
-          );
+          const written = await o.frameFiles.writeSegment(key, seg.frames);
           const prevRaw = await o.redis.get(lastKey(cam.id));
           const prev = prevRaw === null ? -1 : Number(prevRaw);
           if (first && prev >= 0 && cfg.tracking.enabled) guardOrphan(sourceId, prev);
@@ -138,11 +140,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
               sourceId,
               cameraId: cam.id,
               segment: seg.index,
-              framesFile,
-              width: f0.width,
-              height: f0.height,
-              scale: f0.scale,
-              frames: seg.frames.map((f) => ({ ptsMs: f.time.ptsMs, tsMs: f.time.tsMs })),
+              ...written,
               prevSegment: prev,
               // Frames hold the region of interest only: boxes are shifted back into the picture.
               ...(cam.roi ? { offset: { x: cam.roi.x, y: cam.roi.y } } : {}),
