@@ -21,6 +21,8 @@ const phases = [
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
   ['motion-gate', 'motion-gate', {}],
+  // The motion step between analysed frames: extra decoding and tracing, in cores per camera.
+  ['motion', 'motion', {}],
   // benchmarks/backfill/phase.ts: `cityflow backfill` on 720p and 1080p H.264 clips at 2 and 5 fps.
   ['backfill', '../backfill/phase', {}],
   ['live-capacity', '../live/live-capacity', {}],

@@ -17,8 +17,12 @@ import { cli, lastJson, ROOT } from '../helpers/cli.ts';
 // The real command in local mode (private redis-server, GStreamer, the default detector, embedded
 // ClickHouse) on the three shared recordings (~3.5 min of video), analysed at 1 frame/s to keep the
 // test short: the checks are about rows and replay, which the rate does not weaken.
-const FOOTAGE = join(ROOT, '../shared/footage');
-const haveFootage = existsSync(FOOTAGE) && readdirSync(FOOTAGE).filter((f) => f.endsWith('.mp4')).length >= 3;
+const SHARED = join(ROOT, '../shared/footage');
+const THREE = ['parking-lot-topdown.mp4', 'people-walking.mp4', 'residential-street.mp4'];
+const haveFootage = THREE.every((f) => existsSync(join(SHARED, f)));
+// A folder of exactly those three (links), whatever else ../shared/footage holds.
+const FOOTAGE = mkdtempSync(join(tmpdir(), 'cityflow-backfill-footage-'));
+if (haveFootage) for (const f of THREE) symlinkSync(join(SHARED, f), join(FOOTAGE, f));
 
 const dirs: string[] = [];
 const tempDir = (name: string) => {
@@ -27,6 +31,7 @@ const tempDir = (name: string) => {
   return d;
 };
 afterAll(() => {
+  rmSync(FOOTAGE, { recursive: true, force: true });
   for (const d of dirs) {
     stopOrphanRedis(d);
     rmSync(d, { recursive: true, force: true });
