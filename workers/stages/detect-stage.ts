@@ -2,6 +2,8 @@ import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { MotionGate } from '../../pipeline/detect/motion/motion-gate.ts';
 import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
+import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
+import type { Detection } from '../../schemas/detection.ts';
 import {
   type DetectJob,
   DetectJob as DetectJobSchema,
@@ -76,40 +78,7 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
       const toDetect = frames.filter((_, i) => analysed[i]);
       // The pool spreads the frames over its instances.
       const { detections, ms } = await o.detector.detectTimed(toDetect);
-      const dx = data.offset?.x ?? 0;
-      const dy = data.offset?.y ?? 0;
-      const results: FrameResult[] = [];
-      const geometry = {
-        scale: data.scale,
-        frameWidth: data.width,
-        ...(data.offset ? { offset: data.offset } : {}),
-      };
-      let k = -1;
-      let g = 0;
-      for (const [i, t] of data.frames.entries()) {
-        if (analysed[i]) k++;
-        // Boxes in source pixels; an analysed frame's own detections get their measured motion.
-        const found = detections[k].map((d) => ({
-          ...d,
-          box: { ...d.box, x: d.box.x + dx, y: d.box.y + dy },
-        }));
-        const chain = grey.slice(g, g + (t.motion?.frames ?? 0));
-        g += chain.length;
-        if (analysed[i] && t.motion) attachMotion(found, chain, geometry, t.ptsMs - t.motion.fromPtsMs);
-        // A skipped frame reports the objects of the last analysed one: nothing in view changed.
-        results.push({
-          ptsMs: t.ptsMs,
-          tsMs: t.tsMs,
-          analysed: analysed[i],
-          detectorMs: analysed[i] ? ms[k] : 0,
-          detections: found.map((d) => ({
-            cls: d.cls,
-            score: d.score,
-            ...d.box,
-            ...(analysed[i] && d.motion ? { motion: d.motion } : {}),
-          })),
-        });
-      }
+      const results = frameResults(data, analysed, detections, ms, grey);
       await nextQueue.add(
         o.tracking ? 'track' : 'store',
         {
@@ -161,4 +130,48 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
       await nextQueue.close();
     },
   };
+}
+
+/**
+ * The segment's frame results: boxes in source pixels (shifted by the region's offset), each analysed
+ * frame's detections traced back through its motion chain (attachMotion); a frame the gate skipped
+ * reports the objects of the last analysed one, since nothing in view changed.
+ */
+function frameResults(
+  data: DetectJob,
+  analysed: boolean[],
+  detections: Detection[][],
+  ms: number[],
+  grey: GreyFrame[],
+): FrameResult[] {
+  const dx = data.offset?.x ?? 0;
+  const dy = data.offset?.y ?? 0;
+  const geometry = {
+    scale: data.scale,
+    frameWidth: data.width,
+    ...(data.offset ? { offset: data.offset } : {}),
+  };
+  const results: FrameResult[] = [];
+  let k = -1;
+  let g = 0;
+  for (const [i, t] of data.frames.entries()) {
+    if (analysed[i]) k++;
+    const found = detections[k].map((d) => ({ ...d, box: { ...d.box, x: d.box.x + dx, y: d.box.y + dy } }));
+    const chain = grey.slice(g, g + (t.motion?.frames ?? 0));
+    g += chain.length;
+    if (analysed[i] && t.motion) attachMotion(found, chain, geometry, t.ptsMs - t.motion.fromPtsMs);
+    results.push({
+      ptsMs: t.ptsMs,
+      tsMs: t.tsMs,
+      analysed: analysed[i],
+      detectorMs: analysed[i] ? ms[k] : 0,
+      detections: found.map((d) => ({
+        cls: d.cls,
+        score: d.score,
+        ...d.box,
+        ...(analysed[i] && d.motion ? { motion: d.motion } : {}),
+      })),
+    });
+  }
+  return results;
 }
