@@ -2,10 +2,13 @@
 //
 //  1. a 720p H.264 clip (the sample scaled up, re-encoded once) served by local RTSP servers
 //     (test/helpers/rtsp-server.c on libgstrtspserver, one process per camera, no re-encoding)
-//  2. decode cost: one LiveDecoder at 2 fps for 15 s; the CPU of its gst-launch-1.0 (from /proc)
-//     and of this process (reading frames, picture checks) per second of video
-//  3. detector cost: the built-in centernet (2 instances x 1 thread, the pipeline's layout) on
-//     those frames, CPU ms per frame
+//  2. decode cost: one LiveDecoder for 15 s; the CPU of its gst-launch-1.0 (from /proc) and of this
+//     process (reading frames, picture checks, motion chains) per second of video
+//  3. detector cost: the detector (2 instances x 1 thread, the pipeline's layout) on those frames,
+//     CPU ms per frame, plus tracing each detection back through its motion chain
+//  Steps 2-4 run for two set-ups in the same run: the default one (yolox-nano, motion between
+//  frames at tracking.motionFps 10: the decoder runs at 10 fps) and, as the baseline, the one before
+//  motion existed (centernet, decoding at 2 fps). The check (5) runs the default set-up.
 //  4. estimate: N = floor(cores / (decode cores + 2 x detector CPU s per frame + own cores))
 //  5. check: N cameras at once for 20 s, every frame detected as it arrives: delivered fps per
 //     camera and the detector backlog at the end; the RTSP servers' own CPU is reported (it runs
@@ -19,6 +22,9 @@ import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
 import { classifyPicture, FrozenDetector, pictureStats } from '../../pipeline/live/image-checks.ts';
 import { LiveDecoder } from '../../pipeline/live/live-decoder.ts';
+import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
+import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
+import { MotionSampler, motionSteps } from '../../pipeline/motion/motion-sampler.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { fileLaunch, RtspTestServer } from '../../test/helpers/rtsp-server.ts';
 import { cpuSeconds, report, SAMPLE } from '../phases/common.ts';
@@ -68,13 +74,30 @@ await run(
   { timeout: 180_000 },
 );
 
-/** Runs `n` cameras for `seconds`, detecting each frame as it arrives. */
-async function cameras(n: number, seconds: number, pool: DetectorPool | null) {
+interface Setup {
+  name: string;
+  model: 'yolox-nano' | 'centernet';
+  /** Decoder frames per analysed frame (0: no motion). */
+  steps: number;
+}
+const DEFAULT: Setup = { name: 'yolox-nano + motion', model: 'yolox-nano', steps: motionSteps(FPS, 10) };
+const BASELINE: Setup = { name: 'centernet, no motion', model: 'centernet', steps: 0 };
+
+/** Runs `n` cameras for `seconds`, detecting each analysed frame as it arrives. */
+async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorPool | null) {
+  const input = BUILTIN_MODELS[setup.model].input;
   const servers = await Promise.all(Array.from({ length: n }, () => RtspTestServer.start(fileLaunch(clip))));
   const decoders = servers.map(
-    (s) => new LiveDecoder({ uri: s.url, fps: FPS, maxWidth: 512, maxHeight: 512 }),
+    (s) =>
+      new LiveDecoder({
+        uri: s.url,
+        fps: FPS * Math.max(1, setup.steps),
+        maxWidth: input.width,
+        maxHeight: input.height,
+      }),
   );
   const frames: RgbFrame[] = [];
+  const chains: Array<GreyFrame[] | undefined> = [];
   const counts = decoders.map(() => 0);
   let pending = 0;
   let maxPending = 0;
@@ -87,22 +110,37 @@ async function cameras(n: number, seconds: number, pool: DetectorPool | null) {
   await Promise.all(
     decoders.map(async (d, i) => {
       const frozen = new FrozenDetector({ frozenAfterMs: 10_000 });
+      const sampler = setup.steps ? new MotionSampler(FPS) : null;
       const stop = setTimeout(() => {
         gstCpu += procCpu(d.pid);
         serverCpu += procCpu(servers[i].pid);
         void d.close();
       }, stopAt - Date.now());
-      for await (const f of d.frames()) {
+      for await (const decoded of d.frames()) {
+        const time = { ptsMs: decoded.ptsMs, tsMs: decoded.receivedMs };
+        const f = sampler ? sampler.push({ frame: decoded.frame, time }) : { frame: decoded.frame, time };
+        if (!f) continue;
         counts[i]++;
-        frozen.update(f.frame, f.receivedMs);
+        frozen.update(f.frame, f.time.tsMs);
         classifyPicture(pictureStats(f.frame));
-        if (frames.length < 40) frames.push({ ...f.frame, data: f.frame.data.slice() });
+        const chain = 'motion' in f ? f.motion : undefined;
+        if (frames.length < 40) {
+          frames.push({ ...f.frame, data: f.frame.data.slice() });
+          chains.push(chain?.frames);
+        }
         if (pool) {
           pending++;
           maxPending = Math.max(maxPending, pending);
           void pool
             .detect([f.frame])
-            .then(() => {
+            .then(([found]) => {
+              if (chain)
+                attachMotion(
+                  found,
+                  chain.frames,
+                  { scale: f.frame.scale, frameWidth: f.frame.width },
+                  1000 / FPS,
+                );
               detected++;
             })
             .catch(() => {})
@@ -119,30 +157,54 @@ async function cameras(n: number, seconds: number, pool: DetectorPool | null) {
   const backlog = pending;
   for (let i = 0; pending > 0 && i < 600; i++) await new Promise((r) => setTimeout(r, 50)); // let the detector drain
   for (const s of servers) await s.close();
-  return { frames, counts, wall, gstCpu, serverCpu, ownCpu, pending: backlog, maxPending, detected };
+  return { frames, chains, counts, wall, gstCpu, serverCpu, ownCpu, pending: backlog, maxPending, detected };
 }
 
-// 2. decode cost of one 720p stream
-const one = await cameras(1, 15, null);
-const decodeCores = one.gstCpu / one.wall;
-const ownCoresPerCamera = one.ownCpu / one.wall;
-// 3. detector cost per frame
-const pool = await DetectorPool.create(
-  { name: 'centernet', spec: BUILTIN_MODELS.centernet, threads: 1 },
-  { instances: 2 },
-);
-await pool.detect(one.frames.slice(0, 4));
-const c0 = cpuSeconds();
-const d0 = performance.now();
-await pool.detect(one.frames);
-const detectorMs = (performance.now() - d0) / one.frames.length;
-const detectorCpuMs = ((cpuSeconds() - c0) * 1000) / one.frames.length;
-// 4. estimate
+/** Steps 2-4 for one set-up: what one camera costs, and how many fit. */
+async function estimateFor(setup: Setup) {
+  const one = await cameras(1, 15, setup, null);
+  const decodeCores = one.gstCpu / one.wall;
+  const ownCoresPerCamera = one.ownCpu / one.wall;
+  const pool = await DetectorPool.create(
+    { name: setup.model, spec: BUILTIN_MODELS[setup.model], threads: 1 },
+    { instances: 2 },
+  );
+  await pool.detect(one.frames.slice(0, 4));
+  const c0 = cpuSeconds();
+  const d0 = performance.now();
+  const found = await pool.detect(one.frames);
+  const detectorMs = (performance.now() - d0) / one.frames.length;
+  const detectorCpuMs = ((cpuSeconds() - c0) * 1000) / one.frames.length;
+  // Tracing the detections back through their chains (the detect stage's motion step).
+  const t0 = process.cpuUsage();
+  for (const [i, f] of one.frames.entries()) {
+    const chain = one.chains[i];
+    if (chain) attachMotion(found[i], chain, { scale: f.scale, frameWidth: f.width }, 1000 / FPS);
+  }
+  const t = process.cpuUsage(t0);
+  const traceCpuMs = (t.user + t.system) / 1000 / one.frames.length;
+  const perCamera = decodeCores + ownCoresPerCamera + (FPS * (detectorCpuMs + traceCpuMs)) / 1000;
+  const estimate = Math.max(1, Math.floor(cpus().length / perCamera));
+  const figures = {
+    setup: setup.name,
+    decodeCoresPer720pStream: round(decodeCores),
+    workerCoresPerCamera: round(ownCoresPerCamera),
+    detectorMsPerFrame: round(detectorMs, 1),
+    detectorCpuMsPerFrame: round(detectorCpuMs, 1),
+    motionTraceCpuMsPerFrame: round(traceCpuMs, 2),
+    coresPerCamera: round(perCamera),
+    estimatedCameras: estimate,
+  };
+  return { pool, perCamera, estimate, figures };
+}
+
+// 2-4. the baseline set-up, then the default one (whose pool runs the check)
+const baseline = await estimateFor(BASELINE);
+await baseline.pool.close();
+const { pool, perCamera, estimate, figures } = await estimateFor(DEFAULT);
 const cores = cpus().length;
-const perCamera = decodeCores + ownCoresPerCamera + (FPS * detectorCpuMs) / 1000;
-const estimate = Math.max(1, Math.floor(cores / perCamera));
 // 5. check with N simulated cameras
-const check = await cameras(estimate, 20, pool);
+const check = await cameras(estimate, 20, DEFAULT, pool);
 await pool.close();
 rmSync(dir, { recursive: true, force: true });
 const fpsPerCamera = check.counts.map((c) => round(c / check.wall, 2));
@@ -154,14 +216,10 @@ report({
   framesPerSecond: round(check.counts.reduce((a, b) => a + b, 0) / check.wall, 2),
   cpuMsPerFrame: round((perCamera * 1000) / FPS, 1),
   source:
-    '1280x720 H.264 (the sample scaled up, ~2.5 Mb/s) over RTSP/TCP from local libgstrtspserver servers, 2 fps into 512x288',
+    '1280x720 H.264 (the sample scaled up, ~2.5 Mb/s) over RTSP/TCP from local libgstrtspserver servers, analysed at 2 fps',
   cores,
-  decodeCoresPer720pStream: round(decodeCores),
-  workerCoresPerCamera: round(ownCoresPerCamera),
-  detectorMsPerFrame: round(detectorMs, 1),
-  detectorCpuMsPerFrame: round(detectorCpuMs, 1),
-  coresPerCamera: round(perCamera),
-  estimatedCameras: estimate,
+  ...figures,
+  baseline: baseline.figures,
   check: {
     cameras: estimate,
     fpsPerCamera,

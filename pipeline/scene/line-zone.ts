@@ -25,6 +25,12 @@ export interface LineCounts {
 export interface LineZoneOptions {
   /** Consecutive observations on the new side before a crossing counts (default 1; the scene's inertiaFrames). */
   inertiaFrames?: number;
+  /**
+   * ... and at least this long in frame intervals (default 200 ms): at 10 fps and above a box that
+   * jitters onto the other side for a single frame (a pedestrian's legs, a cyclist and a walker
+   * merged for a moment) does not count twice; at 5 fps and below one frame is still enough.
+   */
+  inertiaMs?: number;
   /** A track not seen for longer than this is forgotten, ms (default 5000; keep it ≥ the tracker's lostTtlMs). */
   forgetAfterMs?: number;
   /** Anchors closer than this to the line, px, tell nothing about the side (default 0). */
@@ -39,6 +45,7 @@ export interface LineZoneOptions {
 
 export const DEFAULT_LINE_ZONE_OPTIONS: Readonly<Required<LineZoneOptions>> = {
   inertiaFrames: 1,
+  inertiaMs: 200,
   forgetAfterMs: 5000,
   deadbandPx: 0,
   deadbandBoxShare: 0.08,
@@ -69,6 +76,8 @@ export interface LineZoneState {
   version: 1;
   lineId: string;
   lastTsMs: number | null;
+  /** Smoothed interval between updates, ms (for inertiaMs); absent before the second update. */
+  frameMs?: number | null;
   tracks: LineTrackState[];
   counts: LineCounts;
 }
@@ -112,6 +121,7 @@ export class LineZone {
   private readonly classes: ReadonlySet<ProductClass> | null;
   private tracks = new Map<number, LineTrackState>();
   private lastTsMs: number | null = null;
+  private frameMs: number | null = null;
   private tally: LineCounts = { positive: 0, negative: 0, byClass: {} };
 
   constructor(line: SceneLine, options: LineZoneOptions = {}) {
@@ -121,6 +131,9 @@ export class LineZone {
     }
     if (!(o.forgetAfterMs >= 0 && Number.isFinite(o.forgetAfterMs))) {
       throw new RangeError(`LineZone: forgetAfterMs must be a finite number >= 0, got ${o.forgetAfterMs}`);
+    }
+    if (!(o.inertiaMs >= 0 && Number.isFinite(o.inertiaMs))) {
+      throw new RangeError(`LineZone: inertiaMs must be a finite number >= 0, got ${o.inertiaMs}`);
     }
     if (!(o.deadbandBoxShare >= 0 && o.deadbandBoxShare < 1)) {
       throw new RangeError(`LineZone: deadbandBoxShare must be in [0, 1), got ${o.deadbandBoxShare}`);
@@ -146,6 +159,7 @@ export class LineZone {
     }
     const z = new LineZone(line, options);
     z.lastTsMs = state.lastTsMs;
+    z.frameMs = state.frameMs ?? null;
     z.tracks = new Map(state.tracks.map((t) => [t.trackId, { ...t }]));
     z.tally = cloneCounts(state.counts);
     return z;
@@ -157,6 +171,7 @@ export class LineZone {
       version: 1,
       lineId: this.line.id,
       lastTsMs: this.lastTsMs,
+      frameMs: this.frameMs,
       tracks: [...this.tracks.values()].map((t) => ({ ...t })),
       counts: cloneCounts(this.tally),
     };
@@ -208,6 +223,9 @@ export class LineZone {
     }
     const previousTsMs = this.lastTsMs;
     this.lastTsMs = tsMs;
+    // The update rate, smoothed; gaps (an outage, a skipped segment) are not frame intervals.
+    const step = previousTsMs === null ? 0 : tsMs - previousTsMs;
+    if (step > 0 && step < 10_000) this.frameMs = this.frameMs === null ? step : 0.9 * this.frameMs + 0.1 * step;
     const out: Crossing[] = [];
     const present = new Set(tracked.map((d) => d.trackId));
     for (const d of tracked) {
@@ -272,7 +290,7 @@ export class LineZone {
       t.anchor = anchor;
       return null;
     }
-    if (++t.pending < this.o.inertiaFrames) return null;
+    if (++t.pending < this.inertia) return null;
     const from = t.anchor;
     t.side = side;
     t.pending = 0;
@@ -284,15 +302,18 @@ export class LineZone {
 
   /**
    * The side a track that went missing was heading to, if its course from its last anchor (at its
-   * velocity, up to now) crossed the segment onto the other side; else undefined.
+   * velocity, up to now) crossed the segment onto the other side, or it was last seen there with
+   * its flip pending; else undefined.
    */
   private exitSide(t: LineTrackState, tsMs: number): Side | undefined {
     if (!t.last || !t.velocity) return undefined;
     const dt = (tsMs - t.lastSeenMs) / 1000;
     const to: [number, number] = [t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt];
     const side = this.sideOfLine(to, 0);
-    if (!side || side === t.side || !segmentsIntersect(t.last, to, this.line.from, this.line.to))
-      return undefined;
+    // Already seen beyond the line (a flip still pending its inertia): the path from its last anchor
+    // on the confirmed side is what crossed.
+    const from = t.pending > 0 && t.anchor ? t.anchor : t.last;
+    if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to)) return undefined;
     return side;
   }
 
@@ -322,6 +343,12 @@ export class LineZone {
       return adopted;
     }
     return undefined;
+  }
+
+  /** Observations on the new side a flip needs now: inertiaFrames, or inertiaMs in frame intervals. */
+  private get inertia(): number {
+    const byTime = this.frameMs ? Math.ceil(this.o.inertiaMs / this.frameMs - 1e-9) : 1;
+    return Math.max(this.o.inertiaFrames, byTime);
   }
 
   /** Tallies one crossing to `side`. */

@@ -7,7 +7,7 @@ import type { SceneLine } from '../../schemas/scene.ts';
 const line: SceneLine = { id: 'bar', from: [0, 500], to: [1000, 500] };
 
 /** A 100×50 box whose bottom-centre is at (500, bottom), moving down at vy px/s. */
-function at(trackId: number, bottom: number, vy = 0, origin?: [number, number]): TrackedDetection {
+function at(trackId: number, bottom: number, vy = 100, origin?: [number, number]): TrackedDetection {
   return {
     trackId,
     cls: 'car',
@@ -68,5 +68,27 @@ describe('LineZone counts from the whole history of a track', () => {
     z.update([], 1000, 1500);
     const r = LineZone.restore(JSON.parse(JSON.stringify(z.snapshot())), line);
     expect(r.update([], 2500, 1500).map((c) => c.direction)).toEqual(['negative']);
+  });
+});
+
+describe('LineZone inertia in time', () => {
+  /** A pedestrian-sized box (bottom-centre at (500, bottom)), one frame per `ms`. */
+  const walk = (z: LineZone, bottoms: number[], ms: number) =>
+    bottoms.flatMap((b, i) => z.update([at(1, b)], i * ms).map((c) => c.direction));
+
+  test('at 10 fps a box jittering onto the other side for one frame counts nothing', () => {
+    expect(walk(new LineZone(line), [480, 485, 520, 484, 482, 486], 100)).toEqual([]);
+  });
+
+  test('at 10 fps two frames on the other side count once; at 5 and 2 fps one frame is enough', () => {
+    expect(walk(new LineZone(line), [480, 485, 520, 530, 540], 100)).toEqual(['negative']);
+    expect(walk(new LineZone(line), [480, 485, 520], 200)).toEqual(['negative']);
+    expect(walk(new LineZone(line), [480, 520], 500)).toEqual(['negative']);
+  });
+
+  test('a track last seen beyond the line with its flip pending counts once it is gone', () => {
+    const z = new LineZone(line);
+    expect(walk(z, [470, 480, 490, 520], 100)).toEqual([]); // 520: pending, then never seen again
+    expect(z.update([], 2000, 1500).map((c) => c.direction)).toEqual(['negative']);
   });
 });
