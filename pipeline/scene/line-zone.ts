@@ -225,7 +225,8 @@ export class LineZone {
     this.lastTsMs = tsMs;
     // The update rate, smoothed; gaps (an outage, a skipped segment) are not frame intervals.
     const step = previousTsMs === null ? 0 : tsMs - previousTsMs;
-    if (step > 0 && step < 10_000) this.frameMs = this.frameMs === null ? step : 0.9 * this.frameMs + 0.1 * step;
+    if (step > 0 && step < 10_000)
+      this.frameMs = this.frameMs === null ? step : 0.9 * this.frameMs + 0.1 * step;
     const out: Crossing[] = [];
     const present = new Set(tracked.map((d) => d.trackId));
     for (const d of tracked) {
@@ -313,7 +314,8 @@ export class LineZone {
     // Already seen beyond the line (a flip still pending its inertia): the path from its last anchor
     // on the confirmed side is what crossed.
     const from = t.pending > 0 && t.anchor ? t.anchor : t.last;
-    if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to)) return undefined;
+    if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to))
+      return undefined;
     return side;
   }
 
