@@ -44,10 +44,10 @@ program
   .description('run the pipeline for the cameras of a configuration file (long-running)')
   .requiredOption('-c, --config <file>', 'YAML or JSON configuration')
   .option('--exit-when-done', 'exit once every file source is processed, with a summary')
+  // No default list here: without --stages, run runs every stage (STAGES), live cameras included.
   .option(
     '--stages <list>',
-    'stages run in this process (must include store); others run as `worker`',
-    'extract,detect,track,store',
+    'stages run in this process (must include store; default: all, extract,detect,track,store,live); others run as `worker`',
   )
   .action(runCommand);
 
