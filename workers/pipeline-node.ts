@@ -6,7 +6,6 @@ import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
-import { insertRows } from '../pipeline/store/insert-rows.ts';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
 import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-clickhouse.ts';
 import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
@@ -14,6 +13,7 @@ import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob } from '../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
 import { startAlertStage } from './alerts/alert-stage.ts';
+import { registerCameras } from './cameras/register-cameras.ts';
 import { extractJobFor } from './extract-job.ts';
 import { FrameFiles } from './frames/frame-files.ts';
 import { CameraRegistry, type LiveCameraJob } from './live/camera-registry.ts';
@@ -225,12 +225,12 @@ export class PipelineNode {
     return node;
   }
 
-  /** Records a camera in the `cameras` table (store nodes only). */
-  async registerCamera(cam: CameraConfig): Promise<void> {
-    if (!this.clickhouse) return;
-    await insertRows(this.clickhouse.client, 'cameras', [
-      { camera_id: cam.id, name: cam.name ?? cam.id, source_uri: cam.source, config: JSON.stringify(cam) },
-    ]);
+  /**
+   * Records the cameras in the `cameras` table (store nodes only) and returns them as the pipeline
+   * must run them, with the scenes set through the API (workers/cameras/register-cameras.ts).
+   */
+  async registerCameras(cameras: readonly CameraConfig[]): Promise<CameraConfig[]> {
+    return this.clickhouse ? registerCameras(this.clickhouse.client, cameras) : [...cameras];
   }
 
   /** Queues a file for extraction; returns at once. Unreadable files fail here with a SourceError. */

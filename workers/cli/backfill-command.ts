@@ -14,6 +14,7 @@ import {
 import { expandInputs } from '../backfill/expand-inputs.ts';
 import { type FilePlan, planFiles } from '../backfill/plan-files.ts';
 import { ledgerComplete, sourceTotals, storedSegments, tableRowCounts } from '../backfill/store-queries.ts';
+import { apiScenes } from '../cameras/register-cameras.ts';
 import { extractJobFor } from '../extract-job.ts';
 import { resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
@@ -101,6 +102,8 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
       ch,
       cam ?? { id: opts.camera, name: opts.camera, source: inputs.join(' ') },
     );
+    // A scene set through the API wins over the file's (workers/cameras/register-cameras.ts).
+    const scene = (await apiScenes(ch.client)).get(opts.camera);
     const runId = randomBytes(4).toString('hex');
     const running: Array<{ plan: FilePlan; parentId: string }> = [];
     const seen = new Set<string>();
@@ -125,7 +128,8 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
         reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
         continue;
       }
-      const extract = extractJobFor(cfg, cam ?? { id: opts.camera, source: plan.file }, {
+      const camera = cam ?? { id: opts.camera, source: plan.file };
+      const extract = extractJobFor(cfg, scene ? { ...camera, scene } : camera, {
         sourceId: plan.sourceId,
         uri: plan.file,
         startTimeMs: plan.startTimeMs,
@@ -224,5 +228,5 @@ async function registerCameraOnce(node: PipelineNode, ch: ClickHouseHandle, cam:
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<{ n: string }>();
-  if (Number(row?.n ?? 0) === 0) await node.registerCamera({ ...cam, name: cam.name ?? basename(cam.id) });
+  if (Number(row?.n ?? 0) === 0) await node.registerCameras([{ ...cam, name: cam.name ?? basename(cam.id) }]);
 }

@@ -31,8 +31,8 @@ export async function processSources(
     const t0 = performance.now();
     const failures: SourceFailure[] = [];
     const ids: string[] = [];
-    for (const cam of cameras) {
-      await node.registerCamera(cam);
+    // Scenes set through the API win over the file's (workers/cameras/register-cameras.ts).
+    for (const cam of await node.registerCameras(cameras)) {
       try {
         ids.push((await node.submitFile(cam)).sourceId);
       } catch (e) {

@@ -45,8 +45,9 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean;
     await node.close();
     await redis.stop();
   });
-  for (const cam of cfg.cameras) {
-    await node.registerCamera(cam);
+  // Scenes set through the API win over the file's (workers/cameras/register-cameras.ts).
+  const cameras = await node.registerCameras(cfg.cameras);
+  for (const cam of cameras) {
     if (isLiveSource(cam.source)) continue; // live cameras: below
     try {
       const src = await node.submitFile(cam);
@@ -57,13 +58,13 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean;
   }
   // Live cameras run as long as they are configured; SIGHUP re-reads the file and applies the
   // difference (cameras added, changed, removed) without touching the others.
-  const live = await node.liveCameras.reconcile(cfg.cameras);
-  if (cfg.cameras.some((c) => isLiveSource(c.source))) logger.info(live, 'live cameras');
+  const live = await node.liveCameras.reconcile(cameras);
+  if (cameras.some((c) => isLiveSource(c.source))) logger.info(live, 'live cameras');
   process.on('SIGHUP', () => {
     (async () => {
-      const next = loadConfig(opts.config);
-      for (const cam of next.cameras.filter((c) => isLiveSource(c.source))) await node.registerCamera(cam);
-      logger.info(await node.liveCameras.reconcile(next.cameras), 'SIGHUP: live cameras reconciled');
+      const live = loadConfig(opts.config).cameras.filter((c) => isLiveSource(c.source));
+      const next = await node.registerCameras(live);
+      logger.info(await node.liveCameras.reconcile(next), 'SIGHUP: live cameras reconciled');
     })().catch((e) => logger.error({ err: e }, `SIGHUP: configuration not applied: ${(e as Error).message}`));
   });
   logger.info(

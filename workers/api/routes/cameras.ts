@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { isLiveSource } from '../../../pipeline/live/live-source.ts';
 import { validateScene } from '../../../pipeline/scene/validate-scene.ts';
 import { CameraList, CameraParams, CameraWriteParams, SceneAnswer } from '../../../schemas/api/cameras.ts';
 import { errorResponses } from '../../../schemas/api/common.ts';
 import type { SceneConfig as Scene } from '../../../schemas/scene.ts';
 import { SceneConfig } from '../../../schemas/scene.ts';
 import { check } from '../../../schemas/validate.ts';
+import { SCENE_SET_BY } from '../../cameras/register-cameras.ts';
 import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
 import type { ApiStore } from '../store.ts';
@@ -105,8 +107,9 @@ export async function cameraRoutes(app: FastifyInstance) {
         summary: "Replace a camera's scene configuration (admin)",
         description:
           'Validated like the configuration file (shapes, then geometry: unique ids, lines of non-zero length, ' +
-          'simple polygons, points inside `frame`, a calibration that does not fold). Stored in the cameras table ' +
-          'and in the Redis hash `<prefix>:cameras` for the running pipeline.',
+          'simple polygons, points inside `frame`, a calibration that does not fold). Stored in the cameras table, ' +
+          'where it wins over the configuration file from the next `run` on, and, for a live camera, in the Redis ' +
+          'hash `<prefix>:cameras`, which the running pipeline watches.',
         params: CameraWriteParams,
         body: SceneConfig,
         response: { 200: SceneAnswer, 404: errorResponses[400], ...errorResponses },
@@ -118,7 +121,7 @@ export async function cameraRoutes(app: FastifyInstance) {
       validateScene(scene, `PUT /api/v1/cameras/${id}/scene`, 'body'); // ConfigError → 400 naming the item
       const [row] = await cameraRows(store, id);
       if (!row) throw httpError(404, `params.id: no camera "${id}" (cameras are added by the configuration)`);
-      const config = { ...parseConfig(row), id, scene };
+      const config = { ...parseConfig(row), id, scene, [SCENE_SET_BY]: 'api' };
       const updatedMs = Math.max(Date.now(), Number(row.updated_ms) + 1); // strictly newer: it must win
       await store.insert('cameras', [
         {
@@ -129,7 +132,12 @@ export async function cameraRoutes(app: FastifyInstance) {
           updated_at: new Date(updatedMs).toISOString().replace('T', ' ').replace('Z', ''),
         },
       ]);
-      await app.ctx.redis.hset(camerasHash(app.ctx.prefix), id, JSON.stringify(config));
+      // Live cameras run from the registry: give it the new scene. A file camera is not in it (a
+      // worker would take it for a live one); its next run picks the scene up from the table.
+      if (isLiveSource(row.source_uri)) {
+        const { [SCENE_SET_BY]: _by, ...camera } = config;
+        await app.ctx.redis.hset(camerasHash(app.ctx.prefix), id, JSON.stringify(camera));
+      }
       request.log.info({ camera: id, lines: scene.lines.length, zones: scene.zones.length }, 'scene updated');
       return { cameraId: id, scene, updatedAt: new Date(updatedMs).toISOString() };
     },
