@@ -69,6 +69,8 @@ export interface FrameGeometry {
 }
 
 const GRACE_MS = 3000;
+/** How long a decoder may take to start (its first output), whatever stallTimeoutMs says. */
+const START_GRACE_MS = 30_000;
 const STDERR_KEEP = 128 * 1024;
 
 /**
@@ -153,6 +155,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
   #frames = 0;
   #lastPtsMs: number | null = null;
   #stalled = false;
+  #stallLimitMs = 0;
 
   constructor(options: FrameExtractorOptions) {
     const bad = (key: string, detail: string) => new ConfigError('FrameExtractor', key, detail);
@@ -325,7 +328,10 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
       for (;;) {
         // Only this await waits on the decoder (at a yield, the consumer holds the pace), so a timer
         // around it measures the decoder's silence and nothing else.
-        const next = await this.#withStallTimeout(chunks.next());
+        // Before its first output the decoder is starting (prerolling, probing the stream): that is
+        // no stall, so the first wait has at least START_GRACE_MS.
+        const started = this.#frames > 0 || caps !== null;
+        const next = await this.#withStallTimeout(chunks.next(), started ? 0 : START_GRACE_MS);
         if (next.done) break;
         for (const pkt of reader.push(next.value)) {
           if (pkt.kind === 'caps') {
@@ -361,7 +367,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
     }
     const exit = await (this.#exited as Promise<ChildExit>);
     if (this.#stalled) {
-      const s = (this.#opts.stallTimeoutMs ?? 30_000) / 1000;
+      const s = this.#stallLimitMs / 1000;
       throw new SourceError(
         this.#loc.name,
         'decoder-exit',
@@ -374,13 +380,14 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
   }
 
   /** Resolves like `p`, or stops the decoder and rejects when it stays silent for stallTimeoutMs. */
-  async #withStallTimeout<T>(p: Promise<T>): Promise<T> {
+  async #withStallTimeout<T>(p: Promise<T>, atLeastMs = 0): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    this.#stallLimitMs = Math.max(atLeastMs, this.#opts.stallTimeoutMs ?? 30_000);
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.#stalled = true;
         reject(new Error('decoder stalled'));
-      }, this.#opts.stallTimeoutMs ?? 30_000);
+      }, this.#stallLimitMs);
     });
     try {
       return await Promise.race([p, stalled]);

@@ -62,3 +62,22 @@ test('time the consumer spends not pulling is not a stall', async () => {
   }
   expect(frames).toBeGreaterThanOrEqual(37);
 });
+
+test('a decoder slow to start (its first output late) is not a stall', async () => {
+  const x = new FrameExtractor({
+    uri: SAMPLE,
+    fps: 1,
+    maxWidth: 128,
+    maxHeight: 128,
+    startTimeMs: 0,
+    stallTimeoutMs: 300,
+  });
+  await x.start();
+  const pid = x.pid ?? 0;
+  // Hold the decoder before it sends anything, for longer than stallTimeoutMs.
+  process.kill(pid, 'SIGSTOP');
+  setTimeout(() => process.kill(pid, 'SIGCONT'), 1200);
+  let frames = 0;
+  for await (const _ of x) frames++;
+  expect(frames).toBeGreaterThanOrEqual(37);
+});
