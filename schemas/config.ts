@@ -123,6 +123,11 @@ export const Config = Type.Object(
         extractConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         /** Attempts per job before it is failed, with exponential backoff from 1 s. */
         attempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+        /**
+         * A command that waits on Redis (backfill) gives up with a clear error when Redis stays
+         * unreachable this long, seconds; shorter outages (a restart, a failover) are waited out.
+         */
+        redisLostAfterS: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 30 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -17,6 +17,7 @@ import { ledgerComplete, sourceTotals, storedSegments, tableRowCounts } from '..
 import { apiScenes } from '../cameras/register-cameras.ts';
 import { extractJobFor } from '../extract-job.ts';
 import { resolveRedis } from '../local/local-mode.ts';
+import { RedisWatchdog, withinDeadline } from '../local/redis-watchdog.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
 import { PipelineNode } from '../pipeline-node.ts';
@@ -74,15 +75,23 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   // on (without this, Node would exit at once and leave the local redis-server running). Set up
   // first: starting (model loads, probes) takes seconds too.
   const closers: Array<() => Promise<unknown>> = [() => redis.stop()];
+  // Each closer gets a few seconds: with Redis gone, closing queues would wait for it forever.
+  const closeAll = async () => {
+    for (const close of closers) await withinDeadline(close, 3000);
+  };
   const stop = async (sig: NodeJS.Signals) => {
     process.stderr.write(`\n${sig}: backfill stopped; run the same command again to resume\n`);
-    for (const close of closers) await close().catch(() => {});
+    await closeAll();
     process.exit(130);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: STAGES });
   closers.unshift(() => node.close());
+  const watchdog = new RedisWatchdog(node.redis, redis.url, cfg.queues.redisLostAfterS * 1000);
+  closers.unshift(async () => watchdog.stop());
+  /** Waits for p, unless Redis is lost first (then a RedisUnavailableError). */
+  const orLost = <T>(p: Promise<T>) => Promise.race([p, watchdog.lost]);
   const ch = node.clickhouse as ClickHouseHandle; // a node running 'store' has it open
   const owner = ch.mode === 'embedded' ? await serveStore(ch.client, cfg.dataDir) : null;
   if (owner) closers.unshift(() => owner.close());
@@ -145,10 +154,10 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
     for (;;) {
       const view: FileProgress[] = [];
       for (const { plan, parentId } of running) {
-        const s = await node.tracker.state(plan.sourceId);
+        const s = await orLost(node.tracker.state(plan.sourceId));
         const r = reports.get(plan.file) as BackfillFileReport;
         if (!finished.has(plan.file)) {
-          const st = await flow.status(parentId);
+          const st = await orLost(flow.status(parentId));
           // A failed parent's file may still have segments in flight: wait until they are stored.
           if (st.state === 'completed' || (st.state === 'failed' && SourceTracker.finished(s))) {
             finished.add(plan.file);
@@ -213,7 +222,7 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    for (const close of closers) await close();
+    await closeAll();
   }
 }
 
