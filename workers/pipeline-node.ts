@@ -13,6 +13,7 @@ import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob } from '../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
 import { startAlertStage } from './alerts/alert-stage.ts';
+import { knownSourceId } from './backfill/store-queries.ts';
 import { registerCameras } from './cameras/register-cameras.ts';
 import { extractJobFor } from './extract-job.ts';
 import { FrameFiles } from './frames/frame-files.ts';
@@ -235,7 +236,9 @@ export class PipelineNode {
 
   /** Queues a file for extraction; returns at once. Unreadable files fail here with a SourceError. */
   async submitFile(cam: CameraConfig): Promise<SubmittedSource> {
-    const sourceId = await fileSourceId(cam.id, cam.source);
+    // A renamed or moved copy of a stored recording goes on under the id it was stored with.
+    const named = await fileSourceId(cam.id, cam.source);
+    const sourceId = this.clickhouse ? await knownSourceId(this.clickhouse.client, named) : named;
     // The container's creation time matters only without an explicit start time (the extract stage
     // probes the file again anyway, so this is skipped when it can be).
     const createdAtMs = cam.startTime ? null : (await probeSource(cam.source)).createdAtMs;

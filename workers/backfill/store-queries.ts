@@ -24,6 +24,29 @@ export async function tableRowCounts(client: ClickHouseClient): Promise<Record<s
   return out;
 }
 
+/**
+ * The id under which this recording is already stored, if it is: a file's source id is
+ * `<camera>/<name>@<content hash>`, so a renamed or moved copy of a stored recording has a new id
+ * but the same camera and hash. Returns the stored id (the first, by name) when one matches, else
+ * `sourceId` itself; processing then goes on under the stored id, and the ledger skips what it has.
+ *
+ * @example
+ *   await knownSourceId(client, 'cam-7/copy-of-0800.mp4@3f9a1c2b7d'); // 'cam-7/0800.mp4@3f9a1c2b7d'
+ */
+export async function knownSourceId(client: ClickHouseClient, sourceId: string): Promise<string> {
+  const at = sourceId.lastIndexOf('@');
+  const slash = sourceId.indexOf('/');
+  if (at < 0 || slash < 0) return sourceId;
+  const [known] = await rows<{ source_id: string }>(
+    client,
+    `SELECT source_id FROM segments
+     WHERE startsWith(source_id, {camera:String}) AND endsWith(source_id, {hash:String})
+     GROUP BY source_id ORDER BY source_id LIMIT 1`,
+    { camera: sourceId.slice(0, slash + 1), hash: sourceId.slice(at) },
+  );
+  return known?.source_id ?? sourceId;
+}
+
 /** The segment indexes of a source in the `segments` ledger (complete, stored segments). */
 export async function storedSegments(client: ClickHouseClient, sourceId: string): Promise<number[]> {
   const r = await rows<{ segment: number }>(

@@ -13,7 +13,13 @@ import {
 } from '../backfill/backfill-report.ts';
 import { expandInputs } from '../backfill/expand-inputs.ts';
 import { type FilePlan, planFiles } from '../backfill/plan-files.ts';
-import { ledgerComplete, sourceTotals, storedSegments, tableRowCounts } from '../backfill/store-queries.ts';
+import {
+  knownSourceId,
+  ledgerComplete,
+  sourceTotals,
+  storedSegments,
+  tableRowCounts,
+} from '../backfill/store-queries.ts';
 import { apiScenes } from '../cameras/register-cameras.ts';
 import { extractJobFor } from '../extract-job.ts';
 import { resolveRedis } from '../local/local-mode.ts';
@@ -117,6 +123,9 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
     const running: Array<{ plan: FilePlan; parentId: string }> = [];
     const seen = new Set<string>();
     for (const plan of planned.plans) {
+      // A renamed or moved copy of a stored recording goes on under the id it was stored with.
+      plan.sourceId = await knownSourceId(ch.client, plan.sourceId);
+      const content = plan.sourceId.slice(plan.sourceId.lastIndexOf('@'));
       const base = {
         file: plan.file,
         sourceId: plan.sourceId,
@@ -127,11 +136,11 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
         segments: 0,
         error: null,
       };
-      if (seen.has(plan.sourceId)) {
+      if (seen.has(content)) {
         reports.set(plan.file, { ...base, status: 'already stored' }); // the same recording twice
         continue;
       }
-      seen.add(plan.sourceId);
+      seen.add(content);
       const stored = await storedSegments(ch.client, plan.sourceId);
       if (ledgerComplete(stored, plan.durationMs, segmentMs)) {
         reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
