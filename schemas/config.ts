@@ -11,10 +11,13 @@ import { DEFAULT_MODEL, ModelSpec } from './model.ts';
 import { RulesSchema } from './rules.ts';
 import { SceneConfig } from './scene.ts';
 
+/** What a camera id may be: it names rows, keys and files, so no separators, quotes or spaces. */
+export const CAMERA_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+
 export const CameraConfig = Type.Object(
   {
     id: Type.String({
-      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+      pattern: CAMERA_ID_PATTERN,
       description: 'stable id, used in every table',
     }),
     name: Type.Optional(Type.String()),

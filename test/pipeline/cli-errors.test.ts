@@ -16,6 +16,19 @@ test('run --config with a wrong key exits 1 with a message naming the file and t
   expect(r.stderr).toContain(`cityflow: ${file}: cameras[0].fsp: unknown key`);
 });
 
+test('backfill and demo refuse a camera id that is not one (path, quotes, spaces, 300 characters), at once', async () => {
+  for (const bad of ['../x', "a'b", 'two words', 'a'.repeat(300), '-x']) {
+    const t0 = Date.now();
+    const r = await cli(['backfill', 'samples/residential-street.mp4', '--camera', bad]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--camera <id>.*is not a camera id: 1-64 letters, digits/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }
+  const d = await cli(['demo', '--camera', 'a/b']);
+  expect(d.code).not.toBe(0);
+  expect(d.stderr).toMatch(/"a\/b" is not a camera id/);
+});
+
 test('a missing config file and an unknown command are named', async () => {
   const r = await cli(['run', '--config', join(dir, 'nope.yaml')]);
   expect(r.code).toBe(1);

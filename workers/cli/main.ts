@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { CAMERA_ID_PATTERN } from '../../schemas/config.ts';
 import { backfillCommand } from './backfill-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { detectCommand } from './detect-command.ts';
@@ -13,6 +14,14 @@ const positive = (v: string) => {
   const n = Number(v);
   if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
   return n;
+};
+const cameraId = (v: string) => {
+  if (!new RegExp(CAMERA_ID_PATTERN).test(v)) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)} is not a camera id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+    );
+  }
+  return v;
 };
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -35,7 +44,7 @@ program
   .argument('[files...]', 'video files (default: samples/residential-street.mp4)')
   .option('--json', 'print the summary as one JSON object on the last line of stdout')
   .option('--fps <n>', 'frames analysed per second of video', positive, 5)
-  .option('--camera <id>', 'camera id for the rows', 'demo')
+  .option('--camera <id>', 'camera id for the rows', cameraId, 'demo')
   .option('--data-dir <dir>', 'local state folder', 'var')
   .action(demoCommand);
 
@@ -108,7 +117,7 @@ program
     'process archived footage for one camera (files, folders, globs) as a resumable, idempotent batch, with progress and a report',
   )
   .argument('<inputs...>', 'video files, folders (their video files) or quoted glob patterns')
-  .requiredOption('--camera <id>', 'camera the footage belongs to')
+  .requiredOption('--camera <id>', 'camera the footage belongs to', cameraId)
   .option(
     '--start <iso>',
     "wall time of the first file's first frame (later files follow on); default: from the file name or the container",
