@@ -13,7 +13,12 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ProductClassSchema } from './classes.ts';
 
 /** [x, y] in source pixels (or metres for calibration.world). */
-export const PointSchema = Type.Tuple([Type.Number(), Type.Number()]);
+/**
+ * A coordinate: pixels (or metres, in a calibration's world points). Bounded, so that a point of
+ * ±1e308 is refused by name instead of overflowing the geometry into Infinity and NaN.
+ */
+const Coordinate = Type.Number({ minimum: -1e6, maximum: 1e6 });
+export const PointSchema = Type.Tuple([Coordinate, Coordinate]);
 export type Point = Static<typeof PointSchema>;
 
 const SceneId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });

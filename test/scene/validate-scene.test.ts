@@ -94,6 +94,13 @@ describe('SceneConfig schema', () => {
     expect(keys({ calibration: { image: [[0, 0]], world: [[0, 0]] } })).toContain('calibration.image');
     expect(keys({ zone: [] })).toContain('zone');
   });
+  test('coordinates far beyond any picture (±1e308) are refused by name', () => {
+    const issues = check(SceneConfig, { lines: [{ id: 'l', from: [1e308, 0], to: [0, -1e308] }] });
+    expect(issues.map((i) => `${i.key} ${i.message}`)).toEqual([
+      'lines[0].from[0] must be <= 1000000',
+      'lines[0].to[1] must be >= -1000000',
+    ]);
+  });
 });
 
 describe('validateScene', () => {
