@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
+import { ApiKeyFileError, ApiKeyStore } from '../../workers/api/auth/api-keys.ts';
 import { freePort } from '../../workers/local/local-redis.ts';
 import { cli, ROOT, SAMPLE } from '../helpers/cli.ts';
 
@@ -109,4 +110,26 @@ test('while `run` owns the embedded store, `serve` reads through it', async () =
   }
   expect(await serve?.out.exited).toBe(0);
   expect(await run.out.exited).toBe(0);
+});
+
+test('a corrupt key file: `serve` refuses to start, naming the file; a server already running keeps its keys', async () => {
+  const data = join(dir, 'corrupt');
+  const created = await cli(['keys', 'create', '--role', 'admin', '--data-dir', data]);
+  const key = created.stdout.trim();
+  const file = join(data, 'api-keys.json');
+  const store = new ApiKeyStore(file);
+  expect(store.verify(key)?.role).toBe('admin');
+  writeFileSync(file, '[{"id": "x", "role": "admin"'); // cut short, as by a full disk
+  // A running server (its store has read the keys): the last good keys stay, the reason is kept.
+  expect(store.verify(key)?.role).toBe('admin');
+  expect(store.lastError?.message).toMatch(/api-keys\.json: not a valid API key file/);
+  // A fresh start: a clear error naming the file, exit 1, before anything listens.
+  expect(() => new ApiKeyStore(file).list()).toThrow(ApiKeyFileError);
+  const r = await cli(['serve', '--port', String(await freePort()), '--data-dir', data], {
+    REDIS_URL: inject('redisUrl'),
+  });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/cityflow: .*api-keys\.json: not a valid API key file \(.*JSON/);
+  writeFileSync(file, '{"keys": []}');
+  expect(() => new ApiKeyStore(file).list()).toThrow(/expected a JSON array of keys/);
 });

@@ -22,6 +22,9 @@ export async function serveCommand(opts: {
   rateLimit: number;
 }) {
   const cfg = configFrom(opts);
+  // A key file that cannot be read is a start-up error, named, not a 500 on every request.
+  const keys = new ApiKeyStore(keysFile(cfg.dataDir));
+  keys.list();
   const store = await openApiStore(cfg);
   const redis = await resolveRedis(cfg);
   if (redis.local) {
@@ -31,7 +34,7 @@ export async function serveCommand(opts: {
   }
   const app = await buildApi({
     store,
-    keys: new ApiKeyStore(keysFile(cfg.dataDir)),
+    keys,
     redisUrl: redis.url,
     queuePrefix: cfg.queuePrefix,
     rateLimit: { max: opts.rateLimit, timeWindowMs: 60_000 },

@@ -21,6 +21,40 @@ const KEY_FORMAT = /^cfk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
+/** The key file cannot be read as a list of keys. */
+export class ApiKeyFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(
+      `${file}: not a valid API key file (${reason}); fix or remove it, then create keys with \`cityflow keys create\``,
+    );
+    this.name = 'ApiKeyFileError';
+  }
+}
+
+/** The keys in a key file's text, or the reason they are not. */
+function parseKeys(file: string, text: string): StoredKey[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ApiKeyFileError(file, (e as Error).message);
+  }
+  if (!Array.isArray(data)) throw new ApiKeyFileError(file, 'expected a JSON array of keys');
+  for (const [i, k] of data.entries()) {
+    const ok =
+      k &&
+      typeof k.id === 'string' &&
+      typeof k.sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(k.sha256) &&
+      (ROLES as readonly string[]).includes(k.role);
+    if (!ok) throw new ApiKeyFileError(file, `entry ${i} lacks a valid id, role or sha256`);
+  }
+  return data as StoredKey[];
+}
+
 /**
  * API keys in a JSON file (mode 0600) under the data directory. The secret is shown once, at
  * creation; the file holds its SHA-256 (a 256-bit random secret needs no slow hash: it cannot be
@@ -37,14 +71,29 @@ export class ApiKeyStore {
 
   constructor(readonly file: string) {}
 
+  /**
+   * The keys in the file (re-read when it changes). A file that cannot be read as keys throws an
+   * ApiKeyFileError, unless keys were read from it before: a server then keeps its last good keys
+   * (and `lastError` says why the file was not taken) rather than refusing every request.
+   */
   list(): StoredKey[] {
     if (!existsSync(this.file)) return [];
     const mtimeMs = statSync(this.file).mtimeMs;
     if (this.cache?.mtimeMs !== mtimeMs) {
-      this.cache = { mtimeMs, keys: JSON.parse(readFileSync(this.file, 'utf8')) as StoredKey[] };
+      try {
+        this.cache = { mtimeMs, keys: parseKeys(this.file, readFileSync(this.file, 'utf8')) };
+        this.lastError = null;
+      } catch (e) {
+        if (!this.cache) throw e;
+        this.cache = { mtimeMs, keys: this.cache.keys };
+        this.lastError = e as ApiKeyFileError;
+      }
     }
     return this.cache.keys;
   }
+
+  /** Why the key file was last not taken (its last good keys stay in use); null when it was. */
+  lastError: ApiKeyFileError | null = null;
 
   create(role: Role, name = ''): { key: string; record: StoredKey } {
     if (!(ROLES as readonly string[]).includes(role)) {
