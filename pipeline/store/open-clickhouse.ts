@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { markEmbedded } from './insert-rows.ts';
 
@@ -45,6 +45,8 @@ export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHous
   }
   if (!opts.path) throw new Error('openClickHouse: give a server url or an embedded data path');
   mkdirSync(opts.path, { recursive: true });
+  // The store's files bypass the API's roles: readable by this user only, whatever the umask.
+  chmodSync(opts.path, 0o700);
   // Loaded lazily: the engine is a 500 MB native library that server deployments never need.
   const { createChdbConnection } = await import('chdb/connection');
   let connection: ReturnType<typeof createChdbConnection>;

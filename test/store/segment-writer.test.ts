@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -18,6 +18,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await ch.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("the embedded store's folder is for its owner only (its files bypass the API's roles)", () => {
+  expect(statSync(join(dir, 'clickhouse')).mode & 0o077).toBe(0);
 });
 
 async function count(sql: string): Promise<number> {
