@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { eventsChannel } from '../../schemas/events.ts';
+import { ApiKeyStore } from '../../workers/api/auth/api-keys.ts';
+import { AUTH_FAILURES_PER_MINUTE } from '../../workers/api/plugins/auth.ts';
 import { buildApi } from '../../workers/api/server.ts';
 import { DirectStore, OwnerStore } from '../../workers/api/store.ts';
 import { serveStore } from '../../workers/local/store-owner.ts';
@@ -414,6 +417,34 @@ describe('pipeline status, metrics, health, docs, queues', () => {
       expect(
         (await app.inject({ url: '/api/v1/cameras', headers: { 'x-api-key': h.keys.admin } })).statusCode,
       ).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('failed authentication is rate-limited per address: guessing keys gets 429 after 60 tries a minute', async () => {
+    const keys = new ApiKeyStore(join(h.dir, 'guess-keys.json'));
+    const app = await buildApi({
+      store: new DirectStore(h.ch.client, 'embedded'),
+      keys,
+      redisUrl,
+      queuePrefix: h.prefix,
+    });
+    try {
+      const guess = (i: number, remoteAddress = '10.9.8.7') =>
+        app.inject({
+          url: '/api/v1/cameras',
+          remoteAddress,
+          headers: { 'x-api-key': `cfk_${'0'.repeat(12)}_${String(i).padStart(43, 'a')}` },
+        });
+      const codes = [];
+      for (let i = 0; i < AUTH_FAILURES_PER_MINUTE + 5; i++) codes.push((await guess(i)).statusCode);
+      expect(codes.slice(0, AUTH_FAILURES_PER_MINUTE).every((c) => c === 401)).toBe(true);
+      expect(codes.slice(AUTH_FAILURES_PER_MINUTE)).toEqual([429, 429, 429, 429, 429]);
+      const blocked = await guess(0);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(blocked.json().message).toMatch(/too many failed authentications/);
+      expect((await guess(0, '10.9.8.8')).statusCode).toBe(401); // another address is not blocked
     } finally {
       await app.close();
     }
