@@ -22,6 +22,12 @@ export const PointSchema = Type.Tuple([Coordinate, Coordinate]);
 export type Point = Static<typeof PointSchema>;
 
 const SceneId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+/**
+ * How much one camera's scene may hold: far more than a picture can show (a junction has a few dozen
+ * zones), small enough that a scene always fits one stored row and every frame can test it.
+ */
+export const SCENE_LIMITS = { lines: 100, zones: 200, polygonPoints: 200 } as const;
+
 const Classes = Type.Array(ProductClassSchema, {
   minItems: 1,
   uniqueItems: true,
@@ -59,7 +65,7 @@ export type ZoneKind = (typeof ZONE_KINDS)[number];
 export const SceneZoneSchema = Type.Object(
   {
     id: SceneId,
-    polygon: Type.Array(PointSchema, { minItems: 3 }),
+    polygon: Type.Array(PointSchema, { minItems: 3, maxItems: SCENE_LIMITS.polygonPoints }),
     /** What the zone is for (default 'area'); later analyses pick zones by kind. */
     kind: Type.Optional(Type.Union(ZONE_KINDS.map((k) => Type.Literal(k)))),
     /** A lane's allowed direction of travel, [dx, dy] in pixels (any length but 0). */
@@ -92,8 +98,8 @@ export type SceneCalibration = Static<typeof SceneCalibrationSchema>;
 
 export const SceneConfig = Type.Object(
   {
-    lines: Type.Array(SceneLineSchema, { default: [] }),
-    zones: Type.Array(SceneZoneSchema, { default: [] }),
+    lines: Type.Array(SceneLineSchema, { default: [], maxItems: SCENE_LIMITS.lines }),
+    zones: Type.Array(SceneZoneSchema, { default: [], maxItems: SCENE_LIMITS.zones }),
     calibration: Type.Optional(SceneCalibrationSchema),
     /**
      * A line crossing or zone entry/exit counts only once the object has been seen on the new side

@@ -46,4 +46,20 @@ describe('scenes set through the API', () => {
     expect(other.scene).toEqual(next);
     expect((await apiScenes(h.ch.client)).has('cam-g')).toBe(false);
   });
+
+  test('a scene too large to store (5,000 zones, about 400 KB) is a 400 naming the key, not a 500', async () => {
+    await registerCameras(h.ch.client, [{ id: 'cam-big', source: '/srv/big.mp4' } as CameraConfig]);
+    const zones = Array.from({ length: 5000 }, (_, i) => ({
+      id: `zone-${i}`,
+      polygon: [
+        [10, 10],
+        [90, 10],
+        [90, 90],
+        [10, 90],
+      ],
+    }));
+    const res = await req('PUT', '/api/v1/cameras/cam-big/scene', h.keys.admin, { lines: [], zones });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().message).toMatch(/body\.zones: must NOT have more than 200 items/);
+  });
 });

@@ -94,6 +94,22 @@ describe('SceneConfig schema', () => {
     expect(keys({ calibration: { image: [[0, 0]], world: [[0, 0]] } })).toContain('calibration.image');
     expect(keys({ zone: [] })).toContain('zone');
   });
+  test('a scene of 5,000 zones or a polygon of 1,000 points is refused by name (it would not fit a stored row)', () => {
+    const zone = (i: number) => ({
+      id: `z${i}`,
+      polygon: [
+        [0, 0],
+        [9, 0],
+        [9, 9],
+      ],
+    });
+    const many = check(SceneConfig, { zones: Array.from({ length: 5000 }, (_, i) => zone(i)) });
+    expect(many.map((i) => `${i.key} ${i.message}`)).toEqual(['zones must NOT have more than 200 items']);
+    const ring = Array.from({ length: 1000 }, (_, i) => [Math.cos(i), Math.sin(i)]);
+    expect(check(SceneConfig, { zones: [{ id: 'r', polygon: ring }] }).map((i) => i.key)).toEqual([
+      'zones[0].polygon',
+    ]);
+  });
   test('coordinates far beyond any picture (±1e308) are refused by name', () => {
     const issues = check(SceneConfig, { lines: [{ id: 'l', from: [1e308, 0], to: [0, -1e308] }] });
     expect(issues.map((i) => `${i.key} ${i.message}`)).toEqual([
