@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { cli, ROOT, SAMPLE } from '../helpers/cli.ts';
+import { queryThroughOwner } from '../../workers/local/store-owner.ts';
+import { ROOT, SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
 import { until } from '../helpers/until.ts';
 
@@ -32,15 +33,13 @@ describe.skipIf(unbuildable !== null)(
       let err = '';
       run.stderr.on('data', (d) => (err += d));
       const exited = new Promise<number | null>((r) => run.on('close', r));
+      // Only through the owning run process: opening the store directly would race run for its lock.
       const frames = async () => {
-        const q = await cli([
-          'query',
-          '--json',
-          '--data-dir',
+        const r = await queryThroughOwner(
           join(dir, 'var'),
           "SELECT count() AS n FROM frames WHERE camera_id = 'cam-live' AND analysed",
-        ]);
-        return q.code === 0 ? Number(JSON.parse(q.stdout)[0]?.n ?? 0) : 0;
+        ).catch(() => null);
+        return Number(r?.rows[0]?.n ?? 0);
       };
       try {
         const n = await until(
