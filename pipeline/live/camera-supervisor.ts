@@ -23,7 +23,10 @@ export interface CameraSupervisorOptions {
   maxWidth: number;
   maxHeight: number;
   rtspTransport?: RtspTransport;
-  /** No frame for this long (once frames flowed) → the decoder is stopped and restarted. Default max(1000, 3 frame intervals). */
+  /**
+   * No frame for this long (once frames flowed) → the decoder is stopped and restarted. Default
+   * max(1000, 3 frame intervals); for HLS (`.m3u8`) at least 6 s, as its frames come a segment at a time.
+   */
   watchdogMs?: number;
   /** No first frame this long after (re)connecting → restart. Default 10 000 ms. */
   firstFrameTimeoutMs?: number;
@@ -53,6 +56,9 @@ export interface CameraSupervisorOptions {
    */
   motionSteps?: number;
 }
+
+/** The least default watchdog of an HLS source: three segments of the common 2 s. */
+const HLS_WATCHDOG_MS = 6000;
 
 /** What #runOnce returns when it ended a connection only to learn the picture's size. */
 const LEARNED_SIZE = Symbol('learned the picture size');
@@ -116,7 +122,10 @@ export class CameraSupervisor {
     if (!(o.fps > 0)) throw new ConfigError(`camera ${o.cameraId}`, 'fps', `must be > 0, got ${o.fps}`);
     this.#o = o;
     this.#sink = sink;
-    this.#watchdogMs = o.watchdogMs ?? Math.max(1000, 3000 / o.fps);
+    // HLS delivers a segment's frames at once, seconds apart: a frame-rate watchdog would restart a
+    // healthy HLS camera between segments.
+    const hls = /\.m3u8($|\?)/i.test(o.uri);
+    this.#watchdogMs = o.watchdogMs ?? Math.max(hls ? HLS_WATCHDOG_MS : 1000, 3000 / o.fps);
     if (!(this.#watchdogMs > 0)) throw new ConfigError(`camera ${o.cameraId}`, 'watchdogMs', 'must be > 0');
     this.#health = new CameraHealth(Date.now(), { reportEveryMs: o.healthReportMs });
     this.#frozen = new FrozenDetector({
