@@ -1,5 +1,17 @@
 import type { Redis } from 'ioredis';
 
+/** The url as it may be shown: without its user and password. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(an unparsable Redis url)';
+  }
+}
+
 /** Redis has been unreachable for longer than the allowed outage. */
 export class RedisUnavailableError extends Error {
   constructor(
@@ -8,7 +20,7 @@ export class RedisUnavailableError extends Error {
     readonly reason?: string,
   ) {
     super(
-      `Redis at ${url} unreachable for ${Math.round(downMs / 1000)} s${reason ? ` (${reason})` : ''}: giving up; ` +
+      `Redis at ${withoutCredentials(url)} unreachable for ${Math.round(downMs / 1000)} s${reason ? ` (${reason})` : ''}: giving up; ` +
         'what was stored stays stored, and running the same command again resumes',
     );
     this.name = 'RedisUnavailableError';
