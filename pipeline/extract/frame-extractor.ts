@@ -1,72 +1,25 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { FrameTime, RgbFrame, SourceInfo } from '../../schemas/frame.ts';
+import type { RgbFrame, SourceInfo } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { SourceError } from '../errors/source-error.ts';
+import {
+  type ExtractedFrame,
+  type FrameExtractorOptions,
+  type FrameGeometry,
+  type FrameSamplingOptions,
+  validateExtractorOptions,
+} from './frame-extractor-options.ts';
 import { GdpError, GdpReader } from './gdp-reader.ts';
+import { buildGstLaunchArgs, fitInside, packRgb, rgbCaps, segmentTimes } from './gst-frame-pipeline.ts';
 import { gstChildEnv } from './gst-process.ts';
 import { describeGstMessage, parseGstLaunchStderr, reasonForGstError } from './gst-stderr.ts';
-import { intField, parseGstStructure } from './gst-structure.ts';
 import { describeCut, isoBmffLayout, probeLocation } from './probe-source.ts';
-import { locateFile, locateSource, type SourceLocation } from './source-location.ts';
+import type { SourceLocation } from './source-location.ts';
 
-/** Where the frames come from: a local path, or a URI (`file://…`; a plain path is accepted too). */
-export type FrameSourceOptions = { path: string; uri?: undefined } | { uri: string; path?: undefined };
-
-export interface FrameSamplingOptions {
-  /**
-   * Frames per second to sample, e.g. 5 → PTS 0, 200, 400 ms …; fractions allowed (0.5 = one per
-   * 2 s). Above the source's own rate frames are repeated, so the grid stays regular.
-   */
-  fps: number;
-  /** The box a frame must fit in, e.g. the detector input 512×512. Frames are never upscaled. */
-  maxWidth: number;
-  maxHeight: number;
-  /** Wall-clock time (epoch ms) of PTS 0: frame tsMs = startTimeMs + ptsMs. */
-  startTimeMs: number;
-  /**
-   * Region of interest in source pixels: only this rectangle is decoded into frames (cropped before
-   * scaling, so a small region keeps its detail). A box found in a frame maps back to the source as
-   * frame pixels / scale + (crop.x, crop.y).
-   */
-  crop?: CropRect;
-  /** Limit for probing the source. Default 10 s for files, 20 s for URIs. */
-  probeTimeoutMs?: number;
-  /**
-   * A decoder that sends nothing for this long while frames are being pulled has stalled (some
-   * damaged files make GStreamer hang rather than fail): it is stopped and the source fails with
-   * 'decoder-exit'. Time the consumer spends not pulling (backpressure) does not count. Default 30 s.
-   */
-  stallTimeoutMs?: number;
-  /**
-   * How far the last frame's PTS may fall short of the container's duration before the source is
-   * reported truncated. Default max(1000 ms, 2 sampling intervals).
-   */
-  truncationToleranceMs?: number;
-}
-
-export type FrameExtractorOptions = FrameSourceOptions & FrameSamplingOptions;
-
-export interface CropRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** One sampled frame. `index` counts delivered frames from 0. */
-export interface ExtractedFrame {
-  frame: RgbFrame;
-  time: FrameTime;
-  index: number;
-}
-
-/** Size of the delivered frames and their scale relative to the source's pixels. */
-export interface FrameGeometry {
-  width: number;
-  height: number;
-  scale: number;
-}
+// The options and the gst-launch pipeline live beside this file; importers may keep using this one.
+export * from './frame-extractor-options.ts';
+export { buildGstLaunchArgs, fitInside, fpsFraction, packRgb } from './gst-frame-pipeline.ts';
 
 const GRACE_MS = 3000;
 /** How long a decoder may take to start (its first output), whatever stallTimeoutMs says. */
@@ -158,64 +111,10 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
   #stallLimitMs = 0;
 
   constructor(options: FrameExtractorOptions) {
-    const bad = (key: string, detail: string) => new ConfigError('FrameExtractor', key, detail);
-    if (options === null || typeof options !== 'object') throw bad('', 'options object required');
-    const { path, uri } = options as { path?: unknown; uri?: unknown };
-    if ((path === undefined) === (uri === undefined)) throw bad('path', 'give exactly one of path or uri');
-    try {
-      this.#loc = path !== undefined ? locateFile(path as string) : locateSource(uri as string);
-    } catch (e) {
-      throw bad(path !== undefined ? 'path' : 'uri', (e as Error).message);
-    }
-    const { path: _path, uri: _uri, ...sampling } = options;
-    const {
-      fps,
-      maxWidth,
-      maxHeight,
-      startTimeMs,
-      probeTimeoutMs,
-      truncationToleranceMs,
-      crop,
-      stallTimeoutMs,
-    } = sampling;
-    if (stallTimeoutMs !== undefined && !(typeof stallTimeoutMs === 'number' && stallTimeoutMs > 0)) {
-      throw bad('stallTimeoutMs', `must be a number > 0, got ${String(stallTimeoutMs)}`);
-    }
-    if (crop !== undefined) {
-      const ok = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
-      if (!(ok(crop.x, 0) && ok(crop.y, 0) && ok(crop.width, 16) && ok(crop.height, 16))) {
-        throw bad(
-          'crop',
-          `x, y must be integers >= 0 and width, height integers >= 16, got ${JSON.stringify(crop)}`,
-        );
-      }
-    }
-    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) {
-      throw bad('fps', `must be a number in (0, 1000], got ${String(fps)}`);
-    }
-    const frac = fpsFraction(fps);
-    if (!frac) throw bad('fps', `${fps} is not a fraction with a denominator up to 1001`);
-    this.#fps = frac;
-    for (const [key, v] of [
-      ['maxWidth', maxWidth],
-      ['maxHeight', maxHeight],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 16384)
-        throw bad(key, `must be an integer in [1, 16384], got ${String(v)}`);
-    }
-    if (typeof startTimeMs !== 'number' || !Number.isFinite(startTimeMs)) {
-      throw bad('startTimeMs', `must be a finite number (epoch ms), got ${String(startTimeMs)}`);
-    }
-    if (probeTimeoutMs !== undefined && !(typeof probeTimeoutMs === 'number' && probeTimeoutMs > 0)) {
-      throw bad('probeTimeoutMs', `must be a number > 0, got ${String(probeTimeoutMs)}`);
-    }
-    if (
-      truncationToleranceMs !== undefined &&
-      !(typeof truncationToleranceMs === 'number' && truncationToleranceMs >= 0)
-    ) {
-      throw bad('truncationToleranceMs', `must be a number >= 0, got ${String(truncationToleranceMs)}`);
-    }
-    this.#opts = sampling;
+    const v = validateExtractorOptions(options);
+    this.#loc = v.loc;
+    this.#fps = v.fps;
+    this.#opts = v.sampling;
   }
 
   /** The probed source. Available once start() has resolved. */
@@ -482,120 +381,6 @@ interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   error: Error | null;
-}
-
-/**
- * The largest size with the source's aspect ratio that fits in the box, never larger than the
- * source: scale = min(1, maxWidth / width, maxHeight / height), each side rounded, at least 1.
- */
-export function fitInside(width: number, height: number, maxWidth: number, maxHeight: number): FrameGeometry {
-  if (!(width > 0 && height > 0)) throw new RangeError(`source size ${width}x${height} is not positive`);
-  const scale = Math.min(1, maxWidth / width, maxHeight / height);
-  return {
-    width: Math.min(maxWidth, Math.max(1, Math.round(width * scale))),
-    height: Math.min(maxHeight, Math.max(1, Math.round(height * scale))),
-    scale,
-  };
-}
-
-/** 5 → 5/1, 0.5 → 1/2, 29.97 → 2997/100, 30000/1001 → 30000/1001; null if no denominator <= 1001 fits. */
-export function fpsFraction(fps: number): { num: number; den: number } | null {
-  for (let den = 1; den <= 1001; den++) {
-    const num = Math.round(fps * den);
-    if (num > 0 && Math.abs(num / den - fps) < 1e-9 * Math.max(1, fps)) return { num, den };
-  }
-  return null;
-}
-
-/** The gst-launch-1.0 argument list (after the program name). One element or property per argument. */
-export function buildGstLaunchArgs(
-  loc: SourceLocation,
-  fps: { num: number; den: number },
-  out: { width: number; height: number },
-  par: { num: number; den: number },
-  crop?: CropRect & { sourceWidth: number; sourceHeight: number },
-): string[] {
-  // videocrop takes what to cut from each side; it runs after videorate (only sampled frames are
-  // cropped) and before videoscale (the region is scaled, not the whole picture).
-  const cropper = crop
-    ? [
-        '!',
-        'videocrop',
-        `left=${crop.x}`,
-        `top=${crop.y}`,
-        `right=${crop.sourceWidth - crop.x - crop.width}`,
-        `bottom=${crop.sourceHeight - crop.y - crop.height}`,
-      ]
-    : [];
-  // gst-launch escapes each argument before parsing the whole, so a path with spaces, quotes
-  // or '!' stays one property value.
-  const source =
-    loc.kind === 'file' && loc.path !== null
-      ? ['filesrc', `location=${loc.path}`, '!', 'decodebin']
-      : ['uridecodebin', `uri=${loc.uri}`];
-  return [
-    '-q',
-    ...source,
-    '!',
-    'videorate',
-    '!',
-    `video/x-raw,framerate=${fps.num}/${fps.den}`,
-    ...cropper,
-    '!',
-    'videoscale',
-    'add-borders=false',
-    '!',
-    'videoconvert',
-    '!',
-    `video/x-raw,format=RGB,width=${out.width},height=${out.height},pixel-aspect-ratio=${par.num}/${par.den}`,
-    '!',
-    'gdppay',
-    '!',
-    'fdsink',
-    'fd=1',
-  ];
-}
-
-/**
- * Copies a GStreamer RGB buffer into a tightly packed one. GStreamer pads each RGB row to a
- * multiple of 4 bytes:
- *
- *   width 301 → row 903 bytes, stride 904
- *   ┌────────────── 903 ──────────────┬─┐
- *   │ R G B R G B …             R G B │▒│  ▒ = padding, dropped
- *   └─────────────────────────────────┴─┘
- *
- * When there is no padding the payload is used as is (a view, no copy).
- */
-export function packRgb(payload: Uint8Array, width: number, height: number): Uint8Array {
-  const row = width * 3;
-  if (payload.byteLength === row * height) {
-    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  }
-  const stride = payload.byteLength / height;
-  if (!Number.isInteger(stride) || stride < row) {
-    throw new GdpError(`RGB buffer of ${payload.byteLength} bytes does not hold ${width}x${height} rows`);
-  }
-  const out = new Uint8Array(row * height);
-  for (let y = 0; y < height; y++) out.set(payload.subarray(y * stride, y * stride + row), y * row);
-  return out;
-}
-
-function rgbCaps(caps: ReturnType<typeof parseGstStructure>): { width: number; height: number } {
-  if (!caps) throw new GdpError('caps packet without caps');
-  const width = intField(caps, 'width');
-  const height = intField(caps, 'height');
-  const format = caps.fields.get('format');
-  if (caps.name !== 'video/x-raw' || format !== 'RGB' || !width || !height) {
-    throw new GdpError(`unexpected caps: ${caps.name} format=${format} ${width}x${height}`);
-  }
-  return { width, height };
-}
-
-/** Start and base of a segment event's `segment=(GstSegment)"segment, start=…, base=…"` field. */
-function segmentTimes(serialized: string | undefined): { startNs: number; baseNs: number } {
-  const seg = serialized ? parseGstStructure(serialized) : null;
-  return { startNs: (seg && intField(seg, 'start')) ?? 0, baseNs: (seg && intField(seg, 'base')) ?? 0 };
 }
 
 function fmtS(ms: number): string {
