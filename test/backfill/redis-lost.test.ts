@@ -12,29 +12,22 @@ import { until } from '../helpers/until.ts';
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-redis-lost-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `cityflow backfill` of the sample at 10 fps as a child; local mode unless `env` names a REDIS_URL. */
+function backfill(cfg: string, camera: string, env: Record<string, string> = {}) {
+  const { REDIS_URL: _r, CLICKHOUSE_URL: _c, ...base } = process.env;
+  const start = new Date(Date.now() - 3600_000).toISOString();
+  const args = ['backfill', SAMPLE, '--camera', camera, '--fps', '10', '--config', cfg, '--start', start];
+  return spawn(process.execPath, [`${ROOT}bin/cityflow.mjs`, ...args], {
+    env: { ...base, ...env, LOG_LEVEL: 'fatal' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 test('Redis killed during a backfill: a clear error naming Redis and an exit, not a hang', async () => {
   const redis = await startLocalRedis(join(dir, 'redis'));
   const cfg = join(dir, 'cfg.yaml');
   writeFileSync(cfg, `dataDir: ${join(dir, 'var')}\nqueues: {redisLostAfterS: 3}\n`);
-  const { CLICKHOUSE_URL: _c, ...env } = process.env;
-  const start = new Date(Date.now() - 3600_000).toISOString();
-  const child = spawn(
-    process.execPath,
-    [
-      `${ROOT}bin/cityflow.mjs`,
-      'backfill',
-      SAMPLE,
-      '--camera',
-      'cam-rl',
-      '--fps',
-      '10',
-      '--config',
-      cfg,
-      '--start',
-      start,
-    ],
-    { env: { ...env, REDIS_URL: redis.url, LOG_LEVEL: 'fatal' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = backfill(cfg, 'cam-rl', { REDIS_URL: redis.url });
   let err = '';
   let killedAt = 0;
   child.stderr.on('data', (d: Buffer) => {
@@ -58,25 +51,7 @@ test('a SIGKILLed backfill leaves no private redis-server behind, and its Redis 
   const data = join(dir, 'killed');
   const cfg = join(dir, 'killed.yaml');
   writeFileSync(cfg, `dataDir: ${data}\n`);
-  const { REDIS_URL: _r, CLICKHOUSE_URL: _c, ...env } = process.env;
-  const start = new Date(Date.now() - 3600_000).toISOString();
-  const child = spawn(
-    process.execPath,
-    [
-      `${ROOT}bin/cityflow.mjs`,
-      'backfill',
-      SAMPLE,
-      '--camera',
-      'cam-k',
-      '--fps',
-      '10',
-      '--config',
-      cfg,
-      '--start',
-      start,
-    ],
-    { env: { ...env, LOG_LEVEL: 'fatal' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = backfill(cfg, 'cam-k');
   let err = '';
   const running = new Promise<void>((resolve) =>
     child.stderr.on('data', (d: Buffer) => {
