@@ -54,8 +54,3 @@ export const EventRecord = Type.Object(
   { additionalProperties: false },
 );
 export type EventRecord = Static<typeof EventRecord>;
-
-/** The Redis pub/sub channel events are published on. */
-export function eventsChannel(prefix: string): string {
-  return `${prefix}:events`;
-}

@@ -51,8 +51,3 @@ export interface LiveCameraStatus extends HealthSnapshot {
   worker: string;
   updatedMs: number;
 }
-
-/** The Redis key of a camera's live status. */
-export function healthKey(prefix: string, cameraId: string): string {
-  return `${prefix}:health:${cameraId}`;
-}

@@ -1,15 +1,7 @@
 import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 
 /**
- * The job graph:
- *
- *   extract ──(frames file on this host)──▶ detect@<host> ──(results)──▶ track ──▶ store
- *
- * `live` (workers/live/) feeds live cameras into the same detect queues, segment by segment.
- * `extract` takes one job per source and cuts it into segments; each segment becomes one job on the
- * detect queue of the host that decoded it (frames never cross hosts); `store` is consumed by the
- * one process that owns ClickHouse writes. Job ids are segment keys, so adding a segment twice is a
- * no-op while the first is queued, and the store stage deduplicates beyond that.
+ * The stages a node can run (`--stages`); queue names and Redis keys are in redis-keys.ts.
  */
 export const STAGES = ['extract', 'detect', 'track', 'store', 'live'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -28,26 +20,6 @@ export function parseStages(list: string): Stage[] {
   }
   return stages as Stage[];
 }
-
-export const QUEUE = {
-  extract: 'extract',
-  detect: (host: string) => `detect@${host}`,
-  track: 'track',
-  store: 'store',
-  /**
-   * Events and alerts (schemas/events.ts EventRecord, job id = eventId) from the rule engine and the
-   * camera supervisors; the alert worker writes them to the `events` table, publishes them on Redis
-   * pub/sub and delivers them to webhooks.
-   */
-  alerts: 'alerts',
-  /**
-   * One long-running job per live camera (job id `live-<cameraId>`): the worker holding its lock owns
-   * the camera (workers/live/). A dead worker's lock expires and another worker takes the camera over.
-   */
-  live: 'live',
-  /** camera_health rows from the live cameras' supervisors, written by the process that owns the store. */
-  health: 'health',
-} as const;
 
 export function redisConnection(url: string): ConnectionOptions {
   const u = new URL(url);
@@ -79,9 +51,4 @@ export function jobOptions(attempts: number): DefaultJobOptions {
  */
 export function alertJobOptions(attempts: number): DefaultJobOptions {
   return { ...jobOptions(attempts), removeOnComplete: { age: 24 * 3600, count: 100_000 } };
-}
-
-/** BullMQ job ids may not contain ':'; segment keys are made of ids, a file name and a number. */
-export function jobId(key: string): string {
-  return key.replace(/:/g, '_');
 }

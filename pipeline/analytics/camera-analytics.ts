@@ -98,7 +98,11 @@ export class CameraAnalytics {
   /** One analysed frame's detections, taken at tsMs, of a segment of a source. */
   update(detections: Detection[], tsMs: number, at: { sourceId: string; segment: number }): AnalyticsStep {
     // Riders are part of their motorbike: not tracked, counted or watched as pedestrians.
-    const tracked = this.tracker.update(withoutRiders(detections), tsMs);
+    const objects = withoutRiders(detections);
+    const inputOf = new Map(detections.map((d, i) => [d, i]));
+    const tracked = this.tracker
+      .update(objects, tsMs)
+      .map((t) => ({ ...t, input: inputOf.get(objects[t.input]) ?? -1 }));
     const step = this.measurer.update(tracked, tsMs, this.tracker.lostBufferMs);
     const events = this.engine.update({
       cameraId: this.cameraId,

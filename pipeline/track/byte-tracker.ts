@@ -13,6 +13,8 @@ import { boxBefore, movedVisibly, originAnchor, overlapBefore } from './motion-c
 /** A detection the tracker assigned to a confirmed track; cls is the track's score-weighted class vote. */
 export interface TrackedDetection extends Detection {
   trackId: number;
+  /** Which detection this is: its index in the list given to update(). */
+  input: number;
   /** The class the detector gave this detection (cls is the track's vote). */
   detectedCls: ProductClass;
   /** The track's filtered centre velocity, pixels per second. */
@@ -284,6 +286,7 @@ export class ByteTracker {
         score: d.score,
         box: d.box,
         trackId: t.id,
+        input: i,
         detectedCls: d.cls,
         velocity: t.kf.velocity(),
         ...(t.origin ? { origin: t.origin } : {}),

@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { applyMigrations } from '../../pipeline/store/migrations.ts';
 import { type ClickHouseHandle, openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
 import { AlertsConfig } from '../../schemas/alerts.ts';
-import { type EventRecord, eventsChannel } from '../../schemas/events.ts';
+import type { EventRecord } from '../../schemas/events.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import { startAlertStage, wants } from '../../workers/alerts/alert-stage.ts';
 import { logger } from '../../workers/logger.ts';
-import { QUEUE, redisConnection } from '../../workers/queues.ts';
+import { redisConnection } from '../../workers/queues.ts';
+import { QUEUE, redisKeys } from '../../workers/redis-keys.ts';
 
 // The alert path on real parts: a real Redis (queues and pub/sub), the embedded ClickHouse, and a
 // real HTTP receiver that fails on purpose before it accepts.
@@ -83,7 +84,7 @@ describe('alert stage', () => {
     const redis = new Redis(inject('redisUrl'));
     const sub = new Redis(inject('redisUrl'));
     const published: EventRecord[] = [];
-    await sub.subscribe(eventsChannel(prefix));
+    await sub.subscribe(redisKeys(prefix).events);
     sub.on('message', (_c, m) => published.push(JSON.parse(m)));
     const alerts = assertValid<AlertsConfig>(
       AlertsConfig,

@@ -30,4 +30,27 @@ describe('CameraAnalytics', () => {
     expect(objects.some((x) => 'lineId' in x)).toBe(true);
     expect(objects.some((x) => 'eventId' in x)).toBe(true);
   });
+
+  test('each tracked detection names its input, riders removed before tracking included', () => {
+    const a = new CameraAnalytics('cam', { lines: [], zones: [], inertiaFrames: 1 }, { tracker: TRACKER });
+    // A rider on a motorbike comes first, so the tracker sees a shorter list than the caller gave.
+    const frame = (dx: number) => [
+      { cls: 'person' as const, score: 0.9, box: { x: 102 + dx, y: 90, w: 26, h: 55 } },
+      { cls: 'motorcycle' as const, score: 0.9, box: { x: 95 + dx, y: 120, w: 40, h: 40 } },
+      { cls: 'car' as const, score: 0.9, box: { x: 400 - dx, y: 300, w: 120, h: 80 } },
+    ];
+    let tracked: ReturnType<CameraAnalytics['update']>['tracked'] = [];
+    for (let i = 0; i < 5; i++)
+      tracked = a.update(frame(i * 4), i * 200, { sourceId: 'cam/x', segment: 0 }).tracked;
+    const byInput = new Map(tracked.map((t) => [t.input, t.detectedCls]));
+    expect(byInput).toEqual(
+      new Map([
+        [1, 'motorcycle'],
+        [2, 'car'],
+      ]),
+    );
+    expect(
+      tracked.every((t) => t.box === frame(16)[t.input].box || t.box.x === frame(16)[t.input].box.x),
+    ).toBe(true);
+  });
 });

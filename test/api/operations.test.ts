@@ -3,13 +3,13 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
-import { eventsChannel } from '../../schemas/events.ts';
 import { ApiKeyStore } from '../../workers/api/auth/api-keys.ts';
 import { AUTH_FAILURES_PER_MINUTE } from '../../workers/api/plugins/auth.ts';
 import { buildApi } from '../../workers/api/server.ts';
 import { DirectStore, OwnerStore } from '../../workers/api/store.ts';
 import { serveStore } from '../../workers/local/store-owner.ts';
 import { redisConnection } from '../../workers/queues.ts';
+import { redisKeys } from '../../workers/redis-keys.ts';
 import { type ApiHarness, eventRow, INJECTIONS, insertCamera, startHarness } from './fixtures.ts';
 
 const redisUrl = inject('redisUrl');
@@ -269,9 +269,9 @@ describe('events', () => {
     const decoder = new TextDecoder();
     const deadline = Date.now() + 10_000;
     while (!text.includes('live-2') && Date.now() < deadline) {
-      await pub.publish(eventsChannel(h.prefix), JSON.stringify(record('other-1', 'cam-b')));
-      await pub.publish(eventsChannel(h.prefix), 'not json');
-      await pub.publish(eventsChannel(h.prefix), JSON.stringify(record('live-2', 'cam-a')));
+      await pub.publish(redisKeys(h.prefix).events, JSON.stringify(record('other-1', 'cam-b')));
+      await pub.publish(redisKeys(h.prefix).events, 'not json');
+      await pub.publish(redisKeys(h.prefix).events, JSON.stringify(record('live-2', 'cam-a')));
       const chunk = await Promise.race([
         reader.read(),
         new Promise<null>((r) => setTimeout(() => r(null), 500)),

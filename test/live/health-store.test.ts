@@ -9,7 +9,8 @@ import { type ClickHouseHandle, openClickHouse } from '../../pipeline/store/open
 import { runSql } from '../../pipeline/store/run-sql.ts';
 import type { CameraHealthRow } from '../../schemas/health.ts';
 import { startHealthStore } from '../../workers/live/health-store.ts';
-import { QUEUE, redisConnection } from '../../workers/queues.ts';
+import { redisConnection } from '../../workers/queues.ts';
+import { QUEUE } from '../../workers/redis-keys.ts';
 
 const connection = redisConnection(inject('redisUrl'));
 const prefix = `health-store-${process.pid}`;

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { normaliseConfig } from '../../pipeline/config/load-config.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
 import type { EventRecord } from '../../schemas/events.ts';
-import { healthKey } from '../../schemas/health.ts';
 import type { DetectJob, StoreJob } from '../../schemas/jobs.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
-import { QUEUE, redisConnection } from '../../workers/queues.ts';
+import { redisConnection } from '../../workers/queues.ts';
+import { QUEUE, redisKeys } from '../../workers/redis-keys.ts';
 import { healthEventId, liveSourceId } from '../../workers/stages/live-stage.ts';
 import { ROOT, SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, patternLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
@@ -88,7 +88,7 @@ describe.skipIf(unbuildable !== null)(
       source: server.url,
       ...extra,
     });
-    const status = (id: string) => redis.hgetall(healthKey(prefix, id));
+    const status = (id: string) => redis.hgetall(redisKeys(prefix).health(id));
 
     it('cameras are added, changed and removed at runtime without touching the others; outages raise alerts', async () => {
       const [a, b] = servers;

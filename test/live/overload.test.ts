@@ -5,10 +5,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { normaliseConfig } from '../../pipeline/config/load-config.ts';
-import { healthKey } from '../../schemas/health.ts';
 import type { DetectJob } from '../../schemas/jobs.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
-import { QUEUE, redisConnection } from '../../workers/queues.ts';
+import { redisConnection } from '../../workers/queues.ts';
+import { QUEUE, redisKeys } from '../../workers/redis-keys.ts';
 import { SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
 
@@ -50,7 +50,7 @@ describe.skipIf(unbuildable !== null)(`live overload guard (${unbuildable ?? 'a 
       let dropped = 0;
       while (Date.now() < deadline && dropped < 3) {
         await new Promise((r) => setTimeout(r, 250));
-        dropped = Number((await redis.hget(healthKey(prefix, 'busy'), 'droppedSegments')) ?? 0);
+        dropped = Number((await redis.hget(redisKeys(prefix).health('busy'), 'droppedSegments')) ?? 0);
         // Never more than the limit queued (one more may be on its way when the count is read).
         expect(await detectQueue.count()).toBeLessThanOrEqual(3);
       }

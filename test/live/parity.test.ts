@@ -5,12 +5,12 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { normaliseConfig } from '../../pipeline/config/load-config.ts';
 import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
-import { healthKey } from '../../schemas/health.ts';
 import type { SceneConfig } from '../../schemas/scene.ts';
 import type { BackfillReport } from '../../workers/backfill/backfill-report.ts';
 import { SAMPLE_SCENE } from '../../workers/cli/demo-command.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
 import { STAGES } from '../../workers/queues.ts';
+import { redisKeys } from '../../workers/redis-keys.ts';
 import { liveSourceId } from '../../workers/stages/live-stage.ts';
 import { cli, lastJson, SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
@@ -117,7 +117,7 @@ describe.skipIf(unbuildable !== null)(
       let liveFrames: { first: number; last: number; n: number; tracked: number };
       try {
         await node.liveCameras.put({ id: CAMERA, source: server.url, fps: FPS, scene: SCENE });
-        const status = () => redis.hget(healthKey(prefix, CAMERA), 'status');
+        const status = () => redis.hget(redisKeys(prefix).health(CAMERA), 'status');
         await until('the camera online', async () => (await status()) === 'online', 20_000);
         // The end of the file ends the session; the server then answers 404, so the camera stays offline.
         await until('the end of the stream', async () => (await status()) === 'offline', 60_000);
@@ -126,7 +126,7 @@ describe.skipIf(unbuildable !== null)(
         await node.liveCameras.remove(CAMERA);
         await until(
           'the camera stopped',
-          async () => (await redis.exists(healthKey(prefix, CAMERA))) === 0,
+          async () => (await redis.exists(redisKeys(prefix).health(CAMERA))) === 0,
           10_000,
         );
         const state = await until(

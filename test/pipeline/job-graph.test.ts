@@ -8,7 +8,8 @@ import { normaliseConfig } from '../../pipeline/config/load-config.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { DetectJob } from '../../schemas/jobs.ts';
 import { PipelineNode } from '../../workers/pipeline-node.ts';
-import { QUEUE, redisConnection } from '../../workers/queues.ts';
+import { redisConnection } from '../../workers/queues.ts';
+import { QUEUE } from '../../workers/redis-keys.ts';
 import { SAMPLE } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 

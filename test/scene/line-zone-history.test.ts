@@ -10,6 +10,7 @@ const line: SceneLine = { id: 'bar', from: [0, 500], to: [1000, 500] };
 function at(trackId: number, bottom: number, vy = 100, origin?: [number, number]): TrackedDetection {
   return {
     trackId,
+    input: 0,
     cls: 'car',
     detectedCls: 'car',
     score: 0.9,

@@ -7,6 +7,7 @@ import type { SceneZone } from '../../schemas/scene.ts';
 /** A 100×50 box whose bottom-centre is at (cx, bottom). */
 const at = (trackId: number, cx: number, bottom: number, cls: ProductClass = 'car'): TrackedDetection => ({
   trackId,
+  input: 0,
   cls,
   detectedCls: cls,
   score: 0.9,

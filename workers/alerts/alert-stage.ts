@@ -4,18 +4,10 @@ import type { Redis } from 'ioredis';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { eventRow } from '../../pipeline/store/segment-writer.ts';
 import type { AlertsConfig, WebhookConfig } from '../../schemas/alerts.ts';
-import {
-  type EventRecord,
-  EventRecord as EventRecordSchema,
-  eventsChannel,
-  SEVERITIES,
-} from '../../schemas/events.ts';
+import { type EventRecord, EventRecord as EventRecordSchema, SEVERITIES } from '../../schemas/events.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
-import { jobId, QUEUE } from '../queues.ts';
-
-/** The queue webhook deliveries wait on (one job per event and matching webhook). */
-export const WEBHOOK_QUEUE = 'webhooks';
+import { jobId, QUEUE, redisKeys } from '../redis-keys.ts';
 
 export interface WebhookDelivery {
   url: string;
@@ -49,7 +41,7 @@ export interface AlertStageOptions {
  * than 408/429 is the receiver refusing the payload: not retried.
  */
 export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> } {
-  const webhooks = new Queue<WebhookDelivery>(WEBHOOK_QUEUE, {
+  const webhooks = new Queue<WebhookDelivery>(QUEUE.webhooks, {
     connection: o.connection,
     prefix: o.prefix,
     defaultJobOptions: {
@@ -68,7 +60,7 @@ export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> 
       await insertRows(o.clickhouse, 'events', [eventRow(event)], {
         insert_deduplication_token: `events:${event.eventId}`,
       });
-      await o.redis.publish(eventsChannel(o.prefix), JSON.stringify(event));
+      await o.redis.publish(redisKeys(o.prefix).events, JSON.stringify(event));
       for (const [i, hook] of o.alerts.webhooks.entries()) {
         if (!wants(hook, event)) continue;
         await webhooks.add(
@@ -85,7 +77,7 @@ export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> 
   );
   alerts.on('error', (err) => o.logger.error({ stage: 'alerts', err }, 'worker error'));
 
-  const deliveries = new Worker<WebhookDelivery>(WEBHOOK_QUEUE, async (job) => deliver(job.data), {
+  const deliveries = new Worker<WebhookDelivery>(QUEUE.webhooks, async (job) => deliver(job.data), {
     connection: o.connection,
     prefix: o.prefix,
     concurrency: 8,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { type EventRecord, eventsChannel } from '../../schemas/events.ts';
+import type { EventRecord } from '../../schemas/events.ts';
+import { redisKeys } from '../redis-keys.ts';
 
 /**
  * One Redis subscription to the events channel (`<prefix>:events`, schemas/events.ts), fanned out
@@ -28,7 +29,7 @@ export class EventHub extends EventEmitter<{ event: [EventRecord] }> {
       }
     });
     sub.on('error', () => {}); // ioredis reconnects and re-subscribes by itself
-    await sub.subscribe(eventsChannel(prefix));
+    await sub.subscribe(redisKeys(prefix).events);
     return hub;
   }
 

@@ -1,7 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { QUEUE, redisConnection } from '../queues.ts';
+import { redisConnection } from '../queues.ts';
+import { QUEUE, redisKeys } from '../redis-keys.ts';
 
 export const JOB_STATES = [
   'waiting',
@@ -83,7 +84,13 @@ export class QueueWatch {
       const found = new Set<string>([QUEUE.extract, QUEUE.track, QUEUE.store, QUEUE.alerts]);
       let cursor = '0';
       do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*:meta`, 'COUNT', 500);
+        const [next, keys] = await this.redis.scan(
+          cursor,
+          'MATCH',
+          redisKeys(this.prefix).queueMetas,
+          'COUNT',
+          500,
+        );
         cursor = next;
         for (const k of keys) found.add(k.slice(this.prefix.length + 1, -':meta'.length));
       } while (cursor !== '0');

@@ -2,10 +2,7 @@ import { type ConnectionOptions, FlowProducer, Queue, Worker } from 'bullmq';
 import type { ExtractJob } from '../../schemas/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { type SourceState, SourceTracker } from '../progress/source-tracker.ts';
-import { jobId, QUEUE } from '../queues.ts';
-
-/** The queue of backfill parents: one job per file, done when its file is. */
-export const BACKFILL_QUEUE = 'backfill';
+import { jobId, QUEUE } from '../redis-keys.ts';
 
 export interface BackfillFileJob {
   file: string;
@@ -67,13 +64,13 @@ export class BackfillFlow {
   static start(o: BackfillFlowOptions): BackfillFlow {
     const pollMs = o.pollMs ?? 200;
     const producer = new FlowProducer({ connection: o.connection, prefix: o.prefix });
-    const parents = new Queue<BackfillFileJob, BackfillFileResult>(BACKFILL_QUEUE, {
+    const parents = new Queue<BackfillFileJob, BackfillFileResult>(QUEUE.backfill, {
       connection: o.connection,
       prefix: o.prefix,
     });
     let closing = false;
     const worker = new Worker<BackfillFileJob, BackfillFileResult>(
-      BACKFILL_QUEUE,
+      QUEUE.backfill,
       async (job) => {
         // The child (extraction) is done; its segments may still be in detect, track or store.
         let s: SourceState = await o.tracker.state(job.data.sourceId);
@@ -110,7 +107,7 @@ export class BackfillFlow {
     await this.tracker.queued(file.sourceId);
     await this.producer.add({
       name: 'file',
-      queueName: BACKFILL_QUEUE,
+      queueName: QUEUE.backfill,
       data: file,
       opts: {
         jobId: id,

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isLiveSource } from '../../pipeline/live/live-source.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
+import { redisKeys } from '../redis-keys.ts';
 
 /** The job data of a live camera: only its id; its configuration is read from the registry. */
 export interface LiveCameraJob {
@@ -43,7 +44,7 @@ export class CameraRegistry {
   ) {}
 
   get key(): string {
-    return `${this.prefix}:cameras`;
+    return redisKeys(this.prefix).cameras;
   }
 
   /** The camera's configuration as stored (JSON), or null when it is not (or no longer) wanted. */

@@ -4,7 +4,7 @@ import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { CameraHealthRow, type CameraHealthRow as Row } from '../../schemas/health.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
-import { QUEUE } from '../queues.ts';
+import { QUEUE } from '../redis-keys.ts';
 
 /**
  * Writes `camera_health` rows from the `health` queue. Runs in the process that owns the store (the

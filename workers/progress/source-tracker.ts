@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../redis-keys.ts';
 
 export interface SourceState {
   sourceId: string;
@@ -33,7 +34,7 @@ export class SourceTracker {
   ) {}
 
   private key(sourceId: string, part = ''): string {
-    return `${this.prefix}:source:${sourceId}${part}`;
+    return redisKeys(this.prefix).source(sourceId, part);
   }
 
   async queued(sourceId: string): Promise<void> {

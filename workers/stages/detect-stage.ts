@@ -1,4 +1,4 @@
-import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { MotionGate } from '../../pipeline/detect/motion/motion-gate.ts';
 import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
@@ -7,14 +7,15 @@ import type { Detection } from '../../schemas/detection.ts';
 import {
   type DetectJob,
   DetectJob as DetectJobSchema,
+  type EvidenceFrames,
   type FrameResult,
-  type StoreJob,
 } from '../../schemas/jobs.ts';
-import { assertValid, check } from '../../schemas/validate.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobId, jobOptions, QUEUE } from '../queues.ts';
+import { jobOptions } from '../queues.ts';
+import { jobId, QUEUE } from '../redis-keys.ts';
+import { type RunningStage, startStage } from './stage.ts';
 
 export interface DetectStageOptions {
   connection: ConnectionOptions;
@@ -37,18 +38,11 @@ export interface DetectStageOptions {
 }
 
 /**
- * Stage 2: run the detector on a segment's frames (read from this host's frames file) and queue the
- * results for storage. The frames file is deleted once the results are queued, or when the job has
- * failed for the last time.
+ * Run the detector on a segment's frames (read from this host's frames file) and queue the results
+ * for tracking (or straight for storage when tracking is off). The frames file is deleted once the
+ * results are queued, or when the job has failed for good.
  */
-export function startDetectStage(o: DetectStageOptions): { worker: Worker; close(): Promise<void> } {
-  // Results go on to tracking, or straight to storage when tracking is off.
-  const nextQueue = new Queue<StoreJob>(o.tracking ? QUEUE.track : QUEUE.store, {
-    connection: o.connection,
-    prefix: o.prefix,
-    defaultJobOptions: jobOptions(o.attempts),
-  });
-
+export function startDetectStage(o: DetectStageOptions): RunningStage {
   const keep = o.tracking && o.keepFramesForEvidence === true;
   const sweeper = keep
     ? setInterval(() => {
@@ -58,28 +52,32 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
       }, 60_000).unref()
     : null;
 
-  const worker = new Worker<DetectJob>(
-    QUEUE.detect(o.host),
-    async (job) => {
-      const data = assertValid<DetectJob>(DetectJobSchema, job.data, `detect job ${job.id}`);
+  return startStage<DetectJob, { frames: number }, 'next'>(o, {
+    name: 'detect',
+    queue: QUEUE.detect(o.host),
+    schema: DetectJobSchema,
+    concurrency: o.concurrency,
+    // Results go on to tracking, or straight to storage when tracking is off.
+    outputs: { next: { queue: o.tracking ? QUEUE.track : QUEUE.store, jobOptions: jobOptions(o.attempts) } },
+    async process(data, { outputs }) {
       const greyCount = data.frames.reduce((n, f) => n + (f.motion?.frames ?? 0), 0);
-      const { frames, grey } = await o.frameFiles.read(data.framesFile, {
+      const grey = data.motionSize && greyCount ? { count: greyCount, ...data.motionSize } : null;
+      const read = await o.frameFiles.read(data.framesFile, {
         count: data.frames.length,
         width: data.width,
         height: data.height,
         scale: data.scale,
-        ...(data.motionSize && greyCount ? { grey: { count: greyCount, ...data.motionSize } } : {}),
+        ...(grey ? { grey } : {}),
       });
       // Motion gating (when the camera asks for it): only frames where enough changed go to the
       // detector. The gate starts afresh with each segment, so a segment's first frame is always
       // analysed and segments stay independent units of work.
       const gate = data.motionGate ? new MotionGate(data.motionGate) : null;
-      const analysed = frames.map((f) => (gate ? gate.update(f) : true));
-      const toDetect = frames.filter((_, i) => analysed[i]);
+      const analysed = read.frames.map((f) => (gate ? gate.update(f) : true));
       // The pool spreads the frames over its instances.
-      const { detections, ms } = await o.detector.detectTimed(toDetect);
-      const results = frameResults(data, analysed, detections, ms, grey);
-      await nextQueue.add(
+      const { detections, ms } = await o.detector.detectTimed(read.frames.filter((_, i) => analysed[i]));
+      const results = frameResults(data, analysed, detections, ms, read.grey);
+      await outputs.next.add(
         o.tracking ? 'track' : 'store',
         {
           segmentKey: data.segmentKey,
@@ -91,44 +89,40 @@ export function startDetectStage(o: DetectStageOptions): { worker: Worker; close
           prevSegment: data.prevSegment ?? -1,
           ...(data.last ? { last: true } : {}),
           ...(data.scene ? { scene: data.scene } : {}),
-          ...(keep
-            ? {
-                evidence: {
-                  host: o.host,
-                  framesFile: data.framesFile,
-                  width: data.width,
-                  height: data.height,
-                  scale: data.scale,
-                  ...(data.offset ? { offset: data.offset } : {}),
-                  ...(data.motionSize && greyCount ? { grey: { count: greyCount, ...data.motionSize } } : {}),
-                },
-              }
-            : {}),
+          ...(keep ? { evidence: evidenceFrames(data, o.host, grey) } : {}),
         },
         { jobId: jobId(data.segmentKey) },
       );
       if (!keep) await o.frameFiles.remove(data.framesFile);
       return { frames: results.length };
     },
-    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
-  );
-  worker.on('failed', async (job, err) => {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    // The payload is whatever was in Redis: only a valid job of this host's folder removes its file.
-    const valid = check(DetectJobSchema, job.data).length === 0 && o.frameFiles.owns(job.data.framesFile);
-    o.logger.error({ stage: 'detect', segment: job.data?.segmentKey, err }, 'segment failed detection');
-    if (!valid) return;
-    await o.frameFiles.remove(job.data.framesFile).catch(() => {});
-    await o.tracker.lost(job.data.sourceId, job.data.segment, `detect: ${err.message}`);
-  });
-  worker.on('error', (e) => o.logger.error({ stage: 'detect', err: e }, 'worker error'));
-  return {
-    worker,
-    async close() {
-      if (sweeper) clearInterval(sweeper);
-      await worker.close();
-      await nextQueue.close();
+    describe: (data) => ({ segment: data.segmentKey }),
+    failedMessage: 'segment failed detection',
+    async onFailed(data, err) {
+      // Only a file of this host's folder is removed, whatever the payload names.
+      if (o.frameFiles.owns(data.framesFile)) await o.frameFiles.remove(data.framesFile).catch(() => {});
+      await o.tracker.lost(data.sourceId, data.segment, `detect: ${err.message}`);
     },
+    stopping() {
+      if (sweeper) clearInterval(sweeper);
+    },
+  });
+}
+
+/** Where the track stage finds the segment's frames for evidence snapshots: this host's file. */
+function evidenceFrames(
+  data: DetectJob,
+  host: string,
+  grey: { count: number; width: number; height: number } | null,
+): EvidenceFrames {
+  return {
+    host,
+    framesFile: data.framesFile,
+    width: data.width,
+    height: data.height,
+    scale: data.scale,
+    ...(data.offset ? { offset: data.offset } : {}),
+    ...(grey ? { grey } : {}),
   };
 }
 

@@ -16,7 +16,8 @@ import { assertValid } from '../../schemas/validate.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobId, jobOptions, QUEUE, type Stage } from '../queues.ts';
+import { jobOptions, type Stage } from '../queues.ts';
+import { jobId, QUEUE } from '../redis-keys.ts';
 
 export interface ExtractStageOptions {
   connection: ConnectionOptions;

@@ -8,13 +8,14 @@ import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
 import { motionSteps } from '../../pipeline/motion/motion-sampler.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
 import type { EventRecord, Severity } from '../../schemas/events.ts';
-import { type CameraHealthRow, healthKey, type LiveCameraStatus } from '../../schemas/health.ts';
+import type { CameraHealthRow, LiveCameraStatus } from '../../schemas/health.ts';
 import { type DetectJob, type StoreJob, segmentKey } from '../../schemas/jobs.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { CameraRegistry, LiveCameraJob } from '../live/camera-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobId, jobOptions, QUEUE } from '../queues.ts';
+import { jobOptions } from '../queues.ts';
+import { jobId, QUEUE, redisKeys } from '../redis-keys.ts';
 
 export interface LiveStageOptions {
   connection: ConnectionOptions;
@@ -86,7 +87,8 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
   });
   let closing = false;
   const wakers = new Set<() => void>();
-  const lastKey = (cameraId: string) => `${o.prefix}:live:${cameraId}:last`;
+  const keys = redisKeys(o.prefix);
+  const lastKey = keys.liveLast;
 
   // The tracker's motion rate, as for files (workers/extract-job.ts).
   const motion = (cam: CameraConfig) =>
@@ -209,7 +211,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
   function guardOrphan(sourceId: string, segment: number): void {
     setTimeout(async () => {
       try {
-        const tracked = await o.redis.hexists(`${o.prefix}:track:${sourceId}`, String(segment));
+        const tracked = await o.redis.hexists(keys.trackStates(sourceId), String(segment));
         if (!tracked && !(await o.tracker.isLost(sourceId, segment))) {
           o.logger.warn(
             { sourceId, segment },
@@ -281,7 +283,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       worker: workerName,
       updatedMs: Date.now(),
     };
-    const key = healthKey(o.prefix, cameraId);
+    const key = keys.health(cameraId);
     const fields = Object.entries(status).map(([k, v]) => [k, v === null ? '' : String(v)]);
     await o.redis
       .multi()
@@ -307,7 +309,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       const { cameraId } = job.data;
       let raw = await o.registry.raw(cameraId);
       if (raw === null) return { cameraId, stopped: 'removed' };
-      const lockKey = `${o.prefix}:${QUEUE.live}:${job.id}:lock`;
+      const lockKey = keys.jobLock(QUEUE.live, String(job.id));
       const rank = await featureRank;
       const after = async () => Number((await o.redis.get(lastKey(cameraId))) ?? -1);
       await o.tracker.upgradeKeys(liveSourceId(cameraId));
@@ -357,7 +359,7 @@ export function startLiveStage(o: LiveStageOptions): { worker: Worker; close(): 
       }
       if (ended === 'removed') {
         await closeSource(JSON.parse(raw) as CameraConfig, true);
-        await o.redis.del(healthKey(o.prefix, cameraId));
+        await o.redis.del(keys.health(cameraId));
         o.logger.info({ camera: cameraId }, 'live: camera removed');
         return { cameraId, stopped: 'removed' };
       }

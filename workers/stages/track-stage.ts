@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type ConnectionOptions, DelayedError, Queue, Worker } from 'bullmq';
+import { type ConnectionOptions, DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
 import type { ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
@@ -13,12 +13,13 @@ import {
 } from '../../schemas/jobs.ts';
 import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
 import type { Rule } from '../../schemas/rules.ts';
-import { assertValid } from '../../schemas/validate.ts';
 import { writeEvidence } from '../alerts/evidence-snapshot.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobId, jobOptions, QUEUE } from '../queues.ts';
+import { jobOptions } from '../queues.ts';
+import { jobId, QUEUE, redisKeys } from '../redis-keys.ts';
+import { type RunningStage, startStage } from './stage.ts';
 
 export interface TrackStageOptions {
   connection: ConnectionOptions;
@@ -43,7 +44,7 @@ export interface TrackStageOptions {
 const KEEP_STATES = 4;
 
 /**
- * Stage 3: the camera's analytics (pipeline/analytics/CameraAnalytics: tracker, measures, rules)
+ * The camera's analytics (pipeline/analytics/CameraAnalytics: tracker, measures, rules)
  * over a segment's frames; each stored detection gets its track id, and the segment's crossings,
  * visits, closed intervals, ended tracks and events (with JPEG evidence) go with it to the store.
  * Segments of a source are processed strictly in order, each from the state the previous one left
@@ -56,18 +57,15 @@ const KEEP_STATES = 4;
  * segment recomputes the same ids, rows and events from the same state. Detections that belong to
  * no confirmed track (yet) keep track id 0.
  */
-export function startTrackStage(o: TrackStageOptions): { worker: Worker; close(): Promise<void> } {
-  const storeQueue = new Queue<StoreJob>(QUEUE.store, {
-    connection: o.connection,
-    prefix: o.prefix,
-    defaultJobOptions: jobOptions(o.attempts),
-  });
-
-  const worker = new Worker<StoreJob>(
-    QUEUE.track,
-    async (job, token) => {
-      const data = assertValid<StoreJob>(StoreJobSchema, job.data, `track job ${job.id}`);
-      const key = `${o.prefix}:track:${data.sourceId}`;
+export function startTrackStage(o: TrackStageOptions): RunningStage {
+  return startStage<StoreJob, { frames: number }, 'store'>(o, {
+    name: 'track',
+    queue: QUEUE.track,
+    schema: StoreJobSchema,
+    concurrency: o.concurrency,
+    outputs: { store: { queue: QUEUE.store, jobOptions: jobOptions(o.attempts) } },
+    async process(data, { job, token, outputs }) {
+      const key = redisKeys(o.prefix).trackStates(data.sourceId);
       const prev = data.prevSegment ?? -1;
       let state: CameraAnalyticsState | null = null;
       const saved = prev >= 0 ? await o.redis.hget(key, String(prev)) : null;
@@ -106,19 +104,14 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         intervals.push(...step.intervals);
         tracks.push(...step.tracks);
         events.push(...step.events);
-        // The tracker returns the detections of confirmed tracks, in input order: walk both lists.
-        const tracked = step.tracked;
-        let t = 0;
-        // Motion served the tracker; the stored row does not keep it.
+        // Each detection of a confirmed track gets its id and the track's class; motion served the
+        // tracker, the stored row does not keep it.
+        const trackOf = new Map(step.tracked.map((t) => [t.input, t]));
         return {
           ...f,
           detections: f.detections.map(({ motion: _m, ...d }, i) => {
-            const hit = tracked[t];
-            if (hit && sameBox(hit.box, detections[i].box)) {
-              t++;
-              return { ...d, cls: hit.cls, trackId: hit.trackId };
-            }
-            return { ...d, trackId: 0 };
+            const hit = trackOf.get(i);
+            return hit ? { ...d, cls: hit.cls, trackId: hit.trackId } : { ...d, trackId: 0 };
           }),
         };
       });
@@ -150,30 +143,15 @@ export function startTrackStage(o: TrackStageOptions): { worker: Worker; close()
         }
         await o.frameFiles.remove(evidence.framesFile);
       }
-      await storeQueue.add(
+      await outputs.store.add(
         'store',
         { ...rest, frames, crossings, visits, intervals, tracks, ...(events.length ? { events } : {}) },
         { jobId: jobId(data.segmentKey) },
       );
       return { frames: frames.length };
     },
-    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
-  );
-  worker.on('failed', async (job, err) => {
-    if (!job || err instanceof DelayedError || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    o.logger.error({ stage: 'track', segment: job.data.segmentKey, err }, 'segment failed tracking');
-    await o.tracker.lost(job.data.sourceId, job.data.segment, `track: ${err.message}`);
+    describe: (data) => ({ segment: data.segmentKey }),
+    failedMessage: 'segment failed tracking',
+    onFailed: (data, err) => o.tracker.lost(data.sourceId, data.segment, `track: ${err.message}`),
   });
-  worker.on('error', (e) => o.logger.error({ stage: 'track', err: e }, 'worker error'));
-  return {
-    worker,
-    async close() {
-      await worker.close();
-      await storeQueue.close();
-    },
-  };
-}
-
-function sameBox(a: { x: number; y: number; w: number; h: number }, b: typeof a): boolean {
-  return a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
 }

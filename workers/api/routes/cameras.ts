@@ -7,6 +7,7 @@ import type { SceneConfig as Scene } from '../../../schemas/scene.ts';
 import { SceneConfig } from '../../../schemas/scene.ts';
 import { check } from '../../../schemas/validate.ts';
 import { SCENE_SET_BY } from '../../cameras/register-cameras.ts';
+import { redisKeys } from '../../redis-keys.ts';
 import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
 import type { ApiStore } from '../store.ts';
@@ -20,7 +21,6 @@ interface CameraDbRow {
 }
 
 /** The Redis hash of live camera configurations: field = camera id, value = its config JSON. */
-export const camerasHash = (prefix: string) => `${prefix}:cameras`;
 
 async function cameraRows(store: ApiStore, id?: string): Promise<CameraDbRow[]> {
   return store.query<CameraDbRow>(
@@ -136,7 +136,7 @@ export async function cameraRoutes(app: FastifyInstance) {
       // worker would take it for a live one); its next run picks the scene up from the table.
       if (isLiveSource(row.source_uri)) {
         const { [SCENE_SET_BY]: _by, ...camera } = config;
-        await app.ctx.redis.hset(camerasHash(app.ctx.prefix), id, JSON.stringify(camera));
+        await app.ctx.redis.hset(redisKeys(app.ctx.prefix).cameras, id, JSON.stringify(camera));
       }
       request.log.info({ camera: id, lines: scene.lines.length, zones: scene.zones.length }, 'scene updated');
       return { cameraId: id, scene, updatedAt: new Date(updatedMs).toISOString() };

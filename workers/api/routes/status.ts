@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../../schemas/api/common.ts';
 import { PipelineStatus } from '../../../schemas/api/status.ts';
+import { redisKeys } from '../../redis-keys.ts';
 import { requireRole } from '../plugins/auth.ts';
-import { camerasHash } from './cameras.ts';
 
 /** GET /api/v1/status: queues (depth per state, workers), cameras (last stored frame, live config). */
 export async function statusRoutes(app: FastifyInstance) {
@@ -27,7 +27,7 @@ export async function statusRoutes(app: FastifyInstance) {
           `SELECT camera_id, toUnixTimestamp64Milli(max(ts)) AS last_ms FROM frames
            WHERE ts > now64(3) - INTERVAL 7 DAY GROUP BY camera_id`,
         ),
-        redis.hkeys(camerasHash(prefix)),
+        redis.hkeys(redisKeys(prefix).cameras),
       ]);
       const last = new Map(lastFrames.map((r) => [r.camera_id, Number(r.last_ms)]));
       const liveSet = new Set(live);
