@@ -3,7 +3,7 @@
  * evidence snapshots and webhooks as configured here.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { EventTypeSchema, SeveritySchema } from './events.ts';
+import { EventRecord, EventTypeSchema, SeveritySchema } from './events.ts';
 
 export const WebhookConfig = Type.Object(
   {
@@ -36,3 +36,18 @@ export const AlertsConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 export type AlertsConfig = Static<typeof AlertsConfig>;
+
+/**
+ * A webhook delivery job (queue `webhooks`): which configured webhook, and the event to POST. The
+ * URL must be one of `alerts.webhooks`; its headers are taken from there, never from the job.
+ */
+export const WebhookDelivery = Type.Object(
+  {
+    /** Its index in `alerts.webhooks`, and its URL (both must still match the configuration). */
+    webhook: Type.Integer({ minimum: 0 }),
+    url: Type.String({ pattern: '^https?://' }),
+    event: EventRecord,
+  },
+  { additionalProperties: false },
+);
+export type WebhookDelivery = Static<typeof WebhookDelivery>;

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { applyMigrations } from '../../pipeline/store/migrations.ts';
 import { type ClickHouseHandle, openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
-import { AlertsConfig } from '../../schemas/alerts.ts';
+import { AlertsConfig, type WebhookDelivery } from '../../schemas/alerts.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import { assertValid } from '../../schemas/validate.ts';
 import { startAlertStage, wants } from '../../workers/alerts/alert-stage.ts';
@@ -175,7 +175,7 @@ describe('alert stage', () => {
       const deadline = Date.now() + 10_000;
       while ((await bad.getState()) !== 'failed' && Date.now() < deadline) await sleep(50);
       expect(await bad.getState()).toBe('failed');
-      expect((await queue.getJob('bad-1'))?.failedReason).toMatch(/alert job bad-1/);
+      expect((await queue.getJob('bad-1'))?.failedReason).toMatch(/alerts job bad-1/);
       let n = 0;
       while (n === 0 && Date.now() < deadline) {
         const rs = await ch.client.query({
@@ -187,6 +187,34 @@ describe('alert stage', () => {
         if (n === 0) await sleep(100);
       }
       expect(n).toBe(1);
+    } finally {
+      await queue.close();
+      await stage.close();
+      await redis.quit();
+    }
+  });
+
+  test('a delivery job for a URL that is not a configured webhook is refused, not sent', async () => {
+    const prefix = `alw${Date.now()}`;
+    const connection = redisConnection(inject('redisUrl'));
+    const redis = new Redis(inject('redisUrl'));
+    const alerts = assertValid<AlertsConfig>(AlertsConfig, { webhooks: [{ url }] }, 'alerts');
+    const stage = startAlertStage({ connection, prefix, redis, clickhouse: ch.client, alerts, logger });
+    const queue = new Queue<WebhookDelivery>(QUEUE.webhooks, { connection, prefix });
+    try {
+      received.length = 0;
+      // Written straight into Redis: index 0 is configured, but with another URL.
+      const forged = await queue.add(
+        'deliver',
+        { webhook: 0, url: `${url}-elsewhere`, event: event(`ev-forged-${prefix}`) },
+        { attempts: 3 },
+      );
+      const deadline = Date.now() + 10_000;
+      while ((await forged.getState()) !== 'failed' && Date.now() < deadline) await sleep(50);
+      const job = await queue.getJob(forged.id as string);
+      expect(job?.failedReason).toMatch(/not a configured webhook/);
+      expect(job?.attemptsMade).toBe(1);
+      expect(received).toHaveLength(0);
     } finally {
       await queue.close();
       await stage.close();

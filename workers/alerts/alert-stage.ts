@@ -1,20 +1,18 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { eventRow } from '../../pipeline/store/segment-writer.ts';
-import type { AlertsConfig, WebhookConfig } from '../../schemas/alerts.ts';
+import {
+  type AlertsConfig,
+  type WebhookConfig,
+  type WebhookDelivery,
+  WebhookDelivery as WebhookDeliverySchema,
+} from '../../schemas/alerts.ts';
 import { type EventRecord, EventRecord as EventRecordSchema, SEVERITIES } from '../../schemas/events.ts';
-import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
 import { jobId, QUEUE, redisKeys } from '../redis-keys.ts';
-
-export interface WebhookDelivery {
-  url: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  event: EventRecord;
-}
+import { startStage } from '../stages/stage.ts';
 
 export interface AlertStageOptions {
   connection: ConnectionOptions;
@@ -38,69 +36,63 @@ export interface AlertStageOptions {
  * row carries the event id as deduplication token, so a retried job inserts it once. Webhooks are
  * separate jobs so a slow or failing receiver neither delays the others nor the table: each is
  * retried `webhookAttempts` times, waiting webhookBackoffMs · 2^n between tries. A 4xx answer other
- * than 408/429 is the receiver refusing the payload: not retried.
+ * than 408/429 is the receiver refusing the payload: not retried. A delivery job names its webhook
+ * (index and URL) but carries no headers: those (tokens) come from the configuration, and a job whose
+ * webhook is not configured is refused, so whoever can write to Redis cannot make this process POST elsewhere.
  */
 export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> } {
-  const webhooks = new Queue<WebhookDelivery>(QUEUE.webhooks, {
-    connection: o.connection,
-    prefix: o.prefix,
-    defaultJobOptions: {
-      attempts: o.alerts.webhookAttempts,
-      backoff: { type: 'exponential', delay: o.alerts.webhookBackoffMs },
-      // Kept a day: the same event and webhook added again is then a no-op, not a second delivery.
-      removeOnComplete: { age: 24 * 3600, count: 100_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
+  const runtime = { connection: o.connection, prefix: o.prefix, logger: o.logger };
+  const alerts = startStage<EventRecord, void, 'webhooks'>(runtime, {
+    name: 'alerts',
+    queue: QUEUE.alerts,
+    schema: EventRecordSchema,
+    concurrency: 4,
+    outputs: {
+      webhooks: {
+        queue: QUEUE.webhooks,
+        jobOptions: {
+          attempts: o.alerts.webhookAttempts,
+          backoff: { type: 'exponential', delay: o.alerts.webhookBackoffMs },
+          // Kept a day: the same event and webhook added again is then a no-op, not a second delivery.
+          removeOnComplete: { age: 24 * 3600, count: 100_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      },
     },
-  });
-
-  const alerts = new Worker<EventRecord>(
-    QUEUE.alerts,
-    async (job) => {
-      const event = assertValid<EventRecord>(EventRecordSchema, job.data, `alert job ${job.id}`);
+    async process(event, { outputs }) {
       await insertRows(o.clickhouse, 'events', [eventRow(event)], {
         insert_deduplication_token: `events:${event.eventId}`,
       });
       await o.redis.publish(redisKeys(o.prefix).events, JSON.stringify(event));
       for (const [i, hook] of o.alerts.webhooks.entries()) {
         if (!wants(hook, event)) continue;
-        await webhooks.add(
-          'deliver',
-          { url: hook.url, headers: hook.headers ?? {}, timeoutMs: o.alerts.webhookTimeoutMs, event },
-          { jobId: jobId(`${event.eventId}#${i}`) },
-        );
+        const delivery: WebhookDelivery = { webhook: i, url: hook.url, event };
+        await outputs.webhooks.add('deliver', delivery, { jobId: jobId(`${event.eventId}#${i}`) });
       }
     },
-    { connection: o.connection, prefix: o.prefix, concurrency: 4 },
-  );
-  alerts.on('failed', (job, err) =>
-    o.logger.error({ stage: 'alerts', event: job?.data?.eventId, err }, 'event not recorded'),
-  );
-  alerts.on('error', (err) => o.logger.error({ stage: 'alerts', err }, 'worker error'));
-
-  const deliveries = new Worker<WebhookDelivery>(QUEUE.webhooks, async (job) => deliver(job.data), {
-    connection: o.connection,
-    prefix: o.prefix,
+    describe: (event) => ({ event: event.eventId }),
+    failedMessage: 'event not recorded',
+  });
+  const deliveries = startStage<WebhookDelivery, void>(runtime, {
+    name: 'webhooks',
+    queue: QUEUE.webhooks,
+    schema: WebhookDeliverySchema,
     concurrency: 8,
+    async process(d) {
+      const hook = o.alerts.webhooks[d.webhook];
+      if (hook?.url !== d.url) throw new UnrecoverableError(`webhook ${d.url}: not a configured webhook`);
+      await deliver(
+        { url: hook.url, headers: hook.headers ?? {}, timeoutMs: o.alerts.webhookTimeoutMs },
+        d.event,
+      );
+    },
+    describe: (d) => ({ url: d.url, event: d.event.eventId }),
+    failedMessage: 'webhook delivery gave up',
   });
-  deliveries.on('failed', (job, err) => {
-    if (!job) return;
-    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const log = {
-      stage: 'webhooks',
-      url: job.data.url,
-      event: job.data.event.eventId,
-      attempt: job.attemptsMade,
-    };
-    if (final) o.logger.error({ ...log, err: err.message }, 'webhook delivery gave up');
-    else o.logger.warn({ ...log, err: err.message }, 'webhook delivery failed; will retry');
-  });
-  deliveries.on('error', (err) => o.logger.error({ stage: 'webhooks', err }, 'worker error'));
-
   return {
     async close() {
       await alerts.close();
       await deliveries.close();
-      await webhooks.close();
     },
   };
 }
@@ -112,13 +104,16 @@ export function wants(hook: WebhookConfig, e: EventRecord): boolean {
 }
 
 /** One POST; throws (so BullMQ retries) on a network error, a timeout or a non-2xx answer. */
-export async function deliver(d: WebhookDelivery): Promise<void> {
+export async function deliver(
+  d: { url: string; headers: Record<string, string>; timeoutMs: number },
+  event: EventRecord,
+): Promise<void> {
   let res: Response;
   try {
     res = await fetch(d.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'cityflow-alerts', ...d.headers },
-      body: JSON.stringify(d.event),
+      body: JSON.stringify(event),
       signal: AbortSignal.timeout(d.timeoutMs),
     });
   } catch (e) {

@@ -1,5 +1,5 @@
-import type { ConnectionOptions } from 'bullmq';
-import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { ConnectionOptions, Job, Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import { ConfigError } from '../../pipeline/errors/config-error.ts';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
@@ -12,12 +12,12 @@ import {
   type ExtractResult,
   segmentKey,
 } from '../../schemas/jobs.ts';
-import { assertValid } from '../../schemas/validate.ts';
 import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobOptions, type Stage } from '../queues.ts';
+import { jobOptions } from '../queues.ts';
 import { jobId, QUEUE } from '../redis-keys.ts';
+import { type RunningStage, startStage } from './stage.ts';
 
 export interface ExtractStageOptions {
   connection: ConnectionOptions;
@@ -35,20 +35,14 @@ export interface ExtractStageOptions {
 }
 
 /**
- * Stage 1: decode a source, sample it, cut it into segments, and queue each segment for detection
+ * Decode a source, sample it, cut it into segments, and queue each segment for detection
  * on this host. Runs as long as the source: one job per file (or stream).
  *
  * A source that cannot be read to its end (corrupt, truncated, not media) fails its job without
  * retries (the same bytes fail the same way) after the segments decoded before the fault are queued:
  * what was accepted is kept.
  */
-export function startExtractStage(o: ExtractStageOptions): { worker: Worker; close(): Promise<void> } {
-  const detectQueue = new Queue<DetectJob>(QUEUE.detect(o.host), {
-    connection: o.connection,
-    prefix: o.prefix,
-    defaultJobOptions: jobOptions(o.attempts),
-  });
-
+export function startExtractStage(o: ExtractStageOptions): RunningStage {
   // Shutdown: an extract job runs as long as its source, so closing must not wait for it. The
   // decoders are stopped and each job is handed back to the queue (delayed, not failed: a restart is
   // not an attempt); whichever worker takes it again re-extracts, and segments already stored are
@@ -56,19 +50,13 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
   let closing = false;
   const running = new Set<FrameExtractor>();
 
-  async function waitForRoom(): Promise<void> {
-    while (!closing) {
-      const c = await detectQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
-      const pending = Object.values(c).reduce((a, b) => a + b, 0);
-      if (pending < o.maxPendingSegments) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  const worker = new Worker<ExtractJob, ExtractResult>(
-    QUEUE.extract,
-    async (job, token) => {
-      const data = assertValid<ExtractJob>(ExtractJobSchema, job.data, `extract job ${job.id}`);
+  return startStage<ExtractJob, ExtractResult, 'detect'>(o, {
+    name: 'extract',
+    queue: QUEUE.extract,
+    schema: ExtractJobSchema,
+    concurrency: o.concurrency,
+    outputs: { detect: { queue: QUEUE.detect(o.host), jobOptions: jobOptions(o.attempts) } },
+    async process(data, { job, token, outputs }) {
       await o.tracker.extracting(data.sourceId);
       const steps = data.motionSteps ?? 0;
       const extractor = new FrameExtractor({
@@ -80,72 +68,84 @@ export function startExtractStage(o: ExtractStageOptions): { worker: Worker; clo
         ...(data.roi ? { crop: data.roi } : {}),
       });
       running.add(extractor);
-      let segments = 0;
-      let frames = 0;
-      let prevSegment = -1;
       try {
         const sampled = steps ? sampleWithMotion(extractor, data.fps) : extractor;
-        for await (const seg of segmentFrames<SampledFrame>(sampled, data.segmentMs)) {
-          if (seg.frames.length === 0) continue;
-          await waitForRoom();
-          if (closing) break;
-          const key = segmentKey(data.sourceId, seg.index);
-          const written = await o.frameFiles.writeSegment(key, seg.frames);
-          await o.tracker.emitted(data.sourceId, seg.index, seg.frames.length);
-          await detectQueue.add(
-            'detect',
-            {
-              segmentKey: key,
-              sourceId: data.sourceId,
-              cameraId: data.cameraId,
-              segment: seg.index,
-              ...written,
-              prevSegment,
-              ...(seg.last ? { last: true } : {}),
-              ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
-              ...(data.motionGate ? { motionGate: data.motionGate } : {}),
-              ...(data.scene ? { scene: data.scene } : {}),
-            },
-            { jobId: jobId(key) },
-          );
-          segments++;
-          frames += seg.frames.length;
-          prevSegment = seg.index;
-          await job.updateProgress({ segments, frames, ptsMs: seg.endPtsMs });
-        }
+        const done = await queueSegments(o, data, sampled, outputs.detect, job, () => closing);
         if (closing) {
           await job.moveToDelayed(Date.now() + 1000, token);
           throw new DelayedError(`extract of ${data.sourceId} handed back at shutdown`);
         }
+        await o.tracker.extractEnded(data.sourceId, null);
+        return { sourceId: data.sourceId, ...done };
       } catch (e) {
-        if (e instanceof DelayedError) throw e;
-        const message = e instanceof Error ? e.message : String(e);
         // The same bytes (or the same settings) fail the same way: no retries.
         if (e instanceof SourceError || e instanceof ConfigError) {
-          await o.tracker.extractEnded(data.sourceId, message);
-          o.logger.error({ sourceId: data.sourceId, code: e.code, segments, frames }, message);
-          throw new UnrecoverableError(message);
+          throw Object.assign(new UnrecoverableError(e.message), { code: e.code });
         }
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
-          await o.tracker.extractEnded(data.sourceId, message);
         throw e;
       } finally {
         running.delete(extractor);
         await extractor.close();
       }
-      await o.tracker.extractEnded(data.sourceId, null);
-      return { sourceId: data.sourceId, segments, frames };
     },
-    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency, autorun: true },
-  );
-  worker.on('error', (e) => o.logger.error({ stage: 'extract' satisfies Stage, err: e }, 'worker error'));
-  return {
-    worker,
-    async close() {
+    describe: (data) => ({ sourceId: data.sourceId }),
+    failedMessage: 'source failed extraction (segments queued before the fault are kept)',
+    onFailed: (data, err) => o.tracker.extractEnded(data.sourceId, err.message),
+    async stopping() {
       closing = true;
       await Promise.all([...running].map((x) => x.close()));
-      await worker.close();
-      await detectQueue.close();
     },
-  };
+  });
+}
+
+/**
+ * Cuts the sampled frames into segments; each is written to this host's frames folder and queued
+ * for detection, waiting while the detect queue is full (backpressure). Stops early when closing.
+ */
+async function queueSegments(
+  o: ExtractStageOptions,
+  data: ExtractJob,
+  sampled: AsyncIterable<SampledFrame>,
+  detect: Queue,
+  job: Job,
+  closing: () => boolean,
+): Promise<{ segments: number; frames: number }> {
+  let segments = 0;
+  let frames = 0;
+  let prevSegment = -1;
+  for await (const seg of segmentFrames<SampledFrame>(sampled, data.segmentMs)) {
+    if (seg.frames.length === 0) continue;
+    await waitForRoom(detect, o.maxPendingSegments, closing);
+    if (closing()) break;
+    const key = segmentKey(data.sourceId, seg.index);
+    const written = await o.frameFiles.writeSegment(key, seg.frames);
+    await o.tracker.emitted(data.sourceId, seg.index, seg.frames.length);
+    const next: DetectJob = {
+      segmentKey: key,
+      sourceId: data.sourceId,
+      cameraId: data.cameraId,
+      segment: seg.index,
+      ...written,
+      prevSegment,
+      ...(seg.last ? { last: true } : {}),
+      ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
+      ...(data.motionGate ? { motionGate: data.motionGate } : {}),
+      ...(data.scene ? { scene: data.scene } : {}),
+    };
+    await detect.add('detect', next, { jobId: jobId(key) });
+    segments++;
+    frames += seg.frames.length;
+    prevSegment = seg.index;
+    await job.updateProgress({ segments, frames, ptsMs: seg.endPtsMs });
+  }
+  return { segments, frames };
+}
+
+/** Waits while this host's detect queue holds `max` segments or more. */
+async function waitForRoom(detect: Queue, max: number, closing: () => boolean): Promise<void> {
+  while (!closing()) {
+    const c = await detect.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+    if (Object.values(c).reduce((a, b) => a + b, 0) < max) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
