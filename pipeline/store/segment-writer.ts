@@ -1,7 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { EventRecord } from '../../schemas/events.ts';
 import type { StoreJob } from '../../schemas/jobs.ts';
 import { insertRows } from './insert-rows.ts';
+import {
+  crossingRows,
+  detectionRows,
+  frameRows,
+  ledgerRow,
+  measureRows,
+  trackRows,
+  visitRows,
+} from './rows.ts';
 
 export interface SegmentWriteResult {
   frames: number;
@@ -35,130 +43,18 @@ export class SegmentWriter {
     options: { beforeLedger?: () => Promise<void> } = {},
   ): Promise<SegmentWriteResult> {
     if (await this.isStored(job.sourceId, job.segment)) return { frames: 0, detections: 0, skipped: true };
-    const frames = job.frames.map((f) => ({
-      camera_id: job.cameraId,
-      ts: Math.round(f.tsMs),
-      pts_ms: Math.round(f.ptsMs),
-      source_id: job.sourceId,
-      segment: job.segment,
-      analysed: f.analysed,
-      detector: job.detector,
-      detector_ms: f.detectorMs,
-      object_count: f.detections.length,
-    }));
-    const detections = job.frames.flatMap((f) =>
-      f.detections.map((d) => ({
-        camera_id: job.cameraId,
-        class: d.cls,
-        ts: Math.round(f.tsMs),
-        pts_ms: Math.round(f.ptsMs),
-        source_id: job.sourceId,
-        confidence: d.score,
-        x: d.x,
-        y: d.y,
-        w: d.w,
-        h: d.h,
-        track_id: d.trackId ?? 0,
-      })),
-    );
+    const frames = frameRows(job);
+    const detections = detectionRows(job);
     await this.insert('frames', frames, job.segmentKey);
     await this.insert('detections', detections, job.segmentKey);
-    await this.insert(
-      'line_crossings',
-      (job.crossings ?? []).map((c) => ({
-        camera_id: job.cameraId,
-        line_id: c.lineId,
-        ts: Math.round(c.tsMs),
-        direction: c.direction,
-        class: c.cls,
-        track_id: c.trackId,
-        source_id: job.sourceId,
-        segment: job.segment,
-        speed_kmh: c.speedKmh ?? null,
-      })),
-      job.segmentKey,
-    );
-    await this.insert(
-      'zone_visits',
-      (job.visits ?? []).map((v) => ({
-        camera_id: job.cameraId,
-        zone_id: v.zoneId,
-        entered_at: Math.round(v.enteredMs),
-        left_at: Math.round(v.leftMs),
-        dwell_ms: Math.max(0, Math.round(v.leftMs - v.enteredMs)),
-        class: v.cls,
-        track_id: v.trackId,
-        reason: v.reason,
-        source_id: job.sourceId,
-        segment: job.segment,
-      })),
-      job.segmentKey,
-    );
-    await this.insert(
-      'tracks',
-      (job.tracks ?? []).map((t) => ({
-        camera_id: job.cameraId,
-        source_id: job.sourceId,
-        track_id: t.trackId,
-        class: t.cls,
-        first_seen: Math.round(t.firstSeenMs),
-        last_seen: Math.round(t.lastSeenMs),
-        hits: t.hits,
-        path: t.path.map(([x, y]) => ({ x, y })), // named tuples read as JSON objects
-        distance_m: t.distanceM,
-        mean_speed_kmh: t.meanSpeedKmh,
-        source_segment: job.segment,
-      })),
-      job.segmentKey,
-    );
-    await this.insert(
-      'traffic_measures',
-      (job.intervals ?? []).map((r) => ({
-        camera_id: job.cameraId,
-        site_kind: r.siteKind,
-        site_id: r.siteId,
-        direction: r.direction,
-        interval_s: r.intervalS,
-        start: Math.round(r.startMs / 1000),
-        frames: r.frames,
-        volume: r.volume,
-        volume_by_class: r.volumeByClass,
-        pcu: r.pcu,
-        flow_pcu_h: r.flowPcuH,
-        speed_samples: r.speedsKmh.length,
-        speed_mean_kmh: r.speedMeanKmh,
-        speed_p85_kmh: r.speedP85Kmh,
-        speeds_kmh: r.speedsKmh,
-        occupancy: r.occupancy,
-        mean_count: r.meanCount,
-        density_pcu_km: r.densityPcuKm,
-        los: r.los,
-        phf: r.phf,
-        persons_mean: r.personsMean,
-        persons_max: r.personsMax,
-        congestion: r.congestion,
-        source_id: job.sourceId,
-        segment: job.segment,
-      })),
-      job.segmentKey,
-    );
+    await this.insert('line_crossings', crossingRows(job), job.segmentKey);
+    await this.insert('zone_visits', visitRows(job), job.segmentKey);
+    await this.insert('tracks', trackRows(job), job.segmentKey);
+    await this.insert('traffic_measures', measureRows(job), job.segmentKey);
     // Events go out through the alert path (events table, pub/sub, webhooks), before the ledger row:
     // a segment in the ledger has had its events handed over.
     await options.beforeLedger?.();
-    await this.insert(
-      'segments',
-      [
-        {
-          source_id: job.sourceId,
-          segment: job.segment,
-          camera_id: job.cameraId,
-          start_ts: Math.round(job.frames[0]?.tsMs ?? 0),
-          frames: frames.length,
-          detections: detections.length,
-        },
-      ],
-      job.segmentKey,
-    );
+    await this.insert('segments', [ledgerRow(job, frames.length, detections.length)], job.segmentKey);
     return { frames: frames.length, detections: detections.length, skipped: false };
   }
 
@@ -175,25 +71,4 @@ export class SegmentWriter {
   private async insert(table: string, values: object[], segmentKey: string): Promise<void> {
     await insertRows(this.client, table, values, { insert_deduplication_token: `${table}:${segmentKey}` });
   }
-}
-
-/** An event as a row of the `events` table. */
-export function eventRow(e: EventRecord) {
-  return {
-    event_id: e.eventId,
-    camera_id: e.cameraId,
-    ts: Math.round(e.tsMs),
-    started_at: Math.round(e.startedMs),
-    type: e.type,
-    rule_id: e.ruleId,
-    zone_id: e.zoneId,
-    severity: e.severity,
-    value: e.value,
-    track_ids: e.trackIds,
-    message: e.message,
-    snapshot: e.snapshot,
-    details: JSON.stringify(e.details),
-    source_id: e.sourceId,
-    segment: e.segment,
-  };
 }

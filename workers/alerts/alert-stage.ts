@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { type ConnectionOptions, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
-import { eventRow } from '../../pipeline/store/segment-writer.ts';
+import { eventRow } from '../../pipeline/store/rows.ts';
 import {
   type AlertsConfig,
   type WebhookConfig,

@@ -1,10 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type ConnectionOptions, Worker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
+import { healthRow } from '../../pipeline/store/rows.ts';
 import { CameraHealthRow, type CameraHealthRow as Row } from '../../schemas/health.ts';
-import { assertValid } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
 import { QUEUE } from '../redis-keys.ts';
+import { type RunningStage, startStage } from '../stages/stage.ts';
 
 /**
  * Writes `camera_health` rows from the `health` queue. Runs in the process that owns the store (the
@@ -18,29 +19,16 @@ export function startHealthStore(o: {
   prefix: string;
   client: ClickHouseClient;
   logger: Logger;
-}): { worker: Worker; close(): Promise<void> } {
-  const worker = new Worker<Row>(
-    QUEUE.health,
-    async (job) => {
-      const r = assertValid<Row>(CameraHealthRow, job.data, `health job ${job.id}`);
-      await insertRows(o.client, 'camera_health', [
-        {
-          camera_id: r.cameraId,
-          status: r.status,
-          started_at: Math.round(r.startedMs),
-          ended_at: Math.round(r.endedMs),
-          frames: r.frames,
-          decode_errors: r.decodeErrors,
-          restarts: r.restarts,
-          black_frames: r.blackFrames,
-          blurred_frames: r.blurredFrames,
-          reason: r.reason,
-          worker: r.worker,
-        },
-      ]);
+}): RunningStage {
+  return startStage<Row, void>(o, {
+    name: 'health',
+    queue: QUEUE.health,
+    schema: CameraHealthRow,
+    concurrency: 1,
+    async process(r) {
+      await insertRows(o.client, 'camera_health', [healthRow(r)]);
     },
-    { connection: o.connection, prefix: o.prefix, concurrency: 1 },
-  );
-  worker.on('error', (e) => o.logger.error({ stage: 'health', err: e }, 'worker error'));
-  return { worker, close: () => worker.close() };
+    describe: (r) => ({ camera: r.cameraId, status: r.status }),
+    failedMessage: 'camera health row not stored',
+  });
 }
