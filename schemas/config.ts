@@ -5,14 +5,14 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { AlertsConfig } from './alerts.ts';
+import { CAMERA_ID_PATTERN } from './camera-id.ts';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
 import { MeasuresConfig } from './measures.ts';
 import { DEFAULT_MODEL, ModelSpec } from './model.ts';
 import { RulesSchema } from './rules.ts';
 import { SceneConfig } from './scene.ts';
 
-/** What a camera id may be: it names rows, keys and files, so no separators, quotes or spaces. */
-export const CAMERA_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export { CAMERA_ID_PATTERN };
 
 export const CameraConfig = Type.Object(
   {

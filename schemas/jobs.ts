@@ -4,6 +4,7 @@
  * TypeBox gives both the JSON Schema (validated when a worker takes a job) and the static type.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { CAMERA_ID_PATTERN } from './camera-id.ts';
 import { ProductClassSchema } from './classes.ts';
 import { EventRecord } from './events.ts';
 import { IntervalRowSchema, TrackRowSchema } from './measures.ts';
@@ -239,6 +240,23 @@ export const StoreJob = Type.Object(
 export type StoreJob = Static<typeof StoreJob>;
 
 /** What an extract job returns when its source is done (or failed part-way). */
+/**
+ * A live camera's job (queue `live`, job id `live-<cameraId>`): only its id; its configuration is
+ * read from the camera registry, so a change reaches the running camera without a new job.
+ */
+export const LiveCameraJob = Type.Object(
+  { cameraId: Type.String({ pattern: CAMERA_ID_PATTERN }) },
+  { additionalProperties: false },
+);
+export type LiveCameraJob = Static<typeof LiveCameraJob>;
+
+/** A backfill parent job (queue `backfill`): one archived file, done when its segments are stored. */
+export const BackfillFileJob = Type.Object(
+  { file: Type.String({ minLength: 1 }), sourceId: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+export type BackfillFileJob = Static<typeof BackfillFileJob>;
+
 export interface ExtractResult {
   sourceId: string;
   segments: number;

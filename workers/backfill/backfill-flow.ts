@@ -1,13 +1,9 @@
-import { type ConnectionOptions, FlowProducer, Queue, Worker } from 'bullmq';
-import type { ExtractJob } from '../../schemas/jobs.ts';
+import { type ConnectionOptions, FlowProducer, Queue } from 'bullmq';
+import { BackfillFileJob, type ExtractJob } from '../../schemas/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { type SourceState, SourceTracker } from '../progress/source-tracker.ts';
 import { jobId, QUEUE } from '../redis-keys.ts';
-
-export interface BackfillFileJob {
-  file: string;
-  sourceId: string;
-}
+import { type RunningStage, startStage } from '../stages/stage.ts';
 
 /** What a finished file's parent job returns. */
 export interface BackfillFileResult {
@@ -57,7 +53,7 @@ export class BackfillFlow {
   private constructor(
     private readonly producer: FlowProducer,
     private readonly parents: Queue<BackfillFileJob, BackfillFileResult>,
-    private readonly worker: Worker<BackfillFileJob, BackfillFileResult>,
+    private readonly parentStage: RunningStage,
     private readonly tracker: SourceTracker,
   ) {}
 
@@ -69,18 +65,22 @@ export class BackfillFlow {
       prefix: o.prefix,
     });
     let closing = false;
-    const worker = new Worker<BackfillFileJob, BackfillFileResult>(
-      QUEUE.backfill,
-      async (job) => {
+    const stage = startStage<BackfillFileJob, BackfillFileResult>(o, {
+      name: 'backfill',
+      queue: QUEUE.backfill,
+      schema: BackfillFileJob,
+      // Parents only wait: many may wait at once without using a core.
+      concurrency: 256,
+      async process(file) {
         // The child (extraction) is done; its segments may still be in detect, track or store.
-        let s: SourceState = await o.tracker.state(job.data.sourceId);
+        let s: SourceState = await o.tracker.state(file.sourceId);
         while (!SourceTracker.finished(s)) {
           if (closing) throw new Error('backfill stopped before the file was stored');
           await new Promise((r) => setTimeout(r, pollMs));
-          s = await o.tracker.state(job.data.sourceId);
+          s = await o.tracker.state(file.sourceId);
         }
         if (s.error) throw new Error(s.error);
-        if (s.lost) throw new Error(`${job.data.file}: ${s.lost} segment(s) lost (see the logs)`);
+        if (s.lost) throw new Error(`${file.file}: ${s.lost} segment(s) lost (see the logs)`);
         return {
           sourceId: s.sourceId,
           segments: s.stored,
@@ -88,18 +88,14 @@ export class BackfillFlow {
           detections: s.detectionsStored,
         };
       },
-      // Parents only wait: many may wait at once without using a core.
-      { connection: o.connection, prefix: o.prefix, concurrency: 256 },
-    );
-    worker.on('error', (e) => o.logger.error({ stage: 'backfill', err: e }, 'worker error'));
-    const flow = new BackfillFlow(producer, parents, worker, o.tracker);
-    flow.onClose = () => {
-      closing = true;
-    };
-    return flow;
+      describe: (file) => ({ file: file.file }),
+      failedMessage: 'file not backfilled',
+      stopping() {
+        closing = true;
+      },
+    });
+    return new BackfillFlow(producer, parents, stage, o.tracker);
   }
-
-  private onClose: () => void = () => {};
 
   /** Queues a file: its parent and its extract child. Returns the parent's job id. */
   async submit(file: BackfillFileJob, extract: ExtractJob, runId: string): Promise<string> {
@@ -146,8 +142,7 @@ export class BackfillFlow {
   }
 
   async close(): Promise<void> {
-    this.onClose();
-    await this.worker.close();
+    await this.parentStage.close();
     await this.producer.close();
     await this.parents.close();
   }

@@ -2,12 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isLiveSource } from '../../pipeline/live/live-source.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
+import type { LiveCameraJob } from '../../schemas/jobs.ts';
 import { redisKeys } from '../redis-keys.ts';
-
-/** The job data of a live camera: only its id; its configuration is read from the registry. */
-export interface LiveCameraJob {
-  cameraId: string;
-}
 
 /** BullMQ job ids may not contain ':'; camera ids cannot (schemas/config.ts). */
 export function liveJobId(cameraId: string): string {
