@@ -6,8 +6,7 @@ import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
-import { applyMigrations } from '../pipeline/store/migrations.ts';
-import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-clickhouse.ts';
+import type { ClickHouseHandle } from '../pipeline/store/open-clickhouse.ts';
 import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
 import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob, LiveCameraJob } from '../schemas/jobs.ts';
@@ -20,6 +19,7 @@ import { FrameFiles } from './frames/frame-files.ts';
 import { CameraRegistry } from './live/camera-registry.ts';
 import { startHealthStore } from './live/health-store.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
+import { openStore } from './open-store.ts';
 import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
 import { jobOptions, redisConnection, type Stage } from './queues.ts';
 import { jobId, QUEUE } from './redis-keys.ts';
@@ -113,9 +113,9 @@ export class PipelineNode {
     let clickhouse: ClickHouseHandle | null = null;
     let detector: DetectorPool | null = null;
     if (o.stages.includes('store')) {
-      clickhouse = await openClickHouse({ url: cfg.clickhouseUrl, path: join(cfg.dataDir, 'clickhouse') });
-      const applied = await applyMigrations(clickhouse.client);
-      if (applied.length) log.info({ applied }, 'applied ClickHouse migrations');
+      const store = await openStore(cfg);
+      if (store.applied.length) log.info({ applied: store.applied }, 'applied ClickHouse migrations');
+      clickhouse = store;
     }
     if (o.stages.includes('detect')) {
       // In worker threads: inference blocks its thread, and this one must keep decoding and storing.

@@ -31,7 +31,20 @@ export async function insertRows(
     await client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
     return;
   }
-  const types = await columnTypes(client, table);
+  const { query, params } = insertSelect(table, rows, await columnTypes(client, table));
+  await client.command({ query, query_params: params, clickhouse_settings: settings });
+}
+
+/**
+ * The stdin-safe INSERT of rows: `INSERT INTO t (cols) SELECT * FROM format(JSONEachRow, {structure},
+ * {data})`, given the table's column types (name → type, from system.columns). Used here and by the
+ * API when it writes through the store's owner.
+ */
+export function insertSelect(
+  table: string,
+  rows: object[],
+  types: ReadonlyMap<string, string>,
+): { query: string; params: { structure: string; data: string } } {
   const columns = Object.keys(rows[0]);
   const structure = columns
     .map((c) => {
@@ -40,11 +53,10 @@ export async function insertRows(
       return `${c} ${type}`;
     })
     .join(', ');
-  await client.command({
+  return {
     query: `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM format(JSONEachRow, {structure:String}, {data:String})`,
-    query_params: { structure, data: rows.map((r) => JSON.stringify(r)).join('\n') },
-    clickhouse_settings: settings,
-  });
+    params: { structure, data: rows.map((r) => JSON.stringify(r)).join('\n') },
+  };
 }
 
 async function columnTypes(client: ClickHouseClient, table: string): Promise<Map<string, string>> {

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { applyMigrations } from '../../pipeline/store/migrations.ts';
-import { openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
 import type { Config } from '../../schemas/config.ts';
 import { queryThroughOwner, serveStore } from '../local/store-owner.ts';
+import { openStore } from '../open-store.ts';
 import { type ApiStore, DirectStore, OwnerStore } from './store.ts';
 
 /**
@@ -13,14 +11,11 @@ import { type ApiStore, DirectStore, OwnerStore } from './store.ts';
  *      `cityflow query` works through it meanwhile (and a `run` started later is refused by the lock).
  */
 export async function openApiStore(cfg: Config): Promise<ApiStore> {
-  if (cfg.clickhouseUrl) {
-    const ch = await openClickHouse({ url: cfg.clickhouseUrl });
-    await applyMigrations(ch.client);
-    return new DirectStore(ch.client, 'server', () => ch.close());
+  if (!cfg.clickhouseUrl && (await queryThroughOwner(cfg.dataDir, 'SELECT 1'))) {
+    return new OwnerStore(cfg.dataDir);
   }
-  if (await queryThroughOwner(cfg.dataDir, 'SELECT 1')) return new OwnerStore(cfg.dataDir);
-  const ch = await openClickHouse({ path: join(cfg.dataDir, 'clickhouse') });
-  await applyMigrations(ch.client);
+  const ch = await openStore(cfg);
+  if (ch.mode === 'server') return new DirectStore(ch.client, 'server', () => ch.close());
   const owner = await serveStore(ch.client, cfg.dataDir);
   return new DirectStore(ch.client, 'embedded', async () => {
     await owner.close();

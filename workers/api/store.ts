@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '../../pipeline/store/insert-rows.ts';
+import { insertRows, insertSelect } from '../../pipeline/store/insert-rows.ts';
 import { queryThroughOwner } from '../local/store-owner.ts';
 
 /** A bound query parameter: `{name:Type}` in the SQL, its value here. */
@@ -80,24 +80,12 @@ export class OwnerStore implements ApiStore {
   async insert(table: string, rows: object[]): Promise<void> {
     if (!rows.length) return;
     // INSERT ... SELECT FROM format(): no data section, so the owner's engine never reads its stdin.
-    const columns = Object.keys(rows[0]);
-    const data = rows.map((r) => JSON.stringify(r)).join('\n');
     const types = await this.query<{ name: string; type: string }>(
       'SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {t:String}',
       { t: table },
     );
-    const byName = new Map(types.map((t) => [t.name, t.type]));
-    const structure = columns
-      .map((c) => {
-        const type = byName.get(c);
-        if (!type) throw new Error(`insert into ${table}: no column ${c}`);
-        return `${c} ${type}`;
-      })
-      .join(', ');
-    await this.query(
-      `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM format(JSONEachRow, {structure:String}, {data:String})`,
-      { structure, data },
-    );
+    const { query, params } = insertSelect(table, rows, new Map(types.map((t) => [t.name, t.type])));
+    await this.query(query, params);
   }
 
   async close(): Promise<void> {}

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { applyMigrations } from '../../pipeline/store/migrations.ts';
-import { openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
 import { formatTable, runSql, type SqlResult } from '../../pipeline/store/run-sql.ts';
 import { queryThroughOwner } from '../local/store-owner.ts';
+import { openStore } from '../open-store.ts';
 import { configFrom } from './common.ts';
 
 /**
@@ -14,12 +12,11 @@ export async function queryCommand(sql: string, opts: { json?: boolean; config?:
   let result: SqlResult | null = null;
   if (!cfg.clickhouseUrl) result = await queryThroughOwner(cfg.dataDir, sql);
   if (!result) {
-    const ch = await openClickHouse({ url: cfg.clickhouseUrl, path: join(cfg.dataDir, 'clickhouse') });
+    const store = await openStore(cfg);
     try {
-      await applyMigrations(ch.client);
-      result = await runSql(ch.client, sql);
+      result = await runSql(store.client, sql);
     } finally {
-      await ch.close();
+      await store.close();
     }
   }
   process.stdout.write(opts.json ? `${JSON.stringify(result.rows)}\n` : `${formatTable(result)}\n`);
