@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { FrameFiles, FramesPathError } from '../../workers/frames/frame-files.ts';
+import { FrameFiles, FramesPathError } from '../../pipeline/frames/frame-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-frames-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

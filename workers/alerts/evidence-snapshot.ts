@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { drawDetections, type Rgb } from '../../pipeline/detect/annotate/draw.ts';
 import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { EvidenceFrames, FrameResult } from '../../schemas/jobs.ts';
-import type { FrameFiles } from '../frames/frame-files.ts';
 
 const HIGHLIGHT: Rgb = [255, 40, 40];
 const OTHER: Rgb = [150, 150, 150];

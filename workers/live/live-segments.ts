@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { LiveCameraFrame } from '../../pipeline/live/camera-supervisor.ts';
 import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
 import { type DetectJob, type StoreJob, segmentKey } from '../../schemas/jobs.ts';
-import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobId, redisKeys } from '../redis-keys.ts';

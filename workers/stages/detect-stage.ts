@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'bullmq';
 import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { MotionGate } from '../../pipeline/detect/motion/motion-gate.ts';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
 import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
 import type { Detection } from '../../schemas/detection.ts';
@@ -10,7 +11,6 @@ import {
   type EvidenceFrames,
   type FrameResult,
 } from '../../schemas/jobs.ts';
-import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions } from '../queues.ts';

@@ -4,6 +4,7 @@ import { ConfigError } from '../../pipeline/errors/config-error.ts';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import { type SampledFrame, sampleWithMotion } from '../../pipeline/motion/motion-sampler.ts';
 import {
   type DetectJob,
@@ -12,7 +13,6 @@ import {
   type ExtractResult,
   segmentKey,
 } from '../../schemas/jobs.ts';
-import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions } from '../queues.ts';

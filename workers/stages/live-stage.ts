@@ -1,11 +1,11 @@
 import { type ConnectionOptions, DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import { CameraSupervisor } from '../../pipeline/live/camera-supervisor.ts';
 import { decoderRankEnv, hardwareDecoders } from '../../pipeline/live/hardware-decoders.ts';
 import { motionSteps } from '../../pipeline/motion/motion-sampler.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
 import { LiveCameraJob } from '../../schemas/jobs.ts';
-import type { FrameFiles } from '../frames/frame-files.ts';
 import type { CameraRegistry } from '../live/camera-registry.ts';
 import { LiveHealthReporter } from '../live/live-health-reporter.ts';
 import { LiveSegments, liveSourceId } from '../live/live-segments.ts';

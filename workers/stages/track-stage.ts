@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type ConnectionOptions, DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
@@ -14,7 +15,6 @@ import {
 import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
 import type { Rule } from '../../schemas/rules.ts';
 import { writeEvidence } from '../alerts/evidence-snapshot.ts';
-import type { FrameFiles } from '../frames/frame-files.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions } from '../queues.ts';

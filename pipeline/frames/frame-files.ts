@@ -1,10 +1,10 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
-import type { MotionChain } from '../../pipeline/motion/motion-sampler.ts';
 import type { FrameTime, RgbFrame } from '../../schemas/frame.ts';
 import type { DetectJob } from '../../schemas/jobs.ts';
+import type { GreyFrame } from '../motion/grey-frame.ts';
+import type { MotionChain } from '../motion/motion-sampler.ts';
 
 /** What a detect job says about its segment's frames file (DetectJob's fields of the same names). */
 export type SegmentFrames = Pick<
