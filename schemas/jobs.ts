@@ -7,7 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { CAMERA_ID_PATTERN } from './camera-id.ts';
 import { ProductClassSchema } from './classes.ts';
 import { EventRecord } from './events.ts';
-import { IntervalRowSchema, TrackRowSchema } from './measures.ts';
+import { IntervalRowSchema, LineCrossing, TrackRowSchema, ZoneVisit } from './measures.ts';
 import { SceneConfig } from './scene.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
@@ -151,33 +151,6 @@ export const FrameResult = Type.Object(
   { additionalProperties: false },
 );
 export type FrameResult = Static<typeof FrameResult>;
-
-export const LineCrossing = Type.Object(
-  {
-    lineId: Type.String(),
-    trackId: Type.Integer({ minimum: 1 }),
-    cls: ProductClassSchema,
-    direction: Type.Union([Type.Literal('positive'), Type.Literal('negative')]),
-    tsMs: Type.Number(),
-    /** The vehicle's ground speed as it crossed, km/h (null or absent: unknown). */
-    speedKmh: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
-  },
-  { additionalProperties: false },
-);
-export type LineCrossing = Static<typeof LineCrossing>;
-
-export const ZoneVisit = Type.Object(
-  {
-    zoneId: Type.String(),
-    trackId: Type.Integer({ minimum: 1 }),
-    cls: ProductClassSchema,
-    enteredMs: Type.Number(),
-    leftMs: Type.Number(),
-    reason: Type.Union([Type.Literal('exit'), Type.Literal('lost')]),
-  },
-  { additionalProperties: false },
-);
-export type ZoneVisit = Static<typeof ZoneVisit>;
 
 /** Where a segment's pixels are, for evidence snapshots. */
 export const EvidenceFrames = Type.Object(

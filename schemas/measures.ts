@@ -117,3 +117,32 @@ export const TrackRowSchema = Type.Object(
   { additionalProperties: false },
 );
 export type TrackRow = Static<typeof TrackRowSchema>;
+
+/** A track that crossed a counting line, and which way (from the camera's LineZone). */
+export const LineCrossing = Type.Object(
+  {
+    lineId: Type.String(),
+    trackId: Type.Integer({ minimum: 1 }),
+    cls: ProductClassSchema,
+    direction: Type.Union([Type.Literal('positive'), Type.Literal('negative')]),
+    tsMs: Type.Number(),
+    /** The vehicle's ground speed as it crossed, km/h (null or absent: unknown). */
+    speedKmh: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type LineCrossing = Static<typeof LineCrossing>;
+
+/** A track's stay in a zone, closed when it left (or was lost). */
+export const ZoneVisit = Type.Object(
+  {
+    zoneId: Type.String(),
+    trackId: Type.Integer({ minimum: 1 }),
+    cls: ProductClassSchema,
+    enteredMs: Type.Number(),
+    leftMs: Type.Number(),
+    reason: Type.Union([Type.Literal('exit'), Type.Literal('lost')]),
+  },
+  { additionalProperties: false },
+);
+export type ZoneVisit = Static<typeof ZoneVisit>;

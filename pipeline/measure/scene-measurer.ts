@@ -1,6 +1,11 @@
 import type { SceneObject, ZoneSample } from '../../schemas/analytics.ts';
-import type { LineCrossing, ZoneVisit } from '../../schemas/jobs.ts';
-import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
+import type {
+  IntervalRow,
+  LineCrossing,
+  MeasuresConfig,
+  TrackRow,
+  ZoneVisit,
+} from '../../schemas/measures.ts';
 import type { SceneConfig } from '../../schemas/scene.ts';
 import { bottomCentre } from '../scene/geometry.ts';
 import { Homography } from '../scene/homography.ts';

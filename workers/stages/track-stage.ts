@@ -6,13 +6,14 @@ import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
-import {
-  type LineCrossing,
-  type StoreJob,
-  StoreJob as StoreJobSchema,
-  type ZoneVisit,
-} from '../../schemas/jobs.ts';
-import type { IntervalRow, MeasuresConfig, TrackRow } from '../../schemas/measures.ts';
+import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
+import type {
+  IntervalRow,
+  LineCrossing,
+  MeasuresConfig,
+  TrackRow,
+  ZoneVisit,
+} from '../../schemas/measures.ts';
 import type { Rule } from '../../schemas/rules.ts';
 import { writeEvidence } from '../alerts/evidence-snapshot.ts';
 import type { Logger } from '../logger.ts';
