@@ -233,13 +233,27 @@ export class CongestionMonitor {
 
   /** Feeds this frame's sample of the zone; returns jam_start / jam_worsen / jam_clear, if any. */
   update(zone: ZoneSample, tsMs: number): Condition[] {
+    this.pushSample(zone, tsMs);
+    this.markLevels(this.targetLevel(), tsMs);
+    const from = this.levelIndex;
+    const to = this.nextLevel(tsMs);
+    if (to === from) return [];
+    this.levelIndex = to;
+    return this.conditions(zone, tsMs, from, to);
+  }
+
+  /** Adds the frame's sample to the rolling windows. */
+  private pushSample(zone: ZoneSample, tsMs: number): void {
     this.firstTsMs ??= tsMs;
     this.speed.push(tsMs, zone.vehicles > 0 ? zone.meanSpeedKmh : null);
     this.density.push(tsMs, zone.densityPcuKm);
     this.vehicles.push(tsMs, zone.vehicles);
     this.occupied.push(tsMs, zone.vehicles > 0 ? 1 : 0);
     this.occupancy.push(tsMs, this.occupied.mean());
-    const target = this.targetLevel();
+  }
+
+  /** Per level k, starts or clears the times since the windowed level has been ≥ k and < k. */
+  private markLevels(target: number, tsMs: number): void {
     for (let k = 1; k <= 3; k++) {
       if (target >= k) {
         this.atLeastSince[k] ??= tsMs;
@@ -249,6 +263,10 @@ export class CongestionMonitor {
         this.atLeastSince[k] = null;
       }
     }
+  }
+
+  /** The level to declare now: the highest one held long enough, or one lower; the current one if none. */
+  private nextLevel(tsMs: number): number {
     const hold = this.o.minDurationMs;
     const held = (since: number | null) => since !== null && tsMs - since >= hold;
     const from = this.levelIndex;
@@ -264,18 +282,21 @@ export class CongestionMonitor {
     const since = to > from ? this.atLeastSince[to] : null;
     for (let k = 3; k > to && since !== null; k--) {
       const higher = this.atLeastSince[k];
-      if (higher !== null && higher - since <= this.o.windowMs / 4) return [];
+      if (higher !== null && higher - since <= this.o.windowMs / 4) return from;
     }
     if (to === from) while (to > 0 && held(this.belowSince[to])) to--;
-    if (to === from) return [];
-    this.levelIndex = to;
+    return to;
+  }
+
+  /** The jam_start / jam_worsen / jam_clear event, if any, of the change from level `from` to `to`. */
+  private conditions(zone: ZoneSample, tsMs: number, from: number, to: number): Condition[] {
     const start = this.o.startLevel === 'jam' ? 3 : 2;
     const m0 = this.measures();
     // When the windowed measures first showed the new state, less half a window (see the class doc).
     const crossed = (to > from ? this.atLeastSince[to] : this.belowSince[Math.max(start, to + 1)]) ?? tsMs;
     // (Occupancy is itself a mean over OCCUPANCY_MS, which lags half of that more.)
     const lag = this.o.windowMs / 2 + (m0.speedKmh === null ? OCCUPANCY_MS / 2 : 0);
-    const startedMs = Math.max(this.firstTsMs, crossed - lag);
+    const startedMs = Math.max(this.firstTsMs ?? tsMs, crossed - lag);
     const m = m0;
     const value = m.speedKmh ?? m.occupancy ?? 0;
     const details = { from: CONGESTION_LEVELS[from], to: CONGESTION_LEVELS[to], ...m };

@@ -191,6 +191,24 @@ export class ByteTracker {
    * detections that belong to confirmed tracks, with trackId and the track's class.
    */
   update(detections: Detection[], tsMs: number): TrackedDetection[] {
+    const dtSec = this.advanceClock(tsMs);
+    const ttl = this.lostBufferMs;
+    // Lost tracks past their time go before associating, not after: a gap longer than the buffer
+    // (a slow frame, a skipped segment) must not revive them.
+    this.tracks = this.tracks.filter((t) => tsMs - t.lastSeenMs <= ttl);
+    for (const t of this.tracks) {
+      t.before = t.kf.box();
+      t.kf.predict(dtSec);
+    }
+    const trackOf = new Array<Track | undefined>(detections.length);
+    const unmatched = this.associateAll(detections, trackOf);
+    this.updateTracks(detections, trackOf, tsMs, ttl);
+    this.startTracks(detections, unmatched, trackOf, tsMs, dtSec);
+    return this.report(detections, trackOf);
+  }
+
+  /** Checks tsMs, moves the clock to it and smooths the frame interval; returns the step in seconds. */
+  private advanceClock(tsMs: number): number {
     if (!Number.isFinite(tsMs)) throw new RangeError(`ByteTracker.update: tsMs must be finite, got ${tsMs}`);
     if (this.lastTsMs !== null && tsMs < this.lastTsMs) {
       throw new RangeError(`ByteTracker.update: tsMs went backwards (${tsMs} < ${this.lastTsMs})`);
@@ -203,15 +221,11 @@ export class ByteTracker {
     }
     this.frameStepMs = dtSec * 1000;
     this.lastTsMs = tsMs;
-    const ttl = this.lostBufferMs;
-    // Lost tracks past their time go before associating, not after: a gap longer than the buffer
-    // (a slow frame, a skipped segment) must not revive them.
-    this.tracks = this.tracks.filter((t) => tsMs - t.lastSeenMs <= ttl);
-    for (const t of this.tracks) {
-      t.before = t.kf.box();
-      t.kf.predict(dtSec);
-    }
+    return dtSec;
+  }
 
+  /** Splits detections by score, runs both associations into trackOf; returns the unmatched ones. */
+  private associateAll(detections: Detection[], trackOf: (Track | undefined)[]) {
     const high: number[] = [];
     const low: number[] = [];
     for (const [i, d] of detections.entries()) {
@@ -219,24 +233,22 @@ export class ByteTracker {
       if (d.score >= this.o.highThreshold) high.push(i);
       else if (d.score >= this.o.lowThreshold) low.push(i);
     }
-    const trackOf = new Array<Track | undefined>(detections.length);
-    const matched = new Set<Track>();
-
     // 1st association: high-score detections against every track.
     const first = this.associate(this.tracks, high, detections, 1);
-    for (const [ti, di] of first.matches) {
-      trackOf[high[di]] = this.tracks[ti];
-      matched.add(this.tracks[ti]);
-    }
+    for (const [ti, di] of first.matches) trackOf[high[di]] = this.tracks[ti];
     // 2nd association: low-score detections against every track still unmatched (see the class doc).
     const remaining = first.unmatchedRows.map((r) => this.tracks[r]);
     const second = this.associate(remaining, low, detections, this.o.secondStageGateShare);
-    for (const [ti, di] of second.matches) {
-      trackOf[low[di]] = remaining[ti];
-      matched.add(remaining[ti]);
-    }
+    for (const [ti, di] of second.matches) trackOf[low[di]] = remaining[ti];
+    return {
+      high: first.unmatchedCols.map((di) => high[di]),
+      low: second.unmatchedCols.map((di) => low[di]),
+    };
+  }
 
-    // Update matched tracks.
+  /** Updates the matched tracks (confirming tentative ones with enough hits) and retires the others. */
+  private updateTracks(detections: Detection[], trackOf: (Track | undefined)[], tsMs: number, ttl: number) {
+    const matched = new Set<Track | undefined>(trackOf);
     for (const [i, t] of trackOf.entries()) {
       if (!t) continue;
       const d = detections[i];
@@ -261,11 +273,21 @@ export class ByteTracker {
       }
       return tsMs - t.lastSeenMs <= ttl;
     });
+  }
+
+  /** Starts tentative tracks (confirmed at once with enough hits) from unmatched detections. */
+  private startTracks(
+    detections: Detection[],
+    unmatched: { high: number[]; low: number[] },
+    trackOf: (Track | undefined)[],
+    tsMs: number,
+    dtSec: number,
+  ): void {
     // New tracks from confident unmatched detections; also from unmatched weaker ones that visibly
     // moved, tentative with one hit (no head start from their motion): a fast vehicle's first,
     // blurred sighting is often weak, and it holds the only view of where the vehicle came from.
-    const weak = second.unmatchedCols.map((di) => low[di]).filter((i) => movedVisibly(detections[i]));
-    for (const i of [...first.unmatchedCols.map((di) => high[di]), ...weak]) {
+    const weak = unmatched.low.filter((i) => movedVisibly(detections[i]));
+    for (const i of [...unmatched.high, ...weak]) {
       const d = detections[i];
       if (d.score < this.o.newTrackThreshold && !weak.includes(i)) continue;
       const t = this.newTrack(d, tsMs, dtSec, d.score >= this.o.newTrackThreshold);
@@ -276,7 +298,10 @@ export class ByteTracker {
       }
       this.tracks.push(t);
     }
+  }
 
+  /** The detections of confirmed tracks, in input order, each track's origin reported once. */
+  private report(detections: Detection[], trackOf: (Track | undefined)[]): TrackedDetection[] {
     const out: TrackedDetection[] = [];
     for (const [i, t] of trackOf.entries()) {
       if (t?.status !== 'confirmed') continue;
