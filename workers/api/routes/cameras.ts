@@ -38,14 +38,8 @@ const parseConfig = (row: CameraDbRow): Record<string, unknown> => {
   }
 };
 
-/**
- * Cameras and their scene configuration (lines, zones, calibration).
- *
- * PUT stores a new scene where the pipeline picks it up: a new version of the camera's row in the
- * `cameras` table (ReplacingMergeTree: the latest wins) and the camera's configuration JSON in the
- * Redis hash `<prefix>:cameras` (field = camera id), which the live-camera manager watches.
- */
-export async function cameraRoutes(app: FastifyInstance) {
+/** GET /cameras: every camera with the number of lines and zones in its scene. */
+function listCameras(app: FastifyInstance): void {
   const { keys, store } = app.ctx;
   app.get(
     '/cameras',
@@ -71,7 +65,11 @@ export async function cameraRoutes(app: FastifyInstance) {
       }),
     }),
   );
+}
 
+/** GET /cameras/:id/scene: a camera's stored scene configuration. */
+function getScene(app: FastifyInstance): void {
+  const { keys, store } = app.ctx;
   app.get<{ Params: { id: string } }>(
     '/cameras/:id/scene',
     {
@@ -97,7 +95,11 @@ export async function cameraRoutes(app: FastifyInstance) {
       };
     },
   );
+}
 
+/** PUT /cameras/:id/scene (admin): validate and store a camera's new scene. */
+function putScene(app: FastifyInstance): void {
+  const { keys, store } = app.ctx;
   app.put<{ Params: { id: string }; Body: Scene }>(
     '/cameras/:id/scene',
     {
@@ -142,4 +144,17 @@ export async function cameraRoutes(app: FastifyInstance) {
       return { cameraId: id, scene, updatedAt: new Date(updatedMs).toISOString() };
     },
   );
+}
+
+/**
+ * Cameras and their scene configuration (lines, zones, calibration).
+ *
+ * PUT stores a new scene where the pipeline picks it up: a new version of the camera's row in the
+ * `cameras` table (ReplacingMergeTree: the latest wins) and the camera's configuration JSON in the
+ * Redis hash `<prefix>:cameras` (field = camera id), which the live-camera manager watches.
+ */
+export async function cameraRoutes(app: FastifyInstance) {
+  listCameras(app);
+  getScene(app);
+  putScene(app);
 }

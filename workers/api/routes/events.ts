@@ -51,15 +51,9 @@ function toRecord(r: EventDbRow): EventRecord {
   };
 }
 
-/** Events and alerts: a query over the `events` table, and a live Server-Sent Events stream. */
-export async function eventRoutes(app: FastifyInstance) {
-  const { keys, store, events } = app.ctx;
-  // Open streams end before the server closes (it would otherwise wait for them for ever).
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of streams) end();
-  });
-
+/** GET /events: events in a time range from the `events` table, newest first. */
+function listEvents(app: FastifyInstance): void {
+  const { keys, store } = app.ctx;
   app.get<{ Querystring: EventsQuery }>(
     '/events',
     {
@@ -96,7 +90,14 @@ export async function eventRoutes(app: FastifyInstance) {
       return { events: rows.map(toRecord) };
     },
   );
+}
 
+/**
+ * GET /events/stream: live events as Server-Sent Events. Each open stream registers its `end` in
+ * `streams`, so that the server can end it before closing.
+ */
+function streamEvents(app: FastifyInstance, streams: Set<() => void>): void {
+  const { keys, events } = app.ctx;
   app.get<{ Querystring: EventStreamQuery }>(
     '/events/stream',
     {
@@ -144,4 +145,16 @@ export async function eventRoutes(app: FastifyInstance) {
       request.raw.on('close', stop);
     },
   );
+}
+
+/** Events and alerts: a query over the `events` table, and a live Server-Sent Events stream. */
+export async function eventRoutes(app: FastifyInstance) {
+  // Open streams end before the server closes (it would otherwise wait for them for ever).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
+  listEvents(app);
+  streamEvents(app, streams);
 }

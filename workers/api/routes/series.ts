@@ -29,16 +29,17 @@ function params(q: SeriesQuery) {
 const nullable = (v: unknown) =>
   v === null || v === undefined || Number.isNaN(Number(v)) ? null : Math.round(Number(v) * 10) / 10;
 
-/** Time series from the per-interval measures: counts per site and direction, speeds, crowds. */
-export async function seriesRoutes(app: FastifyInstance) {
-  const { keys, store } = app.ctx;
-  const schema = (summary: string, response: object) => ({
-    tags: ['series'],
-    summary,
-    querystring: SeriesQuerySchema,
-    response: { 200: response, ...errorResponses },
-  });
+/** The OpenAPI schema of a series route: the series query in, `response` out. */
+const schema = (summary: string, response: object) => ({
+  tags: ['series'],
+  summary,
+  querystring: SeriesQuerySchema,
+  response: { 200: response, ...errorResponses },
+});
 
+/** GET /series/counts: vehicle counts per site, direction and interval. */
+function countsSeries(app: FastifyInstance): void {
+  const { keys, store } = app.ctx;
   app.get<{ Querystring: SeriesQuery }>(
     '/series/counts',
     {
@@ -71,7 +72,11 @@ export async function seriesRoutes(app: FastifyInstance) {
       };
     },
   );
+}
 
+/** GET /series/speed: speeds of the counted vehicles per interval. */
+function speedSeries(app: FastifyInstance): void {
+  const { keys, store } = app.ctx;
   app.get<{ Querystring: SeriesQuery }>(
     '/series/speed',
     {
@@ -113,7 +118,11 @@ export async function seriesRoutes(app: FastifyInstance) {
       };
     },
   );
+}
 
+/** GET /crowd: persons per zone and interval. */
+function crowdSeries(app: FastifyInstance): void {
+  const { keys, store } = app.ctx;
   app.get<{ Querystring: SeriesQuery }>(
     '/crowd',
     {
@@ -140,4 +149,11 @@ export async function seriesRoutes(app: FastifyInstance) {
       };
     },
   );
+}
+
+/** Time series from the per-interval measures: counts per site and direction, speeds, crowds. */
+export async function seriesRoutes(app: FastifyInstance) {
+  countsSeries(app);
+  speedSeries(app);
+  crowdSeries(app);
 }
