@@ -1,33 +1,24 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
-import { FrameFiles } from '../pipeline/frames/frame-files.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
 import type { ClickHouseHandle } from '../pipeline/store/open-clickhouse.ts';
-import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
 import type { CameraConfig, Config } from '../schemas/config.ts';
 import type { ExtractJob, LiveCameraJob } from '../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../schemas/retention.ts';
-import { startAlertStage } from './alerts/alert-stage.ts';
 import { knownSourceId } from './backfill/store-queries.ts';
 import { registerCameras } from './cameras/register-cameras.ts';
 import { extractJobFor } from './extract-job.ts';
 import { CameraRegistry } from './live/camera-registry.ts';
-import { startHealthStore } from './live/health-store.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
 import { openStore } from './open-store.ts';
 import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
 import { jobOptions, redisConnection, type Stage } from './queues.ts';
 import { jobId, QUEUE } from './redis-keys.ts';
-import { startDetectStage } from './stages/detect-stage.ts';
-import { startExtractStage } from './stages/extract-stage.ts';
-import { startLiveStage } from './stages/live-stage.ts';
-import { startStoreStage } from './stages/store-stage.ts';
-import { startTrackStage } from './stages/track-stage.ts';
+import { startStages } from './start-stages.ts';
 
 export interface PipelineNodeOptions {
   config: Config;
@@ -130,100 +121,17 @@ export class PipelineNode {
       );
     }
     const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector);
-    const frameFiles = new FrameFiles(cfg.framesDir ?? join(cfg.dataDir, 'frames', node.host));
-    const common = {
-      connection,
-      prefix: cfg.queuePrefix,
+    node.closers = startStages(o.stages, {
+      config: cfg,
+      redisUrl: o.redisUrl,
+      redis,
+      host: node.host,
       tracker,
+      registry: node.liveCameras,
+      clickhouse,
+      detector,
       logger: log,
-      attempts: cfg.queues.attempts,
-    };
-
-    // Workers close in reverse order of start: upstream first, so nothing is produced for a closed stage.
-    if (o.stages.includes('store') && clickhouse) {
-      const s = startStoreStage({
-        ...common,
-        writer: new SegmentWriter(clickhouse.client),
-        concurrency: cfg.queues.storeConcurrency,
-      });
-      node.closers.unshift(s.close);
-      // The alert path lives with the store: it writes the events table.
-      const a = startAlertStage({
-        connection,
-        prefix: cfg.queuePrefix,
-        redis,
-        clickhouse: clickhouse.client,
-        alerts: cfg.alerts,
-        logger: log,
-      });
-      node.closers.unshift(a.close);
-      // Camera health rows from the live supervisors (wherever they run) are written here too.
-      const h = startHealthStore({
-        connection,
-        prefix: cfg.queuePrefix,
-        client: clickhouse.client,
-        logger: log,
-      });
-      node.closers.unshift(h.close);
-    }
-    if (o.stages.includes('track') && cfg.tracking.enabled) {
-      const s = startTrackStage({
-        ...common,
-        redis,
-        trackerOptions: {
-          highThreshold: cfg.tracking.highThreshold,
-          newTrackThreshold: cfg.tracking.newTrackThreshold,
-          minHits: cfg.tracking.minHits,
-          lostTtlMs: cfg.tracking.lostTtlMs,
-          lostFrames: cfg.tracking.lostFrames,
-        },
-        measures: cfg.measures,
-        rules: cfg.rules,
-        host: node.host,
-        frameFiles,
-        snapshotsDir: cfg.alerts.snapshots
-          ? (cfg.alerts.snapshotsDir ?? join(cfg.dataDir, 'evidence'))
-          : null,
-        concurrency: cfg.queues.trackConcurrency,
-      });
-      node.closers.unshift(s.close);
-    }
-    if (o.stages.includes('detect') && detector) {
-      const s = startDetectStage({
-        ...common,
-        host: node.host,
-        detector,
-        tracking: cfg.tracking.enabled,
-        frameFiles,
-        keepFramesForEvidence: cfg.alerts.snapshots && cfg.rules.length > 0,
-        concurrency: cfg.queues.detectConcurrency,
-      });
-      node.closers.unshift(s.close);
-    }
-    if (o.stages.includes('live')) {
-      const s = startLiveStage({
-        ...common,
-        host: node.host,
-        redis,
-        registry: node.liveCameras,
-        frameFiles,
-        frameBox: resolveModel(cfg.detector.model, cfg.models).input,
-        config: cfg,
-      });
-      node.closers.unshift(s.close);
-    }
-    if (o.stages.includes('extract')) {
-      const s = startExtractStage({
-        ...common,
-        host: node.host,
-        frameFiles,
-        // Frames are scaled to fit the configured model's input (extract and detect hosts share the config).
-        frameBox: resolveModel(cfg.detector.model, cfg.models).input,
-        maxPendingSegments: cfg.queues.maxPendingSegments,
-        concurrency: cfg.queues.extractConcurrency,
-      });
-      node.closers.unshift(s.close);
-    }
+    });
     return node;
   }
 

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { parseIsoTime } from '../../pipeline/sources/start-time.ts';
 import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
-import type { CameraConfig } from '../../schemas/config.ts';
-import { BackfillFlow } from '../backfill/backfill-flow.ts';
-import { BackfillProgress, type FileProgress } from '../backfill/backfill-progress.ts';
+import type { CameraConfig, Config } from '../../schemas/config.ts';
+import type { FileProgress } from '../backfill/backfill-progress.ts';
 import {
   type BackfillFileReport,
   type BackfillReport,
   formatBackfillReport,
   round2,
 } from '../backfill/backfill-report.ts';
+import { BackfillRun } from '../backfill/backfill-run.ts';
 import { expandInputs } from '../backfill/expand-inputs.ts';
 import { type FilePlan, planFiles } from '../backfill/plan-files.ts';
 import {
@@ -22,13 +22,9 @@ import {
 } from '../backfill/store-queries.ts';
 import { apiScenes } from '../cameras/register-cameras.ts';
 import { extractJobFor } from '../extract-job.ts';
-import { resolveRedis } from '../local/local-mode.ts';
-import { RedisWatchdog, withinDeadline } from '../local/redis-watchdog.ts';
-import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
-import { PipelineNode } from '../pipeline-node.ts';
+import type { PipelineNode } from '../pipeline-node.ts';
 import { SourceTracker } from '../progress/source-tracker.ts';
-import { redisConnection, STAGES } from '../queues.ts';
 import { configFrom } from './common.ts';
 
 export interface BackfillOptions {
@@ -56,13 +52,51 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   const cfg = configFrom(opts);
   const cam: CameraConfig | undefined = cfg.cameras.find((c) => c.id === opts.camera);
   const fps = opts.fps ?? cam?.fps ?? cfg.extract.fps;
-  const segmentMs = Math.round(cfg.extract.segmentSeconds * 1000);
   const t0 = performance.now();
 
   const expanded = await expandInputs(inputs);
   const planned = await planFiles(expanded.files, { cameraId: opts.camera, startMs });
   const reports = new Map<string, BackfillFileReport>();
-  const failed = (file: string, error: string): BackfillFileReport => ({
+  for (const f of expanded.failures) reports.set(f.input, failedReport(f.input, `${f.input}: ${f.error}`));
+  for (const f of planned.failures) reports.set(f.file, failedReport(f.file, f.error));
+
+  const run = await BackfillRun.start(
+    cfg,
+    !opts.json && process.stderr.isTTY === true ? 'bars' : 'lines',
+    fps,
+  );
+  try {
+    const { ch } = run;
+    const before = await tableRowCounts(ch.client);
+    await registerCameraOnce(
+      run.node,
+      ch,
+      cam ?? { id: opts.camera, name: opts.camera, source: inputs.join(' ') },
+    );
+    // A scene set through the API wins over the file's (workers/cameras/register-cameras.ts).
+    const scene = (await apiScenes(ch.client)).get(opts.camera);
+    const camera = (file: string): CameraConfig => {
+      const c = cam ?? { id: opts.camera, source: file };
+      return scene ? { ...c, scene } : c;
+    };
+    const running = await submitPlans(run, cfg, planned.plans, camera, fps, reports);
+    await watchFiles(run, running, reports, fps);
+    const report = await finalReport(ch, reports, before, fps, (performance.now() - t0) / 1000);
+    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
+    if (report.failures.length) process.exitCode = 1;
+  } finally {
+    await run.close();
+  }
+}
+
+/** A file's parent job in this run. */
+interface RunningFile {
+  plan: FilePlan;
+  parentId: string;
+}
+
+function failedReport(file: string, error: string): BackfillFileReport {
+  return {
     file,
     sourceId: null,
     status: 'failed',
@@ -72,167 +106,145 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
     framesAnalysed: 0,
     segments: 0,
     error,
-  });
-  for (const f of expanded.failures) reports.set(f.input, failed(f.input, `${f.input}: ${f.error}`));
-  for (const f of planned.failures) reports.set(f.file, failed(f.file, f.error));
+  };
+}
 
-  const redis = await resolveRedis(cfg);
-  // Ctrl-C or a TERM: stop the decoders, close the store and the private Redis, and say how to go
-  // on (without this, Node would exit at once and leave the local redis-server running). Set up
-  // first: starting (model loads, probes) takes seconds too.
-  const closers: Array<() => Promise<unknown>> = [() => redis.stop()];
-  // Each closer gets a few seconds: with Redis gone, closing queues would wait for it forever.
-  const closeAll = async () => {
-    for (const close of closers) await withinDeadline(close, 3000);
-  };
-  const stop = async (sig: NodeJS.Signals) => {
-    process.stderr.write(`\n${sig}: backfill stopped; run the same command again to resume\n`);
-    await closeAll();
-    process.exit(130);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages: STAGES });
-  closers.unshift(() => node.close());
-  const watchdog = new RedisWatchdog(node.redis, redis.url, cfg.queues.redisLostAfterS * 1000);
-  closers.unshift(async () => watchdog.stop());
-  /** Waits for p, unless Redis is lost first (then a RedisUnavailableError). */
-  const orLost = <T>(p: Promise<T>) => Promise.race([p, watchdog.lost]);
-  const ch = node.clickhouse as ClickHouseHandle; // a node running 'store' has it open
-  const owner = ch.mode === 'embedded' ? await serveStore(ch.client, cfg.dataDir) : null;
-  if (owner) closers.unshift(() => owner.close());
-  const flow = BackfillFlow.start({
-    connection: redisConnection(redis.url),
-    prefix: cfg.queuePrefix,
-    tracker: node.tracker,
-    logger,
-  });
-  closers.unshift(() => flow.close());
-  const progress = new BackfillProgress(!opts.json && process.stderr.isTTY === true ? 'bars' : 'lines', fps);
-  closers.unshift(async () => progress.stop());
-  try {
-    const before = await tableRowCounts(ch.client);
-    await registerCameraOnce(
-      node,
-      ch,
-      cam ?? { id: opts.camera, name: opts.camera, source: inputs.join(' ') },
-    );
-    // A scene set through the API wins over the file's (workers/cameras/register-cameras.ts).
-    const scene = (await apiScenes(ch.client)).get(opts.camera);
-    const runId = randomBytes(4).toString('hex');
-    const running: Array<{ plan: FilePlan; parentId: string }> = [];
-    const seen = new Set<string>();
-    for (const plan of planned.plans) {
-      // A renamed or moved copy of a stored recording goes on under the id it was stored with.
-      plan.sourceId = await knownSourceId(ch.client, plan.sourceId);
-      const content = plan.sourceId.slice(plan.sourceId.lastIndexOf('@'));
-      const base = {
-        file: plan.file,
-        sourceId: plan.sourceId,
-        startTime: new Date(plan.startTimeMs).toISOString(),
-        startOrigin: plan.startOrigin,
-        videoSeconds: 0,
-        framesAnalysed: 0,
-        segments: 0,
-        error: null,
-      };
-      if (seen.has(content)) {
-        reports.set(plan.file, { ...base, status: 'already stored' }); // the same recording twice
-        continue;
-      }
-      seen.add(content);
-      const stored = await storedSegments(ch.client, plan.sourceId);
-      if (ledgerComplete(stored, plan.durationMs, segmentMs)) {
-        reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
-        continue;
-      }
-      const camera = cam ?? { id: opts.camera, source: plan.file };
-      const extract = extractJobFor(cfg, scene ? { ...camera, scene } : camera, {
-        sourceId: plan.sourceId,
-        uri: plan.file,
-        startTimeMs: plan.startTimeMs,
-        fps,
-      });
-      const parentId = await flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
-      running.push({ plan, parentId });
-      reports.set(plan.file, { ...base, status: 'done' });
+/**
+ * Submits each planned file as a flow, except the same recording given twice and files whose
+ * segments are all in the ledger already (reported as "already stored").
+ */
+async function submitPlans(
+  run: BackfillRun,
+  cfg: Config,
+  plans: FilePlan[],
+  camera: (file: string) => CameraConfig,
+  fps: number,
+  reports: Map<string, BackfillFileReport>,
+): Promise<RunningFile[]> {
+  const { ch } = run;
+  const segmentMs = Math.round(cfg.extract.segmentSeconds * 1000);
+  const runId = randomBytes(4).toString('hex');
+  const running: RunningFile[] = [];
+  const seen = new Set<string>();
+  for (const plan of plans) {
+    // A renamed or moved copy of a stored recording goes on under the id it was stored with.
+    plan.sourceId = await knownSourceId(ch.client, plan.sourceId);
+    const content = plan.sourceId.slice(plan.sourceId.lastIndexOf('@'));
+    const base = {
+      file: plan.file,
+      sourceId: plan.sourceId,
+      startTime: new Date(plan.startTimeMs).toISOString(),
+      startOrigin: plan.startOrigin,
+      videoSeconds: 0,
+      framesAnalysed: 0,
+      segments: 0,
+      error: null,
+    };
+    if (seen.has(content)) {
+      reports.set(plan.file, { ...base, status: 'already stored' }); // the same recording twice
+      continue;
     }
+    seen.add(content);
+    const stored = await storedSegments(ch.client, plan.sourceId);
+    if (ledgerComplete(stored, plan.durationMs, segmentMs)) {
+      reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
+      continue;
+    }
+    const extract = extractJobFor(cfg, camera(plan.file), {
+      sourceId: plan.sourceId,
+      uri: plan.file,
+      startTimeMs: plan.startTimeMs,
+      fps,
+    });
+    const parentId = await run.flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
+    running.push({ plan, parentId });
+    reports.set(plan.file, { ...base, status: 'done' });
+  }
+  return running;
+}
 
-    // Watch the parents until every file is finished, updating the bars.
-    const finished = new Set<string>();
-    for (;;) {
-      const view: FileProgress[] = [];
-      for (const { plan, parentId } of running) {
-        const s = await orLost(node.tracker.state(plan.sourceId));
-        const r = reports.get(plan.file) as BackfillFileReport;
-        if (!finished.has(plan.file)) {
-          const st = await orLost(flow.status(parentId));
-          // A failed parent's file may still have segments in flight: wait until they are stored.
-          if (st.state === 'completed' || (st.state === 'failed' && SourceTracker.finished(s))) {
-            finished.add(plan.file);
-            if (st.state === 'failed') {
-              r.status = 'failed';
-              r.error = s.error ?? st.reason;
-            }
+/** Watches the parents until every file is finished, updating the reports and the progress view. */
+async function watchFiles(
+  run: BackfillRun,
+  running: RunningFile[],
+  reports: Map<string, BackfillFileReport>,
+  fps: number,
+): Promise<void> {
+  const finished = new Set<string>();
+  for (;;) {
+    const view: FileProgress[] = [];
+    for (const { plan, parentId } of running) {
+      const s = await run.orLost(run.node.tracker.state(plan.sourceId));
+      const r = reports.get(plan.file) as BackfillFileReport;
+      if (!finished.has(plan.file)) {
+        const st = await run.orLost(run.flow.status(parentId));
+        // A failed parent's file may still have segments in flight: wait until they are stored.
+        if (st.state === 'completed' || (st.state === 'failed' && SourceTracker.finished(s))) {
+          finished.add(plan.file);
+          if (st.state === 'failed') {
+            r.status = 'failed';
+            r.error = s.error ?? st.reason;
           }
         }
-        r.framesAnalysed = s.framesStored;
-        r.segments = s.stored;
-        r.videoSeconds = round2(
-          r.status === 'done' && finished.has(plan.file) ? plan.durationMs / 1000 : s.framesStored / fps,
-        );
-        view.push({
-          file: plan.file,
-          frames: s.framesStored,
-          total: Math.round((plan.durationMs / 1000) * fps),
-          status: finished.has(plan.file) ? r.status : s.extract === 'queued' ? 'queued' : 'running',
-        });
       }
-      for (const r of reports.values()) {
-        if (r.status === 'already stored')
-          view.push({ file: r.file, frames: 0, total: 0, status: 'already stored' });
-      }
-      progress.update(view);
-      if (finished.size === running.length) break;
-      await new Promise((res) => setTimeout(res, 250));
+      r.framesAnalysed = s.framesStored;
+      r.segments = s.stored;
+      r.videoSeconds = round2(
+        r.status === 'done' && finished.has(plan.file) ? plan.durationMs / 1000 : s.framesStored / fps,
+      );
+      view.push({
+        file: plan.file,
+        frames: s.framesStored,
+        total: Math.round((plan.durationMs / 1000) * fps),
+        status: finished.has(plan.file) ? r.status : s.extract === 'queued' ? 'queued' : 'running',
+      });
     }
-    progress.stop();
-
-    const after = await tableRowCounts(ch.client);
-    const rowsByTable = Object.fromEntries(Object.entries(after).map(([t, n]) => [t, n - (before[t] ?? 0)]));
-    const files = [...reports.values()].sort((a, b) => a.file.localeCompare(b.file));
-    const totals = await sourceTotals(
-      ch.client,
-      files.map((f) => f.sourceId).filter((x): x is string => x !== null),
-    );
-    const wall = (performance.now() - t0) / 1000;
-    const framesAnalysed = files.reduce((n, f) => n + f.framesAnalysed, 0);
-    const videoSeconds = files.reduce((n, f) => n + f.videoSeconds, 0);
-    const report: BackfillReport = {
-      files,
-      framesAnalysed,
-      videoSeconds: round2(videoSeconds),
-      wallSeconds: round2(wall),
-      framesPerSecond: round2(framesAnalysed / wall),
-      realtimeFactor: round2(videoSeconds / wall),
-      fps,
-      rowsInserted: Object.values(rowsByTable).reduce((a, b) => a + b, 0),
-      rowsByTable,
-      objects: totals.trackedObjects,
-      objectsByClass: totals.objectsByClass,
-      events: totals.events,
-      failures: files
-        .filter((f) => f.status === 'failed')
-        .map((f) => ({ file: f.file, error: f.error ?? 'failed' })),
-      store: { mode: ch.mode, where: ch.where },
-    };
-    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
-    if (report.failures.length) process.exitCode = 1;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await closeAll();
+    for (const r of reports.values()) {
+      if (r.status === 'already stored')
+        view.push({ file: r.file, frames: 0, total: 0, status: 'already stored' });
+    }
+    run.progress.update(view);
+    if (finished.size === running.length) break;
+    await new Promise((res) => setTimeout(res, 250));
   }
+  run.progress.stop();
+}
+
+/** The run's report: per file, and what the store gained (rows, objects, events). */
+async function finalReport(
+  ch: ClickHouseHandle,
+  reports: Map<string, BackfillFileReport>,
+  before: Record<string, number>,
+  fps: number,
+  wall: number,
+): Promise<BackfillReport> {
+  const after = await tableRowCounts(ch.client);
+  const rowsByTable = Object.fromEntries(Object.entries(after).map(([t, n]) => [t, n - (before[t] ?? 0)]));
+  const files = [...reports.values()].sort((a, b) => a.file.localeCompare(b.file));
+  const totals = await sourceTotals(
+    ch.client,
+    files.map((f) => f.sourceId).filter((x): x is string => x !== null),
+  );
+  const framesAnalysed = files.reduce((n, f) => n + f.framesAnalysed, 0);
+  const videoSeconds = files.reduce((n, f) => n + f.videoSeconds, 0);
+  return {
+    files,
+    framesAnalysed,
+    videoSeconds: round2(videoSeconds),
+    wallSeconds: round2(wall),
+    framesPerSecond: round2(framesAnalysed / wall),
+    realtimeFactor: round2(videoSeconds / wall),
+    fps,
+    rowsInserted: Object.values(rowsByTable).reduce((a, b) => a + b, 0),
+    rowsByTable,
+    objects: totals.trackedObjects,
+    objectsByClass: totals.objectsByClass,
+    events: totals.events,
+    failures: files
+      .filter((f) => f.status === 'failed')
+      .map((f) => ({ file: f.file, error: f.error ?? 'failed' })),
+    store: { mode: ch.mode, where: ch.where },
+  };
 }
 
 /**

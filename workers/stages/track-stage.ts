@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
 import { type ConnectionOptions, DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { analyseSegment, type SegmentAnalysis } from '../../pipeline/analytics/analyse-segment.ts';
 import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
-import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
-import type {
-  IntervalRow,
-  LineCrossing,
-  MeasuresConfig,
-  TrackRow,
-  ZoneVisit,
-} from '../../schemas/measures.ts';
+import type { MeasuresConfig } from '../../schemas/measures.ts';
 import type { Rule } from '../../schemas/rules.ts';
 import { writeEvidence } from '../alerts/evidence-snapshot.ts';
 import type { Logger } from '../logger.ts';
@@ -59,6 +53,11 @@ const KEEP_STATES = 4;
  * no confirmed track (yet) keep track id 0.
  */
 export function startTrackStage(o: TrackStageOptions): RunningStage {
+  const options = {
+    tracker: o.trackerOptions,
+    ...(o.measures ? { measures: o.measures } : {}),
+    ...(o.rules ? { rules: o.rules } : {}),
+  };
   return startStage<StoreJob, { frames: number }, 'store'>(o, {
     name: 'track',
     queue: QUEUE.track,
@@ -66,93 +65,87 @@ export function startTrackStage(o: TrackStageOptions): RunningStage {
     concurrency: o.concurrency,
     outputs: { store: { queue: QUEUE.store, jobOptions: jobOptions(o.attempts) } },
     async process(data, { job, token, outputs }) {
-      const key = redisKeys(o.prefix).trackStates(data.sourceId);
+      const states = new TrackStates(o.redis, o.prefix, data.sourceId);
       const prev = data.prevSegment ?? -1;
-      let state: CameraAnalyticsState | null = null;
-      const saved = prev >= 0 ? await o.redis.hget(key, String(prev)) : null;
-      if (saved) state = JSON.parse(saved) as CameraAnalyticsState;
-      else if (prev >= 0 && !(await o.tracker.isLost(data.sourceId, prev))) {
+      const state = prev >= 0 ? await states.get(prev) : null;
+      if (!state && prev >= 0 && !(await o.tracker.isLost(data.sourceId, prev))) {
         await job.moveToDelayed(Date.now() + 200, token);
         throw new DelayedError(`segment ${data.segment} waits for the tracker state of segment ${prev}`);
       }
       // The camera's tracker, measures and rules, resuming where the previous segment left them.
       const scene = data.scene ?? { lines: [], zones: [], inertiaFrames: 1 };
-      const options = {
-        tracker: o.trackerOptions,
-        ...(o.measures ? { measures: o.measures } : {}),
-        ...(o.rules ? { rules: o.rules } : {}),
-      };
       const analytics = state
         ? CameraAnalytics.restore(state, data.cameraId, scene, options)
         : new CameraAnalytics(data.cameraId, scene, options);
-      const crossings: LineCrossing[] = [];
-      const visits: ZoneVisit[] = [];
-      const intervals: IntervalRow[] = [];
-      const tracks: TrackRow[] = [];
-      let events: EventRecord[] = [];
-      const at = { sourceId: data.sourceId, segment: data.segment };
-
-      const frames = data.frames.map((f) => {
-        const detections: Detection[] = f.detections.map((d) => ({
-          cls: d.cls,
-          score: d.score,
-          box: { x: d.x, y: d.y, w: d.w, h: d.h },
-          ...(d.motion ? { motion: d.motion } : {}),
-        }));
-        const step = analytics.update(detections, f.tsMs, at);
-        crossings.push(...step.crossings);
-        visits.push(...step.visits);
-        intervals.push(...step.intervals);
-        tracks.push(...step.tracks);
-        events.push(...step.events);
-        // Each detection of a confirmed track gets its id and the track's class; motion served the
-        // tracker, the stored row does not keep it.
-        const trackOf = new Map(step.tracked.map((t) => [t.input, t]));
-        return {
-          ...f,
-          detections: f.detections.map(({ motion: _m, ...d }, i) => {
-            const hit = trackOf.get(i);
-            return hit ? { ...d, cls: hit.cls, trackId: hit.trackId } : { ...d, trackId: 0 };
-          }),
-        };
-      });
-      // The source ended: what is still open is closed now (partial intervals, visits, tracks).
-      if (data.last) {
-        const end = analytics.finish();
-        visits.push(...end.visits);
-        intervals.push(...end.intervals);
-        tracks.push(...end.tracks);
-      }
-
-      const stale = (await o.redis.hkeys(key)).filter((k) => Number(k) <= data.segment - KEEP_STATES);
-      const tx = o.redis.multi().hset(key, String(data.segment), JSON.stringify(analytics.snapshot()));
-      if (stale.length) tx.hdel(key, ...stale);
-      // A source's states wait a week for its next segment; after its last one, only an hour (for
-      // retries): a backfill of months of files must not keep a state chain per file in Redis.
-      await tx.expire(key, data.last ? 3600 : 7 * 24 * 3600).exec();
-      // Evidence: the frames are still on disk when this host decoded them (they are removed here).
-      const { evidence, ...rest } = data;
-      const here = evidence && evidence.host === o.host && o.frameFiles.owns(evidence.framesFile);
-      if (evidence && here && existsSync(evidence.framesFile)) {
-        if (events.length && o.snapshotsDir) {
-          events = await writeEvidence(events, evidence, frames, o.snapshotsDir, o.frameFiles).catch(
-            (err) => {
-              o.logger.warn({ stage: 'track', segment: data.segmentKey, err }, 'evidence snapshots failed');
-              return events;
-            },
-          );
-        }
-        await o.frameFiles.remove(evidence.framesFile);
-      }
+      const result = analyseSegment(analytics, data);
+      await states.put(data.segment, analytics.snapshot(), data.last === true);
+      const events = await withEvidence(o, data, result);
+      const { evidence: _frames, ...segment } = data;
+      const { events: _raw, ...rows } = result;
       await outputs.store.add(
         'store',
-        { ...rest, frames, crossings, visits, intervals, tracks, ...(events.length ? { events } : {}) },
+        { ...segment, ...rows, ...(events.length ? { events } : {}) },
         { jobId: jobId(data.segmentKey) },
       );
-      return { frames: frames.length };
+      return { frames: result.frames.length };
     },
     describe: (data) => ({ segment: data.segmentKey }),
     failedMessage: 'segment failed tracking',
     onFailed: (data, err) => o.tracker.lost(data.sourceId, data.segment, `track: ${err.message}`),
   });
+}
+
+/**
+ * A source's chain of tracker states: hash `<prefix>:track:<source>`, segment → the camera's
+ * analytics state after it. Only the last KEEP_STATES are kept (enough for retries).
+ */
+class TrackStates {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    sourceId: string,
+  ) {
+    this.key = redisKeys(prefix).trackStates(sourceId);
+  }
+
+  async get(segment: number): Promise<CameraAnalyticsState | null> {
+    const saved = await this.redis.hget(this.key, String(segment));
+    return saved ? (JSON.parse(saved) as CameraAnalyticsState) : null;
+  }
+
+  async put(segment: number, state: CameraAnalyticsState, last: boolean): Promise<void> {
+    const stale = (await this.redis.hkeys(this.key)).filter((k) => Number(k) <= segment - KEEP_STATES);
+    const tx = this.redis.multi().hset(this.key, String(segment), JSON.stringify(state));
+    if (stale.length) tx.hdel(this.key, ...stale);
+    // A source's states wait a week for its next segment; after its last one, only an hour (for
+    // retries): a backfill of months of files must not keep a state chain per file in Redis.
+    await tx.expire(this.key, last ? 3600 : 7 * 24 * 3600).exec();
+  }
+}
+
+/**
+ * The segment's events, with JPEG evidence when its frames are still on this host's disk (the
+ * detect stage kept them for this); the frames file is removed here either way.
+ */
+async function withEvidence(
+  o: TrackStageOptions,
+  data: StoreJob,
+  result: SegmentAnalysis,
+): Promise<EventRecord[]> {
+  const { evidence } = data;
+  const here = evidence && evidence.host === o.host && o.frameFiles.owns(evidence.framesFile);
+  if (!evidence || !here || !existsSync(evidence.framesFile)) return result.events;
+  let events = result.events;
+  if (events.length && o.snapshotsDir) {
+    events = await writeEvidence(events, evidence, result.frames, o.snapshotsDir, o.frameFiles).catch(
+      (err) => {
+        o.logger.warn({ stage: 'track', segment: data.segmentKey, err }, 'evidence snapshots failed');
+        return events;
+      },
+    );
+  }
+  await o.frameFiles.remove(evidence.framesFile);
+  return events;
 }
