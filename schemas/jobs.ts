@@ -1,6 +1,7 @@
 /**
- * Job payloads of the BullMQ graph (extract → detect → store). They carry references and results,
- * never pixels: frames travel between processes of one host as files (see workers/frames/).
+ * Job payloads of the BullMQ graph (extract / live → detect → track → store; backfill parents).
+ * They carry references and results, never pixels: frames travel between processes of one host as
+ * files (pipeline/frames/frame-files.ts).
  * TypeBox gives both the JSON Schema (validated when a worker takes a job) and the static type.
  */
 import { type Static, Type } from '@sinclair/typebox';

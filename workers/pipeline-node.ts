@@ -37,7 +37,7 @@ export interface SubmittedSource {
 /**
  * One process of the pipeline: the BullMQ workers of the stages it was asked to run, and what they
  * need (the detector for 'detect', ClickHouse for 'store'). Several nodes on several hosts share one
- * Redis; a local deployment runs all three stages in one node.
+ * Redis; a local deployment runs every stage in one node (workers/start-stages.ts starts them).
  *
  * @example
  *   const node = await PipelineNode.start({ config, redisUrl, stages: ['extract', 'detect', 'track', 'store'] });

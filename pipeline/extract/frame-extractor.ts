@@ -27,10 +27,10 @@ const START_GRACE_MS = 30_000;
 const STDERR_KEEP = 128 * 1024;
 
 /**
- * Decodes a video file (later: a stream) with a `gst-launch-1.0` child process and hands out
+ * Decodes a video file or stream with a `gst-launch-1.0` child process and hands out
  * frames sampled at a fixed rate, scaled to fit a box, as tightly packed RGB with their PTS.
  *
- * Why a child process: no usable Node binding exists (see NOTES.md "Media"), and a child costs the
+ * Why a child process: no usable Node binding exists (GStreamer's Node bindings are unmaintained), and a child costs the
  * same CPU, cannot crash or leak into this process, and is killed as a whole. `setpriv
  * --pdeathsig TERM` makes it die with its parent, so a crashed worker leaves no decoder behind.
  *

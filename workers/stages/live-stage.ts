@@ -1,32 +1,28 @@
 import { type ConnectionOptions, DelayedError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import { decoderRankEnv, hardwareDecoders } from '../../pipeline/live/hardware-decoders.ts';
-import type { Config } from '../../schemas/config.ts';
 import { LiveCameraJob } from '../../schemas/jobs.ts';
-import type { CameraRegistry } from '../live/camera-registry.ts';
-import { type CameraParts, LiveCameraRunner } from '../live/live-camera-runner.ts';
+import {
+  type CameraParts,
+  LiveCameraRunner,
+  type LiveCameraRunnerOptions,
+} from '../live/live-camera-runner.ts';
 import { LiveHealthReporter } from '../live/live-health-reporter.ts';
 import { LiveSegments } from '../live/live-segments.ts';
-import type { Logger } from '../logger.ts';
-import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions } from '../queues.ts';
 import { QUEUE } from '../redis-keys.ts';
 import { type RunningStage, startStage } from './stage.ts';
 
-export interface LiveStageOptions {
+/** The camera runner's parts (Redis, registry, progress, log, frame box, config), plus the queues'. */
+export interface LiveStageOptions
+  extends Pick<
+    LiveCameraRunnerOptions,
+    'prefix' | 'redis' | 'registry' | 'tracker' | 'logger' | 'frameBox' | 'config'
+  > {
   connection: ConnectionOptions;
-  prefix: string;
   host: string;
-  redis: Redis;
-  registry: CameraRegistry;
-  tracker: SourceTracker;
   frameFiles: FrameFiles;
-  /** The box frames are scaled into: the detector's input size. */
-  frameBox: { width: number; height: number };
-  config: Pick<Config, 'live' | 'extract' | 'tracking'>;
   attempts: number;
-  logger: Logger;
 }
 
 /**
