@@ -58,6 +58,9 @@ export async function probeLocation(loc: SourceLocation, options: ProbeOptions =
   const timeoutMs = options.timeoutMs ?? (loc.kind === 'file' ? 10_000 : 20_000);
   if (!(timeoutMs > 0)) throw new RangeError(`probe timeoutMs must be > 0, got ${timeoutMs}`);
   if (loc.path !== null) {
+    // An empty file (a copy cut short at its start, a recorder that never wrote) says so plainly.
+    if ((await stat(loc.path).catch(() => null))?.size === 0)
+      throw new SourceError(loc.name, 'unreadable', 'the file is empty (0 bytes)');
     // An MP4 without its moov index cannot be played. Answer without the discoverer: on such files
     // it sometimes misses qtdemux's immediate error and sits out its whole timeout (measured: 5 of
     // 60 runs two at a time, 8 of 30 beside a busy core).

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
@@ -69,6 +71,14 @@ describe('probeSource', () => {
     const e = await probeError(clips.audioOnlyWav);
     expect(e.reason).toBe('unreadable');
     expect(e.message).toMatch(/no video stream \(streams: audio #0: WAV\)/);
+  });
+
+  test('an empty file → unreadable, saying it is empty', async () => {
+    const empty = join(clips.dir, 'empty.mp4');
+    writeFileSync(empty, '');
+    const e = await probeError(empty);
+    expect(e.reason).toBe('unreadable');
+    expect(e.message).toBe(`${empty}: unreadable: the file is empty (0 bytes)`);
   });
 
   test('a directory → unreadable', async () => {
