@@ -23,8 +23,10 @@ export interface PlannedFiles {
  * reason; the others go on.
  *
  * `--start` is the first file's start; each following file starts where the one before it ended
- * (a camera's archive is a sequence of back-to-back recordings, sorted by name). A file whose
- * predecessor could not be read has no known start, so it fails too (say so, rather than guess).
+ * (a camera's archive is a sequence of back-to-back recordings, sorted by name). After a file that
+ * could not be read, the chain goes on from the next file that carries its own start time (a
+ * date-time in its name, or the container's creation time); a file without one has no known start
+ * and fails too, saying why, rather than a guess shifting every row after it.
  */
 export async function planFiles(
   files: string[],
@@ -37,12 +39,6 @@ export async function planFiles(
   const oldest = (o.nowMs ?? Date.now()) - RAW_RETENTION_DAYS * 86_400_000;
   for (const file of files) {
     try {
-      if (o.startMs !== undefined && chained === undefined) {
-        throw new Error(
-          `${file}: start time unknown: --start is chained through the files before it and ${chainBrokenBy} ` +
-            'could not be read (back-fill this file on its own with its own --start)',
-        );
-      }
       const [sourceId, info] = await Promise.all([fileSourceId(o.cameraId, file), probeSource(file)]);
       const durationMs = info.durationMs ?? 0;
       const start = resolveStartTime({
@@ -50,6 +46,12 @@ export async function planFiles(
         explicitMs: chained,
         containerCreatedAtMs: info.createdAtMs,
       });
+      if (!start && chainBrokenBy) {
+        throw new Error(
+          `${file}: start time unknown: --start is chained through the files before it and ${chainBrokenBy} ` +
+            'could not be read, and this file carries no start time of its own (back-fill it on its own with its own --start)',
+        );
+      }
       if (!start) {
         throw new Error(
           `${file}: start time unknown: the container has no creation time and the file name no ` +
@@ -63,7 +65,11 @@ export async function planFiles(
             'on insert; give a later --start or raise the TTL with a migration',
         );
       }
-      if (chained !== undefined) chained += durationMs;
+      // Under --start the next file follows this one (the chain resumes here after a break).
+      if (o.startMs !== undefined) {
+        chained = start.ms + durationMs;
+        chainBrokenBy = null;
+      }
       plans.push({ file, sourceId, startTimeMs: start.ms, startOrigin: start.origin, durationMs });
     } catch (e) {
       if (chained !== undefined) {
