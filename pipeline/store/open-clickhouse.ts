@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync } from 'node:fs';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { markEmbedded } from './insert-rows.ts';
 
 export interface ClickHouseOptions {
@@ -37,7 +37,14 @@ export interface ClickHouseHandle {
  */
 export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHouseHandle> {
   if (opts.url) {
-    const client = createClient({ url: opts.url, request_timeout: 60_000, clickhouse_settings: SETTINGS });
+    const client = createClient({
+      url: opts.url,
+      request_timeout: 60_000,
+      clickhouse_settings: SETTINGS,
+      // Errors reach the caller, which logs them once with context; the client's own log would print
+      // every failed request of an outage again.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
     const where = redact(opts.url);
     const ping = await client.ping();
     if (!ping.success) throw new Error(`ClickHouse at ${where} does not answer: ${ping.error.message}`);

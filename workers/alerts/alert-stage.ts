@@ -3,6 +3,7 @@ import { type ConnectionOptions, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { eventRow } from '../../pipeline/store/rows.ts';
+import { storeUnreachable } from '../../pipeline/store/store-unreachable.ts';
 import {
   type AlertsConfig,
   type WebhookConfig,
@@ -72,6 +73,8 @@ export function startAlertStage(o: AlertStageOptions): { close(): Promise<void> 
     },
     describe: (event) => ({ event: event.eventId }),
     failedMessage: 'event not recorded',
+    // The store's server down: the job waits for it instead of using up its attempts.
+    unavailable: storeUnreachable,
   });
   const deliveries = startStage<WebhookDelivery, void>(runtime, {
     name: 'webhooks',

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ConnectionOptions } from 'bullmq';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { healthRow } from '../../pipeline/store/rows.ts';
+import { storeUnreachable } from '../../pipeline/store/store-unreachable.ts';
 import { CameraHealthRow, type CameraHealthRow as Row } from '../../schemas/health.ts';
 import type { Logger } from '../logger.ts';
 import { QUEUE } from '../redis-keys.ts';
@@ -30,5 +31,7 @@ export function startHealthStore(o: {
     },
     describe: (r) => ({ camera: r.cameraId, status: r.status }),
     failedMessage: 'camera health row not stored',
+    // The store's server down: the job waits for it instead of using up its attempts.
+    unavailable: storeUnreachable,
   });
 }

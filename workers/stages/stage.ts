@@ -55,6 +55,12 @@ export interface StageSpec<T, R, K extends string = never> {
    * payload: nothing read from Redis is trusted (a path, an id) before it has been checked.
    */
   onFailed?(data: T, err: Error): Promise<void> | void;
+  /**
+   * Errors that mean something the stage needs is down (the store's server): the job waits,
+   * delayed and backing off up to 30 s, without using one of its attempts, so an outage longer than
+   * the retries loses nothing. One warning per outage, one line when it ends.
+   */
+  unavailable?(err: unknown): boolean;
   /** Called first on close, before the worker waits for its jobs: stop long-running work. */
   stopping?(): Promise<void> | void;
   /** Further BullMQ worker options (lock duration, stall checks) for long-running jobs. */
@@ -119,12 +125,21 @@ export function startStage<T, R = unknown, K extends string = never>(
       ...(out.jobOptions ? { defaultJobOptions: out.jobOptions } : {}),
     });
   }
+  const outage = new Outage(runtime, spec.name);
   const worker = new Worker<T, R>(
     spec.queue,
     async (job, token) => {
       const issues = check(spec.schema, job.data);
       if (issues.length) throw new InvalidJobError(spec.name, job.id, issues);
-      return spec.process(job.data, { job, token, outputs });
+      try {
+        const result = await spec.process(job.data, { job, token, outputs });
+        outage.over();
+        return result;
+      } catch (e) {
+        if (e instanceof DelayedError || !spec.unavailable?.(e)) throw e;
+        await job.moveToDelayed(Date.now() + outage.wait(e), token);
+        throw new DelayedError(`${spec.name} job ${job.id} waits: ${(e as Error).message}`);
+      }
     },
     { ...spec.worker, connection, prefix, concurrency: spec.concurrency },
   );
@@ -169,5 +184,38 @@ async function failed<T, R, K extends string>(
     await spec.onFailed(job.data, err);
   } catch (e) {
     logger.error({ stage: spec.name, job: job.id, err: e }, 'recording the failure failed');
+  }
+}
+
+/**
+ * A stage's view of an outage of something it needs: how long the next job waits (1 s, doubling to
+ * 30 s), and a log line when it starts and when it ends.
+ */
+class Outage {
+  private failures = 0;
+
+  constructor(
+    private readonly runtime: StageRuntime,
+    private readonly stage: string,
+  ) {}
+
+  wait(err: unknown): number {
+    if (this.failures === 0) {
+      this.runtime.logger.warn(
+        { stage: this.stage, err },
+        `${this.stage}: unavailable; jobs wait until it is back`,
+      );
+    }
+    this.failures++;
+    return Math.min(30_000, 1000 * 2 ** Math.min(5, this.failures - 1));
+  }
+
+  over(): void {
+    if (this.failures === 0) return;
+    this.runtime.logger.warn(
+      { stage: this.stage, failures: this.failures },
+      `${this.stage}: available again`,
+    );
+    this.failures = 0;
   }
 }

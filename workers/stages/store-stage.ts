@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import type { SegmentWriter } from '../../pipeline/store/segment-writer.ts';
+import { storeUnreachable } from '../../pipeline/store/store-unreachable.ts';
 import { StoreJob } from '../../schemas/jobs.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
@@ -48,6 +49,8 @@ export function startStoreStage(o: StoreStageOptions): RunningStage {
     },
     describe: (data) => ({ segment: data.segmentKey }),
     failedMessage: 'segment failed storage',
+    // The store's server down: the job waits for it instead of using up its attempts.
+    unavailable: storeUnreachable,
     onFailed: (data, err) => o.tracker.lost(data.sourceId, data.segment, `store: ${err.message}`),
   });
 }
