@@ -126,14 +126,18 @@ export const DetectionMotion = Type.Object(
 );
 export type DetectionMotion = Static<typeof DetectionMotion>;
 
+/**
+ * A detection as jobs carry it: the one Detection shape (schemas/detection.ts) from the detector to
+ * the row mapper; the track stage adds `trackId` (0: no confirmed track) and drops `motion`.
+ */
 export const DetectionRow = Type.Object(
   {
     cls: ProductClassSchema,
     score: Type.Number(),
-    x: Type.Number(),
-    y: Type.Number(),
-    w: Type.Number(),
-    h: Type.Number(),
+    box: Type.Object(
+      { x: Type.Number(), y: Type.Number(), w: Type.Number(), h: Type.Number() },
+      { additionalProperties: false },
+    ),
     trackId: Type.Optional(Type.Integer({ minimum: 0 })),
     motion: Type.Optional(DetectionMotion),
   },

@@ -31,10 +31,7 @@ for (let s = 0; s < SEGMENTS; s++) {
       detections: Array.from({ length: 10 }, (_, k) => ({
         cls: 'car' as const,
         score: 0.5,
-        x: k * 10,
-        y: 5,
-        w: 40,
-        h: 30,
+        box: { x: k * 10, y: 5, w: 40, h: 30 },
       })),
     })),
   };

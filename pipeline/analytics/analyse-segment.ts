@@ -1,4 +1,3 @@
-import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { FrameResult, StoreJob } from '../../schemas/jobs.ts';
 import type { IntervalRow, LineCrossing, TrackRow, ZoneVisit } from '../../schemas/measures.ts';
@@ -35,13 +34,7 @@ export function analyseSegment(analytics: CameraAnalytics, job: StoreJob): Segme
   };
   const at = { sourceId: job.sourceId, segment: job.segment };
   for (const f of job.frames) {
-    const detections: Detection[] = f.detections.map((d) => ({
-      cls: d.cls,
-      score: d.score,
-      box: { x: d.x, y: d.y, w: d.w, h: d.h },
-      ...(d.motion ? { motion: d.motion } : {}),
-    }));
-    const step = analytics.update(detections, f.tsMs, at);
+    const step = analytics.update(f.detections, f.tsMs, at);
     out.crossings.push(...step.crossings);
     out.visits.push(...step.visits);
     out.intervals.push(...step.intervals);

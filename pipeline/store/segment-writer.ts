@@ -33,7 +33,7 @@ export interface SegmentWriteResult {
  *   const writer = new SegmentWriter(client);
  *   await writer.write({ segmentKey: 'cam1/a.mp4@1f2e#0', sourceId: 'cam1/a.mp4@1f2e', cameraId: 'cam1',
  *     segment: 0, detector: 'centernet', frames: [{ ptsMs: 0, tsMs: Date.now(), analysed: true,
- *     detectorMs: 21, detections: [{ cls: 'car', score: 0.8, x: 10, y: 20, w: 40, h: 30 }] }] });
+ *     detectorMs: 21, detections: [{ cls: 'car', score: 0.8, box: { x: 10, y: 20, w: 40, h: 30 } }] }] });
  */
 export class SegmentWriter {
   constructor(private readonly client: ClickHouseClient) {}

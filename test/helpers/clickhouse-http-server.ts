@@ -122,7 +122,12 @@ const IGNORED = new Set([
   'role',
 ]);
 
-function answer(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}) {
+function answer(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+) {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'text/plain; charset=UTF-8', ...headers });
   res.end(body);

@@ -47,10 +47,7 @@ function segment(sourceId: string, n: number, objects: number): StoreJob {
       detections: Array.from({ length: objects }, (_, i) => ({
         cls: i % 2 ? ('person' as const) : ('car' as const),
         score: 0.9,
-        x: i,
-        y: 2,
-        w: 30,
-        h: 20,
+        box: { x: i, y: 2, w: 30, h: 20 },
       })),
     })),
   };

@@ -46,7 +46,7 @@ describe('store through a ClickHouse server (HTTP)', () => {
             tsMs: t,
             analysed: true,
             detectorMs: 12,
-            detections: [{ cls: 'car' as const, score: 0.8, x: 1, y: 2, w: 30, h: 20, trackId: 4 }],
+            detections: [{ cls: 'car' as const, score: 0.8, box: { x: 1, y: 2, w: 30, h: 20 }, trackId: 4 }],
           },
         ],
         crossings: [

@@ -51,10 +51,10 @@ export async function writeEvidence(
       score: involved.has(d.trackId ?? 0) ? 1 : 0,
       trackId: d.trackId ?? 0,
       box: {
-        x: (d.x - ox) * evidence.scale,
-        y: (d.y - oy) * evidence.scale,
-        w: d.w * evidence.scale,
-        h: d.h * evidence.scale,
+        x: (d.box.x - ox) * evidence.scale,
+        y: (d.box.y - oy) * evidence.scale,
+        w: d.box.w * evidence.scale,
+        h: d.box.h * evidence.scale,
       },
     }));
     drawDetections(img, detections, {

@@ -159,12 +159,7 @@ function frameResults(
       tsMs: t.tsMs,
       analysed: analysed[i],
       detectorMs: analysed[i] ? ms[k] : 0,
-      detections: found.map((d) => ({
-        cls: d.cls,
-        score: d.score,
-        ...d.box,
-        ...(analysed[i] && d.motion ? { motion: d.motion } : {}),
-      })),
+      detections: analysed[i] ? found : found.map(({ motion: _m, ...d }) => d),
     });
   }
   return results;
