@@ -120,6 +120,11 @@ export const Config = Type.Object(
       {
         /** Segments decoded but not yet detected, per host, before extraction pauses (backpressure). */
         maxPendingSegments: Type.Integer({ minimum: 1, default: 3 }),
+        /**
+         * Segments waiting for the store (all hosts) before extraction pauses and live cameras drop
+         * new segments (counted): what a store outage may buffer in Redis.
+         */
+        maxStoreBacklog: Type.Integer({ minimum: 1, maximum: 100_000, default: 200 }),
         detectConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         storeConcurrency: Type.Integer({ minimum: 1, default: 2 }),
         trackConcurrency: Type.Integer({ minimum: 1, default: 2 }),

@@ -1,4 +1,4 @@
-import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+import type { ConnectionOptions, DefaultJobOptions, Queue } from 'bullmq';
 
 /**
  * The stages a node can run (`--stages`); queue names and Redis keys are in redis-keys.ts.
@@ -51,4 +51,10 @@ export function jobOptions(attempts: number): DefaultJobOptions {
  */
 export function alertJobOptions(attempts: number): DefaultJobOptions {
   return { ...jobOptions(attempts), removeOnComplete: { age: 24 * 3600, count: 100_000 } };
+}
+
+/** Jobs a queue holds that are not finished (waiting, delayed, …, and active when asked). */
+export async function pending(queue: Queue, ...also: 'active'[]): Promise<number> {
+  const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused', ...also);
+  return Object.values(c).reduce((a, b) => a + b, 0);
 }

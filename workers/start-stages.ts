@@ -68,7 +68,9 @@ export function startStages(stages: readonly Stage[], parts: NodeParts): Array<(
   }
   if (stages.includes('live')) {
     const live = { host: parts.host, redis: parts.redis, registry: parts.registry, frameFiles, frameBox };
-    started.push(startLiveStage({ ...common, ...live, config: cfg }));
+    started.push(
+      startLiveStage({ ...common, ...live, config: cfg, maxStoreBacklog: cfg.queues.maxStoreBacklog }),
+    );
   }
   if (stages.includes('extract')) {
     started.push(
@@ -78,6 +80,7 @@ export function startStages(stages: readonly Stage[], parts: NodeParts): Array<(
         frameFiles,
         frameBox,
         maxPendingSegments: cfg.queues.maxPendingSegments,
+        maxStoreBacklog: cfg.queues.maxStoreBacklog,
         concurrency: cfg.queues.extractConcurrency,
       }),
     );

@@ -79,6 +79,7 @@ describe('a store server outage during a run', () => {
         queuePrefix: `outage${Date.now()}`,
         clickhouseUrl: server.url,
         extract: { fps: 2, segmentSeconds: 5 },
+        queues: { maxStoreBacklog: 2 },
       },
       join(dir, 'outage.yaml'),
       {},
@@ -92,6 +93,9 @@ describe('a store server outage during a run', () => {
       const during = await node.tracker.state(src.sourceId);
       expect(during.lost).toBe(0);
       expect(during.stored).toBe(0);
+      // Bounded: extraction paused with the store queue full, before the file's 8th segment.
+      expect(during.extract).toBe('running');
+      expect(during.emitted).toBeLessThan(8);
       await server.restart();
       const [state] = await node.waitFor([src.sourceId]);
       expect(state.lost).toBe(0);

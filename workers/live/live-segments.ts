@@ -7,6 +7,7 @@ import type { CameraConfig } from '../../schemas/config.ts';
 import { type DetectJob, type StoreJob, segmentKey } from '../../schemas/jobs.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
+import { pending } from '../queues.ts';
 import { jobId, redisKeys } from '../redis-keys.ts';
 
 /** A live camera's source id: one per camera, so tracking and the segment ledger continue across restarts. */
@@ -31,6 +32,9 @@ export interface LiveSegmentsOptions {
   tracking: boolean;
   /** Overload limit: segments waiting for detection per live camera this worker runs. */
   maxPendingPerCamera: number;
+  /** The store queue (watched only) and its limit: past it the store is down or behind. */
+  store: Queue;
+  maxStoreBacklog: number;
   /** Live cameras this worker runs now (shared by its cameras: the overload limit scales with it). */
   running: ReadonlySet<string>;
   /** Segments dropped per camera since this worker took it (shown in the camera's status). */
@@ -44,8 +48,9 @@ export interface LiveSegmentsOptions {
  *
  * The camera's last segment index is kept in Redis (`<prefix>:live:<camera>:last`), so a worker that
  * takes the camera over continues the chain where the previous owner left it, and the track stage
- * carries the tracker state across. When this host's detection is behind, a segment is dropped (not
- * queued, and not the chain's last: the next one carries on from the one before).
+ * carries the tracker state across. When this host's detection or the store is behind, a segment is
+ * dropped (not queued, and not the chain's last: the next one carries on from the one before), and
+ * counted in the camera's status (`droppedSegments`).
  *
  * @example
  *   const segments = new LiveSegments({ redis, prefix, tracker, frameFiles, logger, detect, track, ... });
@@ -70,11 +75,12 @@ export class LiveSegments {
    */
   async send(cam: CameraConfig, seg: LiveSegment<LiveCameraFrame>, firstOfOwner: boolean): Promise<boolean> {
     const o = this.o;
-    if (await this.overloaded()) {
+    const behind = await this.behind();
+    if (behind) {
       o.dropped.set(cam.id, (o.dropped.get(cam.id) ?? 0) + 1);
       o.logger.warn(
         { camera: cam.id, segment: seg.index, frames: seg.frames.length },
-        'live: detection is behind; segment dropped',
+        `live: ${behind} is behind; segment dropped`,
       );
       return false;
     }
@@ -137,11 +143,15 @@ export class LiveSegments {
     return true;
   }
 
-  /** Whether this host's detect queue is past the overload limit for the live cameras it runs. */
-  private async overloaded(): Promise<boolean> {
-    const c = await this.o.detect.getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
-    const pending = Object.values(c).reduce((a, b) => a + b, 0);
-    return pending >= this.o.maxPendingPerCamera * Math.max(1, this.o.running.size);
+  /**
+   * What is past its limit, if anything: this host's detection (for the live cameras it runs), or
+   * the store (down or behind: what waits for it must stay bounded).
+   */
+  private async behind(): Promise<'detection' | 'the store' | null> {
+    const o = this.o;
+    if ((await pending(o.detect)) >= o.maxPendingPerCamera * Math.max(1, o.running.size)) return 'detection';
+    if ((await pending(o.store)) >= o.maxStoreBacklog) return 'the store';
+    return null;
   }
 
   /**

@@ -15,7 +15,7 @@ import {
 } from '../../schemas/jobs.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
-import { jobOptions } from '../queues.ts';
+import { jobOptions, pending } from '../queues.ts';
 import { jobId, QUEUE } from '../redis-keys.ts';
 import { type RunningStage, startStage } from './stage.ts';
 
@@ -27,8 +27,10 @@ export interface ExtractStageOptions {
   tracker: SourceTracker;
   /** The box frames are scaled into: the detector's input size. */
   frameBox: { width: number; height: number };
-  /** Backpressure: pause decoding while this host's detect queue holds this many segments. */
+  /** Backpressure: pause decoding while this host's detect queue holds this many segments ... */
   maxPendingSegments: number;
+  /** ... or while the store queue (all hosts) holds this many (the store is down or behind). */
+  maxStoreBacklog: number;
   concurrency: number;
   attempts: number;
   logger: Logger;
@@ -50,12 +52,16 @@ export function startExtractStage(o: ExtractStageOptions): RunningStage {
   let closing = false;
   const running = new Set<FrameExtractor>();
 
-  return startStage<ExtractJob, ExtractResult, 'detect'>(o, {
+  return startStage<ExtractJob, ExtractResult, 'detect' | 'store'>(o, {
     name: 'extract',
     queue: QUEUE.extract,
     schema: ExtractJobSchema,
     concurrency: o.concurrency,
-    outputs: { detect: { queue: QUEUE.detect(o.host), jobOptions: jobOptions(o.attempts) } },
+    outputs: {
+      detect: { queue: QUEUE.detect(o.host), jobOptions: jobOptions(o.attempts) },
+      // Only watched, for backpressure: segments are stored by the store stage.
+      store: { queue: QUEUE.store },
+    },
     async process(data, { job, token, outputs }) {
       await o.tracker.extracting(data.sourceId);
       const steps = data.motionSteps ?? 0;
@@ -70,7 +76,8 @@ export function startExtractStage(o: ExtractStageOptions): RunningStage {
       running.add(extractor);
       try {
         const sampled = steps ? sampleWithMotion(extractor, data.fps) : extractor;
-        const done = await queueSegments(o, data, sampled, outputs.detect, job, () => closing);
+        const room = () => hasRoom(outputs, o, () => closing);
+        const done = await queueSegments(o, data, sampled, outputs.detect, job, room, () => closing);
         if (closing) {
           await job.moveToDelayed(Date.now() + 1000, token);
           throw new DelayedError(`extract of ${data.sourceId} handed back at shutdown`);
@@ -108,6 +115,7 @@ async function queueSegments(
   sampled: AsyncIterable<SampledFrame>,
   detect: Queue,
   job: Job,
+  waitForRoom: () => Promise<void>,
   closing: () => boolean,
 ): Promise<{ segments: number; frames: number }> {
   let segments = 0;
@@ -115,7 +123,7 @@ async function queueSegments(
   let prevSegment = -1;
   for await (const seg of segmentFrames<SampledFrame>(sampled, data.segmentMs)) {
     if (seg.frames.length === 0) continue;
-    await waitForRoom(detect, o.maxPendingSegments, closing);
+    await waitForRoom();
     if (closing()) break;
     const key = segmentKey(data.sourceId, seg.index);
     const written = await o.frameFiles.writeSegment(key, seg.frames);
@@ -141,11 +149,22 @@ async function queueSegments(
   return { segments, frames };
 }
 
-/** Waits while this host's detect queue holds `max` segments or more. */
-async function waitForRoom(detect: Queue, max: number, closing: () => boolean): Promise<void> {
+/**
+ * Waits while this host's detect queue holds maxPendingSegments segments or more, or the store
+ * queue maxStoreBacklog (a store outage: what waits for it stays bounded, and so does Redis).
+ */
+async function hasRoom(
+  queues: { detect: Queue; store: Queue },
+  o: Pick<ExtractStageOptions, 'maxPendingSegments' | 'maxStoreBacklog'>,
+  closing: () => boolean,
+): Promise<void> {
   while (!closing()) {
-    const c = await detect.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
-    if (Object.values(c).reduce((a, b) => a + b, 0) < max) return;
+    if (
+      (await pending(queues.detect, 'active')) < o.maxPendingSegments &&
+      (await pending(queues.store)) < o.maxStoreBacklog
+    ) {
+      return;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -23,6 +23,8 @@ export interface LiveStageOptions
   host: string;
   frameFiles: FrameFiles;
   attempts: number;
+  /** Segments waiting for the store before new live segments are dropped (queues.maxStoreBacklog). */
+  maxStoreBacklog: number;
 }
 
 /**
@@ -68,6 +70,8 @@ export function startLiveStage(o: LiveStageOptions): RunningStage {
       track: { queue: QUEUE.track, jobOptions: jobOptions(o.attempts) },
       health: { queue: QUEUE.health, jobOptions: jobOptions(o.attempts) },
       alerts: { queue: QUEUE.alerts, jobOptions: jobOptions(o.attempts) },
+      // Only watched: live cameras drop segments while the store is behind.
+      store: { queue: QUEUE.store },
     },
     async process({ cameraId }, { job, token, outputs }) {
       const common = { redis: o.redis, prefix: o.prefix, logger: o.logger, segmentMs };
@@ -80,6 +84,8 @@ export function startLiveStage(o: LiveStageOptions): RunningStage {
           track: outputs.track,
           tracking: cfg.tracking.enabled,
           maxPendingPerCamera: cfg.live.maxPendingSegmentsPerCamera,
+          store: outputs.store,
+          maxStoreBacklog: o.maxStoreBacklog,
           running,
           dropped,
         }),
@@ -119,4 +125,4 @@ export function startLiveStage(o: LiveStageOptions): RunningStage {
   });
 }
 
-type Output = 'detect' | 'track' | 'health' | 'alerts';
+type Output = 'detect' | 'track' | 'health' | 'alerts' | 'store';
