@@ -94,6 +94,16 @@ export class PipelineNode {
     const log = o.logger ?? defaultLogger;
     const connection = redisConnection(o.redisUrl);
     const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    // ioredis reconnects by itself (BullMQ's connections too); say so once per outage, not per retry.
+    let unreachable = false;
+    redis.on('error', (err) => {
+      if (!unreachable) log.warn({ err: err.message }, 'redis unreachable; reconnecting');
+      unreachable = true;
+    });
+    redis.on('ready', () => {
+      if (unreachable) log.warn('redis reachable again');
+      unreachable = false;
+    });
     const tracker = new SourceTracker(redis, cfg.queuePrefix);
     const extractQueue = new Queue<ExtractJob>(QUEUE.extract, {
       connection,
