@@ -46,6 +46,7 @@ export class PersistentRedis {
           maxRetriesPerRequest: 0,
           retryStrategy: () => null,
         });
+        c.on('error', () => {}); // refused until it is up: expected here
         try {
           await c.connect();
           return (await c.ping()) === 'PONG';
