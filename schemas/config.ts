@@ -68,7 +68,7 @@ export const Config = Type.Object(
     framesDir: Type.Optional(Type.String()),
     /** This host's name in queue routing (frames never leave the host that decoded them). */
     host: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
-    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    redisUrl: Type.Optional(Type.String({ pattern: '^(rediss?|redis\\+sentinel)://' })),
     clickhouseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     queuePrefix: Type.String({ default: 'cityflow', pattern: '^[A-Za-z0-9_-]+$' }),
     /** Model declarations by name (see schemas/model.ts); `detector.model` picks one. */

@@ -93,7 +93,7 @@ export class PipelineNode {
     const cfg = o.config;
     const log = o.logger ?? defaultLogger;
     const connection = redisConnection(o.redisUrl);
-    const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    const redis = new Redis(redisConnection(o.redisUrl));
     // ioredis reconnects by itself (BullMQ's connections too); say so once per outage, not per retry.
     let unreachable = false;
     redis.on('error', (err) => {

@@ -1,4 +1,5 @@
-import type { ConnectionOptions, DefaultJobOptions, Queue } from 'bullmq';
+import type { DefaultJobOptions, Queue } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
 
 /**
  * The stages a node can run (`--stages`); queue names and Redis keys are in redis-keys.ts.
@@ -21,17 +22,50 @@ export function parseStages(list: string): Stage[] {
   return stages as Stage[];
 }
 
-export function redisConnection(url: string): ConnectionOptions {
+/**
+ * Connection options (for ioredis and BullMQ) from a REDIS_URL:
+ *   redis://[user:password@]host[:port][/db]         one Redis (rediss:// with TLS)
+ *   redis+sentinel://[user:password@]host:port[,host:port…]/<master>[/db]
+ *                                                    the master a set of Sentinels names, followed
+ *                                                    across failovers (the password is the data
+ *                                                    nodes' and the Sentinels')
+ *
+ * @example
+ *   new Redis(redisConnection('redis+sentinel://s1:26379,s2:26379/cityflow'));
+ */
+export function redisConnection(url: string): RedisOptions {
+  // Blocking commands of BullMQ workers must wait, not fail after N retries.
+  const common = { maxRetriesPerRequest: null };
+  const sentinel = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/?#]+)(?:\/(\d+))?$/.exec(
+    url,
+  );
+  if (sentinel) {
+    const [, user, pass, hosts, name, db] = sentinel;
+    const password = pass ? decodeURIComponent(pass) : undefined;
+    return {
+      ...common,
+      sentinels: hosts.split(',').map((h) => {
+        const [host, port] = h.split(':');
+        return { host, port: Number(port || 26379) };
+      }),
+      name: decodeURIComponent(name),
+      username: user || undefined,
+      password,
+      sentinelPassword: password,
+      db: db ? Number(db) : 0,
+      // A demoted master answers READONLY until the client moves to the new one.
+      reconnectOnError: (err) => err.message.startsWith('READONLY'),
+    };
+  }
   const u = new URL(url);
   return {
+    ...common,
     host: u.hostname,
     port: Number(u.port || 6379),
     username: u.username || undefined,
     password: u.password ? decodeURIComponent(u.password) : undefined,
     db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
     tls: u.protocol === 'rediss:' ? {} : undefined,
-    // Required by BullMQ workers: blocking commands must wait, not fail after N retries.
-    maxRetriesPerRequest: null,
   };
 }
 

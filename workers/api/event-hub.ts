@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { EventRecord } from '../../schemas/events.ts';
+import { redisConnection } from '../queues.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 /**
@@ -19,7 +20,7 @@ export class EventHub extends EventEmitter<{ event: [EventRecord] }> {
     prefix: string,
     onBadMessage: (raw: string) => void,
   ): Promise<EventHub> {
-    const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const sub = new Redis(redisConnection(redisUrl));
     const hub = new EventHub(sub);
     sub.on('message', (_channel, raw: string) => {
       try {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ErrorResponse } from '../../schemas/api/common.ts';
+import { redisConnection } from '../queues.ts';
 import type { ApiKeyStore } from './auth/api-keys.ts';
 import { EventHub } from './event-hub.ts';
 import { presentedKey } from './plugins/auth.ts';
@@ -72,7 +73,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     schemaErrorFormatter: formatValidationErrors,
     bodyLimit: 1 << 20,
   });
-  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  const redis = new Redis(redisConnection(o.redisUrl));
   redis.on('error', (e) => app.log.warn({ err: e }, 'redis'));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cityflow_api_' });

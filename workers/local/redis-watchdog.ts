@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 
 /** The url as it may be shown: without its user and password. */
 function withoutCredentials(url: string): string {
+  // Sentinel urls list several hosts, which URL does not parse: drop what precedes '@'.
+  if (url.startsWith('redis+sentinel://')) return url.replace(/\/\/[^@/]*@/, '//');
   try {
     const u = new URL(url);
     u.username = '';

@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from '../../workers/local/local-redis.ts';
+import { until } from './until.ts';
+
+/**
+ * A Redis master, one replica and one Sentinel (quorum 1) on loopback ports, started by a test with
+ * Debian's redis-server (the Sentinel is redis-server --sentinel).
+ */
+export class SentinelRedis {
+  private readonly children: ChildProcess[] = [];
+
+  private constructor(
+    readonly dir: string,
+    readonly ports: { master: number; replica: number; sentinel: number },
+  ) {}
+
+  static async start(dir: string, name = 'cityflow'): Promise<SentinelRedis> {
+    mkdirSync(dir, { recursive: true });
+    const ports = { master: await freePort(), replica: await freePort(), sentinel: await freePort() };
+    const r = new SentinelRedis(dir, ports);
+    const node = (port: number, extra: string[] = []) => [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--dbfilename',
+      `dump-${port}.rdb`,
+      '--maxmemory-policy',
+      'noeviction',
+      ...extra,
+    ];
+    r.spawn('redis-server', node(ports.master));
+    r.spawn('redis-server', node(ports.replica, ['--replicaof', '127.0.0.1', String(ports.master)]));
+    await r.answers(ports.master);
+    await r.answers(ports.replica);
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      [
+        `port ${ports.sentinel}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${ports.master} 1`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    // redis-sentinel is redis-server in Sentinel mode; the flag needs no extra package.
+    r.spawn('redis-server', [conf, '--sentinel']);
+    await r.answers(ports.sentinel);
+    // The Sentinel knows the replica once it has asked the master (INFO every 10 s at most).
+    await until(
+      'the sentinel to see the replica',
+      async () => (await r.sentinel('REPLICAS', name)).length > 0,
+      20_000,
+      250,
+    );
+    return r;
+  }
+
+  url(name = 'cityflow'): string {
+    return `redis+sentinel://127.0.0.1:${this.ports.sentinel}/${name}`;
+  }
+
+  async masterPort(name = 'cityflow'): Promise<number> {
+    const [, port] = (await this.sentinel('GET-MASTER-ADDR-BY-NAME', name)) as string[];
+    return Number(port);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(async (c) => {
+        if (c.exitCode !== null) return;
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await exited;
+      }),
+    );
+  }
+
+  private async sentinel(...args: string[]): Promise<unknown[]> {
+    const c = new Redis({ host: '127.0.0.1', port: this.ports.sentinel, lazyConnect: true });
+    try {
+      await c.connect();
+      return (await c.call('SENTINEL', ...args)) as unknown[];
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  private spawn(cmd: string, args: string[]): void {
+    this.children.push(spawn('setpriv', ['--pdeathsig', 'TERM', '--', cmd, ...args], { stdio: 'ignore' }));
+  }
+
+  private async answers(port: number): Promise<void> {
+    await until(
+      `redis on ${port}`,
+      async () => {
+        const c = new Redis({
+          host: '127.0.0.1',
+          port,
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
+        c.on('error', () => {}); // refused until it is up: expected here
+        try {
+          await c.connect();
+          return (await c.ping()) === 'PONG';
+        } catch {
+          return false;
+        } finally {
+          c.disconnect();
+        }
+      },
+      10_000,
+    );
+  }
+}
