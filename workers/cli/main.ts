@@ -109,6 +109,10 @@ program
   .description('apply ClickHouse migrations and list them')
   .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl)')
   .option('--data-dir <dir>', 'local state folder', 'var')
+  .option(
+    '--cluster <name>',
+    'print the DDL for a sharded, replicated ClickHouse cluster (ON CLUSTER, Replicated*MergeTree, Distributed by camera) instead of applying',
+  )
   .action(migrateCommand);
 
 program
