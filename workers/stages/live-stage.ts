@@ -65,14 +65,7 @@ export function startLiveStage(o: LiveStageOptions): RunningStage {
     queue: QUEUE.live,
     schema: LiveCameraJob,
     concurrency: cfg.live.maxCameras,
-    outputs: {
-      detect: { queue: QUEUE.detect(o.host), jobOptions: jobOptions(o.attempts) },
-      track: { queue: QUEUE.track, jobOptions: jobOptions(o.attempts) },
-      health: { queue: QUEUE.health, jobOptions: jobOptions(o.attempts) },
-      alerts: { queue: QUEUE.alerts, jobOptions: jobOptions(o.attempts) },
-      // Only watched: live cameras drop segments while the store is behind.
-      store: { queue: QUEUE.store },
-    },
+    outputs: liveOutputs(o),
     async process({ cameraId }, { job, token, outputs }) {
       const common = { redis: o.redis, prefix: o.prefix, logger: o.logger, segmentMs };
       const parts: CameraParts = {
@@ -126,3 +119,15 @@ export function startLiveStage(o: LiveStageOptions): RunningStage {
 }
 
 type Output = 'detect' | 'track' | 'health' | 'alerts' | 'store';
+
+/** Where a live camera's segments, health rows and events go. */
+function liveOutputs(o: LiveStageOptions) {
+  return {
+    detect: { queue: QUEUE.detect(o.host), jobOptions: jobOptions(o.attempts) },
+    track: { queue: QUEUE.track, jobOptions: jobOptions(o.attempts) },
+    health: { queue: QUEUE.health, jobOptions: jobOptions(o.attempts) },
+    alerts: { queue: QUEUE.alerts, jobOptions: jobOptions(o.attempts) },
+    // Only watched: live cameras drop segments while the store is behind.
+    store: { queue: QUEUE.store },
+  };
+}
