@@ -38,26 +38,7 @@ export class PersistentRedis {
       ['--pdeathsig', 'TERM', '--', 'redis-server', CONF, '--port', String(this.port), '--dir', this.dir],
       { stdio: 'ignore' },
     );
-    await until(
-      'redis answers',
-      async () => {
-        const c = new Redis(this.url, {
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        c.on('error', () => {}); // refused until it is up: expected here
-        try {
-          await c.connect();
-          return (await c.ping()) === 'PONG';
-        } catch {
-          return false;
-        } finally {
-          c.disconnect();
-        }
-      },
-      10_000,
-    );
+    await redisAnswers(this.port);
   }
 
   /** A clean shutdown (SIGTERM: the append-only file is flushed), as a service restart does. */
@@ -69,4 +50,30 @@ export class PersistentRedis {
     child.kill('SIGTERM');
     await exited;
   }
+}
+
+/** Waits (10 s at most) until a redis-server on this loopback port answers PING. */
+export async function redisAnswers(port: number): Promise<void> {
+  await until(
+    `redis on ${port}`,
+    async () => {
+      const c = new Redis({
+        host: '127.0.0.1',
+        port,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      c.on('error', () => {}); // refused until it is up: expected here
+      try {
+        await c.connect();
+        return (await c.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        c.disconnect();
+      }
+    },
+    10_000,
+  );
 }

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../workers/local/local-redis.ts';
+import { redisAnswers } from './persistent-redis.ts';
 import { until } from './until.ts';
 
 /**
@@ -40,8 +41,8 @@ export class SentinelRedis {
     ];
     r.spawn('redis-server', node(ports.master));
     r.spawn('redis-server', node(ports.replica, ['--replicaof', '127.0.0.1', String(ports.master)]));
-    await r.answers(ports.master);
-    await r.answers(ports.replica);
+    await redisAnswers(ports.master);
+    await redisAnswers(ports.replica);
     const conf = join(dir, 'sentinel.conf');
     writeFileSync(
       conf,
@@ -58,7 +59,7 @@ export class SentinelRedis {
     );
     // redis-sentinel is redis-server in Sentinel mode; the flag needs no extra package.
     r.spawn('redis-server', [conf, '--sentinel']);
-    await r.answers(ports.sentinel);
+    await redisAnswers(ports.sentinel);
     // The Sentinel knows the replica once it has asked the master (INFO every 10 s at most).
     await until(
       'the sentinel to see the replica',
@@ -101,30 +102,5 @@ export class SentinelRedis {
 
   private spawn(cmd: string, args: string[]): void {
     this.children.push(spawn('setpriv', ['--pdeathsig', 'TERM', '--', cmd, ...args], { stdio: 'ignore' }));
-  }
-
-  private async answers(port: number): Promise<void> {
-    await until(
-      `redis on ${port}`,
-      async () => {
-        const c = new Redis({
-          host: '127.0.0.1',
-          port,
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        c.on('error', () => {}); // refused until it is up: expected here
-        try {
-          await c.connect();
-          return (await c.ping()) === 'PONG';
-        } catch {
-          return false;
-        } finally {
-          c.disconnect();
-        }
-      },
-      10_000,
-    );
   }
 }
