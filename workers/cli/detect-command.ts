@@ -86,7 +86,7 @@ export async function detectCommand(input: string, opts: DetectCommandOptions): 
 }
 
 /** 'image' for JPEG/PNG, 'video' for anything else that exists (GStreamer decides when probing). */
-async function inputKind(input: string): Promise<'image' | 'video'> {
+export async function inputKind(input: string): Promise<'image' | 'video'> {
   let st: Awaited<ReturnType<typeof stat>>;
   try {
     st = await stat(input);
@@ -206,7 +206,7 @@ export function frameFileName(index: number, ptsMs: number): string {
   return `frame-${String(index).padStart(3, '0')}-${Math.round(ptsMs)}ms.jpg`;
 }
 
-function imageFormatOf(path: string): 'jpeg' | 'png' | null {
+export function imageFormatOf(path: string): 'jpeg' | 'png' | null {
   if (/\.jpe?g$/i.test(path)) return 'jpeg';
   if (/\.png$/i.test(path)) return 'png';
   return null;

@@ -5,6 +5,7 @@ import { demoCommand } from './demo-command.ts';
 import { detectCommand } from './detect-command.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { platesCommand } from './plates-command.ts';
 import { queryCommand } from './query-command.ts';
 import { runCommand } from './run-command.ts';
 import { serveCommand } from './serve-command.ts';
@@ -21,6 +22,10 @@ const cameraId = (v: string) => {
       `${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)} is not a camera id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
     );
   }
+  return v;
+};
+const plateCountry = (v: string) => {
+  if (v !== 'auto' && v !== 'VN' && v !== 'none') throw new InvalidArgumentError('must be auto, VN or none');
   return v;
 };
 const positiveInt = (v: string) => {
@@ -103,6 +108,29 @@ program
   .option('--max-frames <n>', 'videos: analyse at most this many frames', positiveInt, 10)
   .option('--score-threshold <s>', "override the model's score threshold, in (0, 1)", score)
   .action(detectCommand);
+
+program
+  .command('plates')
+  .description(
+    'find and read licence plates (one- and two-line) in images (JPEG, PNG) or videos; print them and draw them',
+  )
+  .argument('<inputs...>', 'image or video files')
+  .option('--json', 'print one JSON object on the last line of stdout (no image unless --out)')
+  .option('-o, --out <path>', 'annotated image (default <name>.plates.jpg beside the input)')
+  .option(
+    '--country <c>',
+    "plate grammar: auto (recognise Vietnamese plates), VN (apply Vietnam's), none",
+    plateCountry,
+    'auto',
+  )
+  .option(
+    '--min-confidence <s>',
+    'drop reads below this mean character confidence, in (0, 1); default 0.8',
+    score,
+  )
+  .option('--fps <n>', 'videos: frames read per second of video', positive, 2)
+  .option('--max-frames <n>', 'videos: read at most this many frames', positiveInt, 20)
+  .action(platesCommand);
 
 program
   .command('migrate')
