@@ -44,8 +44,8 @@ export function plateCandidates(lines: readonly Box[], o: PlateCandidateOptions 
       if (pair && shaped(pair)) out.push({ box: pair, layout: 'two-line' });
     }
   }
-  const gw = o.growWidth ?? 0.1;
-  const gh = o.growHeight ?? 0.2;
+  const gw = o.growWidth ?? 0.16;
+  const gh = o.growHeight ?? 0.35;
   return out.map((c) => ({ ...c, box: grow(c.box, gw, gh) }));
 }
 

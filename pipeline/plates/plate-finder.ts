@@ -96,12 +96,18 @@ export class PlateFinder {
   }
 }
 
-/** Overlapping reads of one place: the most confident stays. */
+/**
+ * Overlapping reads of one place: the most confident stays, except that a read containing another's
+ * text replaces it (`59X123456` from both lines of a plate over `23456` from its lower line alone).
+ */
 function dedupe(found: FoundPlate[]): FoundPlate[] {
   const kept: FoundPlate[] = [];
   for (const p of [...found].sort((a, b) => b.confidence - a.confidence)) {
-    if (!kept.some((k) => iou(k.box, p.box) > 0.2 || contains(k.box, p.box) || contains(p.box, k.box)))
-      kept.push(p);
+    const i = kept.findIndex(
+      (k) => iou(k.box, p.box) > 0.2 || contains(k.box, p.box) || contains(p.box, k.box),
+    );
+    if (i < 0) kept.push(p);
+    else if (p.text.length > kept[i].text.length && p.text.includes(kept[i].text)) kept[i] = p;
   }
   return kept;
 }

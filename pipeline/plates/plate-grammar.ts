@@ -51,7 +51,12 @@ export function normalisePlate(raw: string, layout: PlateLayout, country: 'VN' |
   if (country === 'none') return generic;
   const vn = parseVietnamese(text);
   if (!vn || (country === 'auto' && vn.corrections > 0)) return generic;
-  return { ...vn, display: displayVietnamese(vn.text, vn.series, layout) };
+  return {
+    text: vn.text,
+    display: displayVietnamese(vn.text, vn.series, layout),
+    country: 'VN',
+    corrections: vn.corrections,
+  };
 }
 
 interface VnParse {
