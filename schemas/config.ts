@@ -9,6 +9,7 @@ import { CAMERA_ID_PATTERN } from './camera-id.ts';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
 import { MeasuresConfig } from './measures.ts';
 import { DEFAULT_MODEL, ModelSpec } from './model.ts';
+import { PlatesConfig } from './plates.ts';
 import { RulesSchema } from './rules.ts';
 import { SceneConfig } from './scene.ts';
 
@@ -33,6 +34,8 @@ export const CameraConfig = Type.Object(
     motionGate: Type.Optional(MotionGateSchema),
     /** Counting lines, zones and ground calibration, in source pixels (see schemas/scene.ts). */
     scene: Type.Optional(SceneConfig),
+    /** Licence plates read on this camera's tracked vehicles (file sources; see schemas/plates.ts). */
+    plates: Type.Optional(PlatesConfig),
     /** Live RTSP sources: RTP over TCP (default; survives NAT and loss) or UDP. */
     rtspTransport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),
     /** Live sources: no frame for this long restarts the decoder, ms. Default max(1000, 3 frame intervals). */
@@ -140,6 +143,8 @@ export const Config = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     cameras: Type.Array(CameraConfig, { default: [] }),
+    /** Days licence-plate reads (personal data) are kept in `plate_reads`; applied when the store opens. */
+    plateRetentionDays: Type.Integer({ minimum: 1, maximum: 400, default: 30 }),
     /** Live cameras (rtsp://, http:// sources): ownership across workers, restarts, health (workers/live/). */
     live: Type.Object(
       {

@@ -9,6 +9,7 @@ import { CAMERA_ID_PATTERN } from './camera-id.ts';
 import { ProductClassSchema } from './classes.ts';
 import { EventRecord } from './events.ts';
 import { IntervalRowSchema, LineCrossing, TrackRowSchema, ZoneVisit } from './measures.ts';
+import { PlateFrames, PlateRead, PlatesConfig } from './plates.ts';
 import { SceneConfig } from './scene.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
@@ -56,6 +57,8 @@ export const ExtractJob = Type.Object(
     motionGate: Type.Optional(MotionGateSchema),
     /** The camera's counting lines and zones, carried to the track stage. */
     scene: Type.Optional(SceneConfig),
+    /** Read licence plates: the extract stage also keeps the frames at source resolution. */
+    plates: Type.Optional(PlatesConfig),
   },
   { additionalProperties: false },
 );
@@ -111,6 +114,8 @@ export const DetectJob = Type.Object(
     ),
     motionGate: Type.Optional(MotionGateSchema),
     scene: Type.Optional(SceneConfig),
+    /** The segment's frames at source resolution, for the plate stage (cameras that read plates). */
+    plates: Type.Optional(PlateFrames),
   },
   { additionalProperties: false },
 );
@@ -212,6 +217,10 @@ export const StoreJob = Type.Object(
      * removes it when done (a janitor on the detect host removes what another host's track stage left).
      */
     evidence: Type.Optional(EvidenceFrames),
+    /** Source-resolution frames waiting for the plate stage (which routes the segment on to store). */
+    plates: Type.Optional(PlateFrames),
+    /** Plates read on the segment's tracks, by the plate stage. */
+    plateReads: Type.Optional(Type.Array(PlateRead)),
   },
   { additionalProperties: false },
 );

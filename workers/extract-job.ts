@@ -28,5 +28,6 @@ export function extractJobFor(
     ...(cam.roi ? { roi: cam.roi } : {}),
     ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
     ...(cam.scene ? { scene: cam.scene } : {}),
+    ...(cam.plates ? { plates: cam.plates } : {}),
   };
 }

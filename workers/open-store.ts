@@ -20,14 +20,32 @@ export interface OpenStore extends ClickHouseHandle {
  *   await new SegmentWriter(store.client).write(job);
  *   await store.close();
  */
-export async function openStore(cfg: Pick<Config, 'clickhouseUrl' | 'dataDir'>): Promise<OpenStore> {
+export async function openStore(
+  cfg: Pick<Config, 'clickhouseUrl' | 'dataDir'> & Partial<Pick<Config, 'plateRetentionDays'>>,
+): Promise<OpenStore> {
   const ch = await openClickHouse(
     cfg.clickhouseUrl ? { url: cfg.clickhouseUrl } : { path: join(cfg.dataDir, 'clickhouse') },
   );
   try {
-    return { ...ch, applied: await applyMigrations(ch.client) };
+    const applied = await applyMigrations(ch.client);
+    if (cfg.plateRetentionDays !== undefined) await setPlateRetention(ch.client, cfg.plateRetentionDays);
+    return { ...ch, applied };
   } catch (e) {
     await ch.close();
     throw e;
   }
+}
+
+/** Sets plate_reads' TTL to `days` when it differs (the migration's default is 30 days). */
+export async function setPlateRetention(client: ClickHouseHandle['client'], days: number): Promise<void> {
+  if (!Number.isInteger(days) || days < 1)
+    throw new RangeError(`plateRetentionDays must be an integer ≥ 1, got ${days}`);
+  const rs = await client.query({
+    query:
+      "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'plate_reads'",
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ q: string }>();
+  if (!row || row.q.includes(`toIntervalDay(${days})`) || row.q.includes(`INTERVAL ${days} DAY`)) return;
+  await client.command({ query: `ALTER TABLE plate_reads MODIFY TTL toDateTime(ts) + INTERVAL ${days} DAY` });
 }

@@ -24,6 +24,11 @@ export const QUEUE = {
   detect: (host: string) => `detect@${host}`,
   /** A source's segments in order, through the camera's tracker, measures and rules. */
   track: 'track',
+  /**
+   * Tracked segments of cameras that read plates, on the host whose frames folder holds their
+   * source-resolution frames; the plate stage sends them on to store.
+   */
+  plates: (host: string) => `plates@${host}`,
   /** Consumed by the one process that owns ClickHouse writes. */
   store: 'store',
   /**

@@ -10,11 +10,13 @@ import { startAlertStage } from './alerts/alert-stage.ts';
 import type { CameraRegistry } from './live/camera-registry.ts';
 import { startHealthStore } from './live/health-store.ts';
 import type { Logger } from './logger.ts';
+import { plateHashKey } from './plates/plate-key.ts';
 import type { SourceTracker } from './progress/source-tracker.ts';
 import { redisConnection, type Stage } from './queues.ts';
 import { startDetectStage } from './stages/detect-stage.ts';
 import { startExtractStage } from './stages/extract-stage.ts';
 import { startLiveStage } from './stages/live-stage.ts';
+import { startPlateStage } from './stages/plate-stage.ts';
 import type { RunningStage } from './stages/stage.ts';
 import { startStoreStage } from './stages/store-stage.ts';
 import { startTrackStage } from './stages/track-stage.ts';
@@ -63,6 +65,18 @@ export function startStages(stages: readonly Stage[], parts: NodeParts): Array<(
         frameFiles,
         keepFramesForEvidence: cfg.alerts.snapshots && cfg.rules.length > 0,
         concurrency: cfg.queues.detectConcurrency,
+      }),
+    );
+  }
+  // The plate stage runs beside detection: the source-resolution frames lie on this host.
+  if (stages.includes('detect') && cfg.tracking.enabled && cfg.cameras.some((c) => c.plates)) {
+    started.push(
+      startPlateStage({
+        ...common,
+        host: parts.host,
+        frameFiles,
+        hashKey: plateHashKey(cfg.dataDir),
+        concurrency: 1,
       }),
     );
   }

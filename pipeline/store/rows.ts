@@ -171,3 +171,24 @@ export function healthRow(r: CameraHealthRow) {
     worker: r.worker,
   };
 }
+
+/** Plates read on the segment's tracks (the plate stage's votes). */
+export function plateReadRows(job: StoreJob) {
+  return (job.plateReads ?? []).map((p) => ({
+    camera_id: job.cameraId,
+    source_id: job.sourceId,
+    segment: job.segment,
+    track_id: p.trackId,
+    ts: Math.round(p.tsMs),
+    plate: p.plate,
+    plate_hash: p.plateHash,
+    display: p.display,
+    confidence: p.confidence,
+    reads: Math.min(255, p.reads),
+    agreeing: Math.min(255, p.agreeing),
+    layout: p.layout,
+    country: p.country,
+    vehicle_class: p.vehicleClass,
+    box: { x: p.box.x, y: p.box.y, w: p.box.w, h: p.box.h },
+  }));
+}

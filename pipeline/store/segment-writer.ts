@@ -7,6 +7,7 @@ import {
   frameRows,
   ledgerRow,
   measureRows,
+  plateReadRows,
   trackRows,
   visitRows,
 } from './rows.ts';
@@ -51,6 +52,7 @@ export class SegmentWriter {
     await this.insert('zone_visits', visitRows(job), job.segmentKey);
     await this.insert('tracks', trackRows(job), job.segmentKey);
     await this.insert('traffic_measures', measureRows(job), job.segmentKey);
+    await this.insert('plate_reads', plateReadRows(job), job.segmentKey);
     // Events go out through the alert path (events table, pub/sub, webhooks), before the ledger row:
     // a segment in the ledger has had its events handed over.
     await options.beforeLedger?.();

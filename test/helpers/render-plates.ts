@@ -48,3 +48,71 @@ export async function paintPlates(
     await browser.close();
   }
 }
+
+/**
+ * A short H.264 MP4 of a real photo moving across a grey frame (a vehicle driving past), made in
+ * headless Chromium frame by frame and encoded with GStreamer: footage with a readable plate where
+ * the bundled clips have none. The photo is drawn at `scale`, moving `stepPx` per frame.
+ */
+export async function movingPhotoClip(
+  photo: string,
+  out: string,
+  o: { width: number; height: number; fps: number; frames: number; scale: number; stepPx: number; photoWidth: number },
+): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'cityflow-clip-'));
+  const mime = photo.endsWith('.png') ? 'image/png' : 'image/jpeg';
+  const b64 = readFileSync(photo).toString('base64');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: o.width, height: o.height } });
+    await page.setContent(
+      `<body style="margin:0;background:#6b6b66;overflow:hidden"><img id="v" src="data:${mime};base64,${b64}" ` +
+        `style="position:absolute;top:${Math.round(o.height * 0.1)}px;width:${Math.round(o.photoWidth * o.scale)}px"></body>`,
+    );
+    for (let i = 0; i < o.frames; i++) {
+      await page.evaluate(`document.getElementById('v').style.left = '${-200 + i * o.stepPx}px'`);
+      await page.screenshot({ path: join(dir, `f${String(i).padStart(3, '0')}.png`) });
+    }
+  } finally {
+    await browser.close();
+  }
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      'gst-launch-1.0',
+      [
+        '-q',
+        'multifilesrc',
+        `location=${join(dir, 'f%03d.png')}`,
+        'index=0',
+        `caps=image/png,framerate=${o.fps}/1`,
+        '!',
+        'pngdec',
+        '!',
+        'videoconvert',
+        '!',
+        'video/x-raw,format=I420',
+        '!',
+        'x264enc',
+        'speed-preset=ultrafast',
+        'key-int-max=10',
+        '!',
+        'h264parse',
+        '!',
+        'mp4mux',
+        '!',
+        'filesink',
+        `location=${out}`,
+      ],
+      { timeout: 60_000 },
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+  rmSync(dir, { recursive: true, force: true });
+}

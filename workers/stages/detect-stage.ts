@@ -90,17 +90,24 @@ export function startDetectStage(o: DetectStageOptions): RunningStage {
           ...(data.last ? { last: true } : {}),
           ...(data.scene ? { scene: data.scene } : {}),
           ...(keep ? { evidence: evidenceFrames(data, o.host, grey) } : {}),
+          // Plates are read on tracks: without tracking there is nothing to read them on.
+          ...(data.plates && o.tracking ? { plates: data.plates } : {}),
         },
         { jobId: jobId(data.segmentKey) },
       );
       if (!keep) await o.frameFiles.remove(data.framesFile);
+      if (data.plates && !o.tracking && o.frameFiles.owns(data.plates.framesFile)) {
+        await o.frameFiles.remove(data.plates.framesFile);
+      }
       return { frames: results.length };
     },
     describe: (data) => ({ segment: data.segmentKey }),
     failedMessage: 'segment failed detection',
     async onFailed(data, err) {
       // Only a file of this host's folder is removed, whatever the payload names.
-      if (o.frameFiles.owns(data.framesFile)) await o.frameFiles.remove(data.framesFile).catch(() => {});
+      for (const file of [data.framesFile, data.plates?.framesFile]) {
+        if (file && o.frameFiles.owns(file)) await o.frameFiles.remove(file).catch(() => {});
+      }
       await o.tracker.lost(data.sourceId, data.segment, `detect: ${err.message}`);
     },
     stopping() {

@@ -6,6 +6,7 @@ import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { segmentFrames } from '../../pipeline/extract/segmenter.ts';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import { type SampledFrame, sampleWithMotion } from '../../pipeline/motion/motion-sampler.ts';
+import { SourceFrames } from '../../pipeline/plates/source-frames.ts';
 import {
   type DetectJob,
   type ExtractJob,
@@ -13,6 +14,7 @@ import {
   type ExtractResult,
   segmentKey,
 } from '../../schemas/jobs.ts';
+import type { PlateFrames } from '../../schemas/plates.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions, pending } from '../queues.ts';
@@ -74,10 +76,20 @@ export function startExtractStage(o: ExtractStageOptions): RunningStage {
         ...(data.roi ? { crop: data.roi } : {}),
       });
       running.add(extractor);
+      // Cameras that read plates: a second decoder keeps the analysed frames at source resolution.
+      const full = data.plates
+        ? new SourceFrames({
+            uri: data.uri,
+            fps: data.fps,
+            startTimeMs: data.startTimeMs,
+            ...(data.roi ? { crop: data.roi } : {}),
+          })
+        : null;
       try {
         const sampled = steps ? sampleWithMotion(extractor, data.fps) : extractor;
         const room = () => hasRoom(outputs, o, () => closing);
-        const done = await queueSegments(o, data, sampled, outputs.detect, job, room, () => closing);
+        const segs = { detect: outputs.detect, full };
+        const done = await queueSegments(o, data, sampled, segs, job, room, () => closing);
         if (closing) {
           await job.moveToDelayed(Date.now() + 1000, token);
           throw new DelayedError(`extract of ${data.sourceId} handed back at shutdown`);
@@ -93,6 +105,7 @@ export function startExtractStage(o: ExtractStageOptions): RunningStage {
       } finally {
         running.delete(extractor);
         await extractor.close();
+        await full?.close();
       }
     },
     describe: (data) => ({ sourceId: data.sourceId }),
@@ -113,7 +126,7 @@ async function queueSegments(
   o: ExtractStageOptions,
   data: ExtractJob,
   sampled: AsyncIterable<SampledFrame>,
-  detect: Queue,
+  { detect, full }: { detect: Queue; full: SourceFrames | null },
   job: Job,
   waitForRoom: () => Promise<void>,
   closing: () => boolean,
@@ -139,6 +152,9 @@ async function queueSegments(
       ...(data.roi ? { offset: { x: data.roi.x, y: data.roi.y } } : {}),
       ...(data.motionGate ? { motionGate: data.motionGate } : {}),
       ...(data.scene ? { scene: data.scene } : {}),
+      ...(full && data.plates
+        ? { plates: await writePlateFrames(o, key, seg.frames, full, data.plates, data.roi) }
+        : {}),
     };
     await detect.add('detect', next, { jobId: jobId(key) });
     segments++;
@@ -167,4 +183,31 @@ async function hasRoom(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The segment's frames at source resolution, written beside its detector frames for the plate stage. */
+async function writePlateFrames(
+  o: ExtractStageOptions,
+  key: string,
+  frames: readonly SampledFrame[],
+  full: SourceFrames,
+  config: PlateFrames['config'],
+  roi: ExtractJob['roi'],
+): Promise<PlateFrames> {
+  const taken = await full.take(frames.map((f) => f.time.ptsMs));
+  const first = taken.find((f) => f !== null);
+  if (!first) throw new Error(`no source-resolution frame for segment ${key} (the second decoder ended)`);
+  const framesFile = await o.frameFiles.write(
+    `${key}@plates`,
+    taken.map((f) => f ?? first),
+  );
+  return {
+    host: o.host,
+    framesFile,
+    width: first.width,
+    height: first.height,
+    count: taken.length,
+    offset: { x: roi?.x ?? 0, y: roi?.y ?? 0 },
+    config,
+  };
 }

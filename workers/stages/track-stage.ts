@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type ConnectionOptions, DelayedError } from 'bullmq';
+import { type ConnectionOptions, DelayedError, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { analyseSegment, type SegmentAnalysis } from '../../pipeline/analytics/analyse-segment.ts';
 import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
@@ -58,7 +58,21 @@ export function startTrackStage(o: TrackStageOptions): RunningStage {
     ...(o.measures ? { measures: o.measures } : {}),
     ...(o.rules ? { rules: o.rules } : {}),
   };
-  return startStage<StoreJob, { frames: number }, 'store'>(o, {
+  // Segments of cameras that read plates go to the plate stage of the host holding their frames.
+  const plateQueues = new Map<string, Queue>();
+  const platesOf = (host: string) => {
+    let q = plateQueues.get(host);
+    if (!q) {
+      q = new Queue(QUEUE.plates(host), {
+        connection: o.connection,
+        prefix: o.prefix,
+        defaultJobOptions: jobOptions(o.attempts),
+      });
+      plateQueues.set(host, q);
+    }
+    return q;
+  };
+  const stage = startStage<StoreJob, { frames: number }, 'store'>(o, {
     name: 'track',
     queue: QUEUE.track,
     schema: StoreJobSchema,
@@ -82,8 +96,9 @@ export function startTrackStage(o: TrackStageOptions): RunningStage {
       const events = await withEvidence(o, data, result);
       const { evidence: _frames, ...segment } = data;
       const { events: _raw, ...rows } = result;
-      await outputs.store.add(
-        'store',
+      const next = data.plates ? platesOf(data.plates.host) : outputs.store;
+      await next.add(
+        data.plates ? 'plates' : 'store',
         { ...segment, ...rows, ...(events.length ? { events } : {}) },
         { jobId: jobId(data.segmentKey) },
       );
@@ -93,6 +108,13 @@ export function startTrackStage(o: TrackStageOptions): RunningStage {
     failedMessage: 'segment failed tracking',
     onFailed: (data, err) => o.tracker.lost(data.sourceId, data.segment, `track: ${err.message}`),
   });
+  return {
+    ...stage,
+    async close() {
+      await stage.close();
+      await Promise.all([...plateQueues.values()].map((q) => q.close()));
+    },
+  };
 }
 
 /**

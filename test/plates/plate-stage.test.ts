@@ -1,0 +1,158 @@
+/**
+ * The plate stage end to end: footage of a real car photo with a Vietnamese plate painted over its
+ * own, driving across the frame (made in headless Chromium, encoded with GStreamer), backfilled for a
+ * camera with `plates:`, as a user would; then plate_reads holds one vote for the vehicle's track,
+ * with the keyed hash of the deployment's key, and no source-resolution frames are left behind. And
+ * plate reads expire by their TTL, which the configuration sets.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEFAULT_PLATES_DIR } from '../../benchmarks/plates/eval-plates.ts';
+import { plateHasher } from '../../pipeline/plates/segment-plates.ts';
+import { openStore } from '../../workers/open-store.ts';
+import { cli, lastJson } from '../helpers/cli.ts';
+import { hasChromium, movingPhotoClip, paintPlates } from '../helpers/render-plates.ts';
+
+const ready = existsSync(DEFAULT_PLATES_DIR) && hasChromium;
+const tmp = mkdtempSync(join(tmpdir(), 'cityflow-plate-stage-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface PlateRow {
+  camera_id: string;
+  track_id: number;
+  plate: string;
+  display: string;
+  plate_hash: string;
+  layout: string;
+  country: string;
+  vehicle_class: string;
+  reads: number;
+  agreeing: number;
+  confidence: number;
+}
+
+describe.skipIf(!ready)('plate stage on footage (needs ../shared/plates and Debian chromium)', () => {
+  const clip = join(tmp, 'gate.mp4');
+  const config = join(tmp, 'cityflow.yaml');
+  const dataDir = join(tmp, 'var');
+
+  beforeAll(async () => {
+    const painted = join(tmp, 'car.png');
+    await paintPlates(
+      join(DEFAULT_PLATES_DIR, 'eu1.jpg'),
+      { width: 1000, height: 750 },
+      [{ lines: ['51F-678.90'], x: 392, y: 336, w: 212, h: 54, fontPx: 36 }],
+      painted,
+    );
+    await movingPhotoClip(painted, clip, {
+      width: 1280,
+      height: 720,
+      fps: 10,
+      frames: 40,
+      scale: 0.6,
+      stepPx: 20,
+      photoWidth: 1000,
+    });
+    writeFileSync(
+      config,
+      `dataDir: ${dataDir}\ncameras:\n  - id: gate\n    source: ${clip}\n    fps: 2\n    plates: {}\n`,
+    );
+  }, 120_000);
+
+  test('backfill stores one plate read per track, hashed with the deployment key', {
+    timeout: 180_000,
+  }, async () => {
+    const r = await cli([
+      'backfill',
+      clip,
+      '--camera',
+      'gate',
+      '--config',
+      config,
+      '--start',
+      '2026-12-01T08:00:00Z',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson<{ rowsByTable: Record<string, number> }>(r).rowsByTable.plate_reads).toBe(1);
+    const q = await cli(['query', '--json', '--config', config, 'SELECT * FROM plate_reads']);
+    expect(q.code, q.stderr).toBe(0);
+    const rows = JSON.parse(q.stdout.trim().split('\n').pop() ?? '[]') as PlateRow[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      camera_id: 'gate',
+      plate: '51F67890',
+      display: '51F-678.90',
+      layout: 'one-line',
+      country: 'VN',
+    });
+    expect(rows[0].reads).toBeGreaterThanOrEqual(2);
+    expect(rows[0].agreeing).toBe(rows[0].reads);
+    const key = readFileSync(join(dataDir, 'plate-hash.key'), 'utf8').trim();
+    expect(rows[0].plate_hash).toBe(plateHasher(key)('51F67890'));
+    // The source-resolution frames were removed once read.
+    const frames = join(dataDir, 'frames');
+    const left = existsSync(frames)
+      ? readdirSync(frames, { recursive: true }).filter((f) => String(f).endsWith('.rgb'))
+      : [];
+    expect(left).toEqual([]);
+
+    // The same file again: nothing new (the segment is already stored).
+    const again = await cli(['backfill', clip, '--camera', 'gate', '--config', config, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const n = await cli(['query', '--json', '--config', config, 'SELECT count() AS n FROM plate_reads']);
+    expect(JSON.parse(n.stdout.trim().split('\n').pop() ?? '[]')[0].n).toBe(1);
+  });
+});
+
+describe('plate read retention', () => {
+  test('reads expire by the TTL that plateRetentionDays sets', { timeout: 60_000 }, async () => {
+    const dataDir = join(tmp, 'ttl');
+    const row = (daysAgo: number, plate: string) => ({
+      camera_id: 'c',
+      source_id: 's',
+      segment: daysAgo,
+      track_id: 1,
+      ts: Date.now() - daysAgo * 86_400_000,
+      plate,
+      plate_hash: 'h',
+      display: plate,
+      confidence: 0.9,
+      reads: 1,
+      agreeing: 1,
+      layout: 'one-line',
+      country: 'VN',
+      vehicle_class: 'car',
+      box: { x: 0, y: 0, w: 10, h: 5 },
+    });
+    const count = async (s: Awaited<ReturnType<typeof openStore>>) => {
+      const rs = await s.client.query({
+        query: 'SELECT plate FROM plate_reads ORDER BY plate',
+        format: 'JSONEachRow',
+      });
+      return (await rs.json<{ plate: string }>()).map((r) => r.plate);
+    };
+    let store = await openStore({ dataDir, plateRetentionDays: 30 });
+    try {
+      await store.client.insert({
+        table: 'plate_reads',
+        values: [row(10, '51F10000'), row(40, '51F40000')],
+        format: 'JSONEachRow',
+      });
+      await store.client.command({ query: 'OPTIMIZE TABLE plate_reads FINAL' });
+      // 40 days is past the default 30-day TTL: dropped; 10 days is kept.
+      expect(await count(store)).toEqual(['51F10000']);
+    } finally {
+      await store.close();
+    }
+    store = await openStore({ dataDir, plateRetentionDays: 7 });
+    try {
+      await store.client.command({ query: 'OPTIMIZE TABLE plate_reads FINAL' });
+      expect(await count(store)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import type { ConnectionOptions } from 'bullmq';
+import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
+import { PlateFinder } from '../../pipeline/plates/plate-finder.ts';
+import { PlateReader } from '../../pipeline/plates/plate-reader.ts';
+import { plateHasher, readSegmentPlates } from '../../pipeline/plates/segment-plates.ts';
+import { TextLocator } from '../../pipeline/plates/text-locator.ts';
+import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
+import type { PlateRead } from '../../schemas/plates.ts';
+import type { Logger } from '../logger.ts';
+import type { SourceTracker } from '../progress/source-tracker.ts';
+import { jobOptions } from '../queues.ts';
+import { jobId, QUEUE } from '../redis-keys.ts';
+import { type RunningStage, startStage } from './stage.ts';
+
+export interface PlateStageOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  host: string;
+  frameFiles: FrameFiles;
+  tracker: SourceTracker;
+  /** The secret of plate hashes (workers/plates/plate-key.ts). */
+  hashKey: string;
+  concurrency: number;
+  attempts: number;
+  logger: Logger;
+}
+
+/**
+ * Reads licence plates on a tracked segment of a camera that reads plates, then sends the segment
+ * on to store with its plate reads:
+ *
+ *   track ──▶ plates@<host> ──▶ store          (host: where the segment's source-resolution frames are)
+ *
+ * Counts come first: when the plates cannot be read (the frames are gone, a model fails) the segment
+ * is stored without them and the reason logged. The frames file is removed once the segment is sent.
+ * The text locator and the reader load on the first segment.
+ */
+export function startPlateStage(o: PlateStageOptions): RunningStage {
+  let finder: Promise<{ finder: PlateFinder; close(): Promise<void> }> | null = null;
+  const open = () => {
+    finder ??= (async () => {
+      const locator = await TextLocator.open();
+      const reader = await PlateReader.open();
+      return {
+        finder: new PlateFinder(locator, reader),
+        close: async () => {
+          await locator.close();
+          await reader.close();
+        },
+      };
+    })();
+    return finder;
+  };
+  const hash = plateHasher(o.hashKey);
+  const stage = startStage<StoreJob, { plates: number }, 'store'>(o, {
+    name: 'plates',
+    queue: QUEUE.plates(o.host),
+    schema: StoreJobSchema,
+    concurrency: o.concurrency,
+    outputs: { store: { queue: QUEUE.store, jobOptions: jobOptions(o.attempts) } },
+    async process(data, { outputs }) {
+      const { plates: request, ...segment } = data;
+      let plateReads: PlateRead[] = [];
+      if (request) {
+        try {
+          plateReads = await readPlates(o, request, data, async () => (await open()).finder, hash);
+        } catch (err) {
+          o.logger.error(
+            { stage: 'plates', segment: data.segmentKey, err },
+            'plates not read; segment stored without them',
+          );
+        }
+      }
+      await outputs.store.add(
+        'store',
+        { ...segment, ...(plateReads.length ? { plateReads } : {}) },
+        { jobId: jobId(data.segmentKey) },
+      );
+      if (request && o.frameFiles.owns(request.framesFile)) await o.frameFiles.remove(request.framesFile);
+      return { plates: plateReads.length };
+    },
+    describe: (data) => ({ segment: data.segmentKey }),
+    failedMessage: 'segment failed the plate stage',
+    async onFailed(data, err) {
+      const file = data.plates?.framesFile;
+      if (file && o.frameFiles.owns(file)) await o.frameFiles.remove(file).catch(() => {});
+      await o.tracker.lost(data.sourceId, data.segment, `plates: ${err.message}`);
+    },
+  });
+  return {
+    ...stage,
+    async close() {
+      await stage.close();
+      if (finder) await (await finder).close();
+    },
+  };
+}
+
+async function readPlates(
+  o: PlateStageOptions,
+  request: NonNullable<StoreJob['plates']>,
+  data: StoreJob,
+  finder: () => Promise<PlateFinder>,
+  hash: (plate: string) => string,
+): Promise<PlateRead[]> {
+  // A path read from a job is only read when it is a frames file of this host's folder.
+  if (request.host !== o.host || !o.frameFiles.owns(request.framesFile) || !existsSync(request.framesFile)) {
+    throw new Error(
+      `source-resolution frames ${request.framesFile} of host ${request.host} are not here (${o.host})`,
+    );
+  }
+  if (request.count !== data.frames.length) {
+    throw new Error(`${request.count} source-resolution frames for ${data.frames.length} frames`);
+  }
+  const { frames: pictures } = await o.frameFiles.read(request.framesFile, {
+    count: request.count,
+    width: request.width,
+    height: request.height,
+    scale: 1,
+  });
+  return readSegmentPlates(await finder(), {
+    frames: data.frames,
+    pictures,
+    offset: request.offset,
+    config: request.config,
+    hash,
+  });
+}
