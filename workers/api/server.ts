@@ -20,6 +20,7 @@ import { pageRoutes } from './routes/page.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { statusRoutes } from './routes/status.ts';
+import { travelRoutes } from './routes/travel.ts';
 import type { ApiStore } from './store.ts';
 
 export interface ApiOptions {
@@ -124,6 +125,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   await app.register(cameraRoutes, { prefix: '/api/v1' });
   await app.register(reportRoutes, { prefix: '/api/v1' });
+  await app.register(travelRoutes, { prefix: '/api/v1' });
   await app.register(seriesRoutes, { prefix: '/api/v1' });
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(statusRoutes, { prefix: '/api/v1' });
