@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'camera_online',
   'camera_frozen',
   'camera_unfrozen',
+  'plate_watchlist',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));

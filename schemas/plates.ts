@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ProductClassSchema } from './classes.ts';
+import { SeveritySchema } from './events.ts';
 
 /**
  * A camera's licence-plate reading (`plates:` under a camera). Present means on; reads are made on
@@ -71,3 +72,20 @@ export const PlateRead = Type.Object(
   { additionalProperties: false },
 );
 export type PlateRead = Static<typeof PlateRead>;
+
+/**
+ * A watch-list entry: a plate (A-Z0-9, as stored), why it is watched, until when, and how far a read
+ * may be from it (edit distance 0: exact; 1-2: fuzzy, for reads with a character wrong).
+ */
+export const WatchlistEntry = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    plate: Type.String({ pattern: '^[A-Z0-9]{4,12}$' }),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    maxDistance: Type.Integer({ minimum: 0, maximum: 2, default: 0 }),
+    severity: Type.Optional(SeveritySchema),
+  },
+  { additionalProperties: false },
+);
+export type WatchlistEntry = Static<typeof WatchlistEntry>;

@@ -59,6 +59,10 @@ export function redisKeys(prefix: string) {
     /** BullMQ's lock of a job: holds the token of the worker that owns it. */
     jobLock: (queue: string, jobId: string) => `${prefix}:${queue}:${jobId}:lock`,
     trackStates: (sourceId: string) => `${prefix}:track:${sourceId}`,
+    /** The plate watch list: entry id → JSON (workers/plates/watchlist-store.ts). */
+    plateWatchlist: `${prefix}:plates:watchlist`,
+    /** A watch-list hit's cool-down: one alert per entry and vehicle while it lasts. */
+    plateWatchHit: (entryId: string, plateHash: string) => `${prefix}:plates:hit:${entryId}:${plateHash}`,
     source: (sourceId: string, part = '') => `${prefix}:source:${sourceId}${part}`,
     events: `${prefix}:events`,
     /** Matches every queue's meta key: how the API finds the queues that exist. */

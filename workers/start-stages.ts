@@ -11,6 +11,7 @@ import type { CameraRegistry } from './live/camera-registry.ts';
 import { startHealthStore } from './live/health-store.ts';
 import type { Logger } from './logger.ts';
 import { plateHashKey } from './plates/plate-key.ts';
+import { WatchlistStore } from './plates/watchlist-store.ts';
 import type { SourceTracker } from './progress/source-tracker.ts';
 import { redisConnection, type Stage } from './queues.ts';
 import { startDetectStage } from './stages/detect-stage.ts';
@@ -76,6 +77,15 @@ export function startStages(stages: readonly Stage[], parts: NodeParts): Array<(
         host: parts.host,
         frameFiles,
         hashKey: plateHashKey(cfg.dataDir),
+        watchlist: new WatchlistStore(parts.redis, cfg.queuePrefix),
+        watch: {
+          redis: parts.redis,
+          prefix: cfg.queuePrefix,
+          cooldownMs: 30 * 60_000,
+          snapshotsDir: cfg.alerts.snapshots
+            ? (cfg.alerts.snapshotsDir ?? join(cfg.dataDir, 'evidence'))
+            : null,
+        },
         concurrency: 1,
       }),
     );

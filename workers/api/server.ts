@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { pageRoutes } from './routes/page.ts';
+import { plateRoutes } from './routes/plates.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -126,6 +127,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(cameraRoutes, { prefix: '/api/v1' });
   await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(travelRoutes, { prefix: '/api/v1' });
+  await app.register(plateRoutes, { prefix: '/api/v1' });
   await app.register(seriesRoutes, { prefix: '/api/v1' });
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(statusRoutes, { prefix: '/api/v1' });

@@ -182,7 +182,10 @@ const keys = program
 keys
   .command('create')
   .description('create a key and print it (once)')
-  .requiredOption('--role <role>', 'analyst, transport, operator or admin')
+  .requiredOption(
+    '--role <role>',
+    'analyst, transport, operator, plates (raw licence plates, audited) or admin',
+  )
   .option('--name <text>', 'who or what the key is for')
   .option('-c, --config <file>', 'configuration (for dataDir)')
   .option('--data-dir <dir>', 'local state folder', 'var')

@@ -5,9 +5,13 @@ import { PlateFinder } from '../../pipeline/plates/plate-finder.ts';
 import { PlateReader } from '../../pipeline/plates/plate-reader.ts';
 import { plateHasher, readSegmentPlates } from '../../pipeline/plates/segment-plates.ts';
 import { TextLocator } from '../../pipeline/plates/text-locator.ts';
+import type { EventRecord } from '../../schemas/events.ts';
+import type { RgbFrame } from '../../schemas/frame.ts';
 import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
 import type { PlateRead } from '../../schemas/plates.ts';
 import type { Logger } from '../logger.ts';
+import { type WatchHitOptions, watchHits } from '../plates/watch-hits.ts';
+import type { WatchlistStore } from '../plates/watchlist-store.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions } from '../queues.ts';
 import { jobId, QUEUE } from '../redis-keys.ts';
@@ -21,6 +25,9 @@ export interface PlateStageOptions {
   tracker: SourceTracker;
   /** The secret of plate hashes (workers/plates/plate-key.ts). */
   hashKey: string;
+  /** The watch list and how hits become alerts (workers/plates/watch-hits.ts). */
+  watchlist: WatchlistStore;
+  watch: WatchHitOptions;
   concurrency: number;
   attempts: number;
   logger: Logger;
@@ -62,9 +69,13 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
     async process(data, { outputs }) {
       const { plates: request, ...segment } = data;
       let plateReads: PlateRead[] = [];
+      let hits: EventRecord[] = [];
       if (request) {
         try {
-          plateReads = await readPlates(o, request, data, async () => (await open()).finder, hash);
+          const read = await readPlates(o, request, data, async () => (await open()).finder, hash);
+          plateReads = read.reads;
+          const entries = plateReads.length ? await o.watchlist.current() : [];
+          hits = await watchHits(o.watch, data, plateReads, entries, read.pictures, request.offset);
         } catch (err) {
           o.logger.error(
             { stage: 'plates', segment: data.segmentKey, err },
@@ -72,9 +83,10 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
           );
         }
       }
+      const events = [...(segment.events ?? []), ...hits];
       await outputs.store.add(
         'store',
-        { ...segment, ...(plateReads.length ? { plateReads } : {}) },
+        { ...segment, ...(plateReads.length ? { plateReads } : {}), ...(events.length ? { events } : {}) },
         { jobId: jobId(data.segmentKey) },
       );
       if (request && o.frameFiles.owns(request.framesFile)) await o.frameFiles.remove(request.framesFile);
@@ -103,7 +115,7 @@ async function readPlates(
   data: StoreJob,
   finder: () => Promise<PlateFinder>,
   hash: (plate: string) => string,
-): Promise<PlateRead[]> {
+): Promise<{ reads: PlateRead[]; pictures: RgbFrame[] }> {
   // A path read from a job is only read when it is a frames file of this host's folder.
   if (request.host !== o.host || !o.frameFiles.owns(request.framesFile) || !existsSync(request.framesFile)) {
     throw new Error(
@@ -119,11 +131,12 @@ async function readPlates(
     height: request.height,
     scale: 1,
   });
-  return readSegmentPlates(await finder(), {
+  const reads = await readSegmentPlates(await finder(), {
     frames: data.frames,
     pictures,
     offset: request.offset,
     config: request.config,
     hash,
   });
+  return { reads, pictures };
 }

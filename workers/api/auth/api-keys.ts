@@ -2,7 +2,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const ROLES = ['analyst', 'transport', 'operator', 'admin'] as const;
+/**
+ * `plates`: the one role that sees raw licence plates (plate reads, the watch list); every request
+ * it makes is written to the `plate_audit` table. Other roles see plates masked, or only their hash.
+ */
+export const ROLES = ['analyst', 'transport', 'operator', 'plates', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** One key as stored: never the secret, only its SHA-256. */
