@@ -106,7 +106,7 @@ async function evidence(
       },
     ],
     {
-      label: () => `watch list: ${maskPlate(read.plate)}`,
+      label: () => `watch list ${e.ruleId.replace('watchlist:', '')}`,
       colour: () => [255, 40, 40],
     },
   );
