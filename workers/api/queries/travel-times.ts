@@ -3,11 +3,11 @@ import type { ApiStore } from '../store.ts';
 import { isoOf } from './time.ts';
 
 /**
- * One sighting per vehicle and camera: a track's plate reads (one per segment it spans) collapse to
+ * One sighting per vehicle and camera (from the plate_sightings view: no plate text): a track's plate reads (one per segment it spans) collapse to
  * their first time; only the keyed hash is used, never the raw plate.
  */
 const SIGHTINGS = (camera: string) => `
-  SELECT plate_hash, min(ts) AS seen FROM plate_reads FINAL
+  SELECT plate_hash, min(ts) AS seen FROM plate_sightings
   WHERE camera_id = {${camera}:String}
     AND ts >= toDateTime64({from:Int64} / 1000, 3, 'UTC') - INTERVAL {window:UInt32} SECOND
     AND ts <  toDateTime64({to:Int64} / 1000, 3, 'UTC') + INTERVAL {window:UInt32} SECOND
@@ -90,7 +90,7 @@ export async function odMatrix(
               leadInFrame(camera_id) OVER w AS destination,
               leadInFrame(seen) OVER w AS next_seen, seen
        FROM (
-         SELECT camera_id, plate_hash, min(ts) AS seen FROM plate_reads FINAL
+         SELECT camera_id, plate_hash, min(ts) AS seen FROM plate_sightings
          WHERE camera_id IN {cameras:Array(String)}
            AND ts >= toDateTime64({from:Int64} / 1000, 3, 'UTC') AND ts < toDateTime64({to:Int64} / 1000, 3, 'UTC')
          GROUP BY camera_id, plate_hash, source_id, track_id
