@@ -145,6 +145,14 @@ export const Config = Type.Object(
     cameras: Type.Array(CameraConfig, { default: [] }),
     /** Days licence-plate reads (personal data) are kept in `plate_reads`; applied when the store opens. */
     plateRetentionDays: Type.Integer({ minimum: 1, maximum: 400, default: 30 }),
+    /**
+     * How often the plate-hash key changes (derived from CITYFLOW_PLATE_KEY and the period): hashes of
+     * different periods do not match, so they cannot follow a vehicle longer than a period.
+     */
+    plateHashRotation: Type.Union(
+      [Type.Literal('month'), Type.Literal('week'), Type.Literal('day'), Type.Literal('never')],
+      { default: 'month' },
+    ),
     /** Live cameras (rtsp://, http:// sources): ownership across workers, restarts, health (workers/live/). */
     live: Type.Object(
       {

@@ -77,6 +77,7 @@ export function startStages(stages: readonly Stage[], parts: NodeParts): Array<(
         host: parts.host,
         frameFiles,
         hashKey: plateHashKey(cfg.dataDir),
+        hashRotation: cfg.plateHashRotation,
         watchlist: new WatchlistStore(parts.redis, cfg.queuePrefix),
         watch: {
           redis: parts.redis,

@@ -60,8 +60,8 @@ export interface SegmentPlatesInput {
   pictures: readonly RgbFrame[];
   offset: { x: number; y: number };
   config: PlatesConfig;
-  /** Keyed hash of a plate for matching without raw text (see plateHasher). */
-  hash: (plate: string) => string;
+  /** Keyed hash of a plate at a time, for matching without raw text (see plateHasher). */
+  hash: (plate: string, tsMs: number) => string;
 }
 
 /**
@@ -100,7 +100,7 @@ export async function readSegmentPlates(
       trackId,
       tsMs,
       plate: v.text,
-      plateHash: input.hash(v.text),
+      plateHash: input.hash(v.text, tsMs),
       display: v.text === best.text ? best.display : v.text,
       confidence: v.confidence,
       reads: v.reads,
@@ -145,15 +145,48 @@ async function platesInShot(
   }));
 }
 
+/** How often the plate-hash key changes: hashes of different periods do not match. */
+export type HashRotation = 'never' | 'month' | 'week' | 'day';
+
 /**
- * The keyed hash used to match plates across cameras without raw text: HMAC-SHA256 with a secret
- * key, hex. Without the key, a hash cannot be turned back into a plate by trying all plates.
+ * The keyed hash used to match plates across cameras without raw text: HMAC-SHA256, hex. The key of
+ * each rotation period is derived from the deployment's secret and the period (`2026-12`, the ISO
+ * week `2026-W49`, or the day), so the same plate hashes alike on every camera within a period and
+ * differently in the next: hashes alone cannot follow a vehicle for longer than a period. A trip
+ * that crosses a period boundary does not match (travel times lose those few).
  *
  * @example
- *   const hash = plateHasher(process.env.CITYFLOW_PLATE_KEY!);
- *   hash('51F12345'); // '3f1c…' (64 hex digits), the same on every camera with the same key
+ *   const hash = plateHasher(process.env.CITYFLOW_PLATE_KEY!, 'month');
+ *   hash('51F12345', Date.parse('2026-12-01T08:00:00Z')); // 64 hex digits, the same all December
  */
-export function plateHasher(key: string): (plate: string) => string {
+export function plateHasher(
+  key: string,
+  rotation: HashRotation = 'month',
+): (plate: string, tsMs: number) => string {
   if (key.length < 16) throw new RangeError('the plate hash key must be at least 16 characters');
-  return (plate) => createHmac('sha256', key).update(plate).digest('hex');
+  const keys = new Map<string, Buffer>();
+  return (plate, tsMs) => {
+    const period = hashPeriod(tsMs, rotation);
+    let k = keys.get(period);
+    if (!k) {
+      k = createHmac('sha256', key).update(`cityflow-plate-hash:${period}`).digest();
+      keys.set(period, k);
+    }
+    return createHmac('sha256', k).update(plate).digest('hex');
+  };
+}
+
+/** The rotation period of a time: '' (never), `YYYY-MM`, `YYYY-Www` (ISO week) or `YYYY-MM-DD`, UTC. */
+export function hashPeriod(tsMs: number, rotation: HashRotation): string {
+  const iso = new Date(tsMs).toISOString();
+  if (rotation === 'never') return '';
+  if (rotation === 'month') return iso.slice(0, 7);
+  if (rotation === 'day') return iso.slice(0, 10);
+  // ISO week: the week belongs to the year of its Thursday.
+  const d = new Date(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)));
+  const day = d.getUTCDay() || 7;
+  d.setUTCDate(d.getUTCDate() + 4 - day);
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }

@@ -97,7 +97,9 @@ describe.skipIf(!ready)('plate stage on footage (needs ../shared/plates and Debi
     expect(rows[0].reads).toBeGreaterThanOrEqual(2);
     expect(rows[0].agreeing).toBe(rows[0].reads);
     const key = readFileSync(join(dataDir, 'plate-hash.key'), 'utf8').trim();
-    expect(rows[0].plate_hash).toBe(plateHasher(key)('51F67890'));
+    expect(rows[0].plate_hash).toBe(
+      plateHasher(key, 'month')('51F67890', Date.parse('2026-12-01T08:00:00Z')),
+    );
     // The source-resolution frames were removed once read.
     const frames = join(dataDir, 'frames');
     const left = existsSync(frames)

@@ -39,3 +39,25 @@ describe('PlateVote (best-of-track)', () => {
     );
   });
 });
+
+describe('plate hashes', () => {
+  test('keyed, the same within a rotation period, different across periods and keys', async () => {
+    const { hashPeriod, plateHasher } = await import('../../pipeline/plates/segment-plates.ts');
+    const key = 'a-secret-of-more-than-16';
+    const dec1 = Date.parse('2026-12-01T00:00:00Z');
+    const dec31 = Date.parse('2026-12-31T23:59:59Z');
+    const jan1 = Date.parse('2027-01-01T00:00:00Z');
+    const monthly = plateHasher(key, 'month');
+    expect(monthly('51F12345', dec1)).toMatch(/^[0-9a-f]{64}$/);
+    expect(monthly('51F12345', dec1)).toBe(monthly('51F12345', dec31));
+    expect(monthly('51F12345', dec1)).not.toBe(monthly('51F12345', jan1));
+    expect(monthly('51F12345', dec1)).not.toBe(monthly('51F12346', dec1));
+    expect(plateHasher(`${key}x`, 'month')('51F12345', dec1)).not.toBe(monthly('51F12345', dec1));
+    expect(plateHasher(key, 'never')('51F12345', dec1)).toBe(plateHasher(key, 'never')('51F12345', jan1));
+    // ISO weeks: 2026-12-28 (Monday) is week 53 of 2026; 2027-01-04 is week 1 of 2027.
+    expect(hashPeriod(Date.parse('2026-12-31T12:00:00Z'), 'week')).toBe('2026-W53');
+    expect(hashPeriod(Date.parse('2027-01-04T12:00:00Z'), 'week')).toBe('2027-W01');
+    expect(hashPeriod(dec31, 'day')).toBe('2026-12-31');
+    expect(() => plateHasher('short', 'month')).toThrow(/16 characters/);
+  });
+});

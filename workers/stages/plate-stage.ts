@@ -3,7 +3,7 @@ import type { ConnectionOptions } from 'bullmq';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import { PlateFinder } from '../../pipeline/plates/plate-finder.ts';
 import { PlateReader } from '../../pipeline/plates/plate-reader.ts';
-import { plateHasher, readSegmentPlates } from '../../pipeline/plates/segment-plates.ts';
+import { type HashRotation, plateHasher, readSegmentPlates } from '../../pipeline/plates/segment-plates.ts';
 import { TextLocator } from '../../pipeline/plates/text-locator.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
@@ -23,8 +23,9 @@ export interface PlateStageOptions {
   host: string;
   frameFiles: FrameFiles;
   tracker: SourceTracker;
-  /** The secret of plate hashes (workers/plates/plate-key.ts). */
+  /** The secret of plate hashes (workers/plates/plate-key.ts) and how often its derived key changes. */
   hashKey: string;
+  hashRotation: HashRotation;
   /** The watch list and how hits become alerts (workers/plates/watch-hits.ts). */
   watchlist: WatchlistStore;
   watch: WatchHitOptions;
@@ -59,7 +60,7 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
     })();
     return finder;
   };
-  const hash = plateHasher(o.hashKey);
+  const hash = plateHasher(o.hashKey, o.hashRotation);
   const stage = startStage<StoreJob, { plates: number }, 'store'>(o, {
     name: 'plates',
     queue: QUEUE.plates(o.host),
@@ -114,7 +115,7 @@ async function readPlates(
   request: NonNullable<StoreJob['plates']>,
   data: StoreJob,
   finder: () => Promise<PlateFinder>,
-  hash: (plate: string) => string,
+  hash: (plate: string, tsMs: number) => string,
 ): Promise<{ reads: PlateRead[]; pictures: RgbFrame[] }> {
   // A path read from a job is only read when it is a frames file of this host's folder.
   if (request.host !== o.host || !o.frameFiles.owns(request.framesFile) || !existsSync(request.framesFile)) {
