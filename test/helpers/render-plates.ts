@@ -57,7 +57,15 @@ export async function paintPlates(
 export async function movingPhotoClip(
   photo: string,
   out: string,
-  o: { width: number; height: number; fps: number; frames: number; scale: number; stepPx: number; photoWidth: number },
+  o: {
+    width: number;
+    height: number;
+    fps: number;
+    frames: number;
+    scale: number;
+    stepPx: number;
+    photoWidth: number;
+  },
 ): Promise<void> {
   const { execFile } = await import('node:child_process');
   const { mkdtempSync, rmSync } = await import('node:fs');
