@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { PRODUCT_CLASSES } from '../classes.ts';
 import { CameraIdValue, IntervalQuery, NullableNumber, NullableString, TimeRange } from './common.ts';
+import { TravelTimes } from './travel.ts';
 
 export const CongestionQuery = Type.Object(
   {
@@ -58,6 +59,11 @@ export const CongestionReport = Type.Object({
   intervalMinutes: Type.Integer(),
   rows: Type.Array(CongestionRow),
   incidents: Type.Array(IncidentRow),
+  /**
+   * A corridor's travel times between consecutive cameras (plate matches within 60 minutes), per
+   * interval of departure; empty for one camera or cameras that read no plates.
+   */
+  travelTimes: Type.Array(TravelTimes),
 });
 export type CongestionReport = Static<typeof CongestionReport>;
 

@@ -127,6 +127,28 @@ describe('travel times between two cameras', () => {
     ]);
   });
 
+  test("a corridor's congestion report carries the travel times between consecutive cameras", async () => {
+    const range = `from=${iso(T0)}&to=${iso(T0 + 3600_000)}`;
+    const report = await get(
+      `/api/v1/reports/congestion?corridor=cam-a,cam-b,cam-c&${range}`,
+      h.keys.transport,
+    );
+    expect(report.statusCode, report.body).toBe(200);
+    const pairs = report.json().travelTimes;
+    expect(
+      pairs.map((t: { fromCamera: string; toCamera: string }) => `${t.fromCamera}>${t.toCamera}`),
+    ).toEqual(['cam-a>cam-b', 'cam-b>cam-c']);
+    const direct = await get(
+      `/api/v1/reports/travel-times?fromCamera=cam-a&toCamera=cam-b&${range}`,
+      h.keys.transport,
+    );
+    expect(pairs[0].intervals).toEqual(direct.json().intervals);
+    // b→c: the spanning track, 300 s from cam-b (departed 08:08:50) to cam-c.
+    expect(pairs[1].intervals).toEqual([{ start: iso(T0), matched: 1, medianSeconds: 300, p85Seconds: 300 }]);
+    const one = await get(`/api/v1/reports/congestion?camera=cam-a&${range}`, h.keys.transport);
+    expect(one.json().travelTimes).toEqual([]);
+  });
+
   test('roles and bad requests', async () => {
     const url = `/api/v1/reports/travel-times?fromCamera=cam-a&toCamera=cam-b&from=${iso(T0)}&to=${iso(T0 + 3600_000)}`;
     expect((await get(url, null)).statusCode).toBe(401);

@@ -185,6 +185,23 @@ function render(report) {
     ]),
     'no incidents in this period',
   );
+  table(
+    $('travel-table'),
+    ['from', 'to', 'departing (UTC)', 'vehicles matched', 'median min', '85th pct min'],
+    report.travelTimes.flatMap((t) =>
+      t.intervals.map((i) => [
+        t.fromCamera,
+        t.toCamera,
+        i.start.slice(0, 16).replace('T', ' '),
+        i.matched,
+        fmt(i.medianSeconds / 60),
+        fmt(i.p85Seconds / 60),
+      ]),
+    ),
+    report.cameras.length > 1
+      ? 'no vehicle matched between consecutive cameras'
+      : 'one camera: no travel times',
+  );
   document.body.dataset.points = String(starts.length);
   document.body.dataset.incidents = String(report.incidents.length);
 }

@@ -3,6 +3,7 @@ import type { CongestionReport, CongestionRow } from '../../../schemas/api/repor
 import { PRODUCT_CLASSES } from '../../../schemas/classes.ts';
 import type { ApiStore } from '../store.ts';
 import { isoOf, sourceInterval } from './time.ts';
+import { travelTimes } from './travel-times.ts';
 
 export interface CongestionRequest {
   cameras: string[];
@@ -34,9 +35,16 @@ export async function congestionReport(store: ApiStore, req: CongestionRequest):
     to: Math.floor(req.toMs / 1000),
     step: stepS,
   };
-  const [measures, incidents] = await Promise.all([
+  // A corridor's consecutive pairs of cameras: travel times from plate matches.
+  const pairs = req.cameras.slice(1).map((to, i) => [req.cameras[i], to] as const);
+  const [measures, incidents, travel] = await Promise.all([
     store.query<MeasureRow>(MEASURES_SQL, params),
     store.query<IncidentDbRow>(INCIDENTS_SQL, { ...params, limit: MAX_INCIDENTS + 1 }),
+    Promise.all(
+      pairs.map(([fromCamera, toCamera]) =>
+        travelTimes(store, { ...req, fromCamera, toCamera, maxMinutes: CORRIDOR_TRIP_MINUTES }),
+      ),
+    ),
   ]);
   // The per-interval counts come from the list when it is complete; one more query when it is not.
   const eventCounts =
@@ -74,8 +82,12 @@ export async function congestionReport(store: ApiStore, req: CongestionRequest):
       zoneId: e.zone_id,
       message: e.message,
     })),
+    travelTimes: travel,
   };
 }
+
+/** A corridor's travel times count a later sighting as the same trip within this long. */
+export const CORRIDOR_TRIP_MINUTES = 60;
 
 /** Incidents listed in a report (all are counted per interval). */
 export const MAX_INCIDENTS = 1000;
