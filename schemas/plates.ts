@@ -3,6 +3,23 @@ import { ProductClassSchema } from './classes.ts';
 import { SeveritySchema } from './events.ts';
 
 /**
+ * A licence-plate detector of the user's (ONNX), used instead of the text locator: `yolo` outputs
+ * [1, 4 + C, N] (YOLOv8 / YOLO11), `end2end` [N, 7] (NMS inside the graph). See
+ * pipeline/plates/onnx-plate-locator.ts.
+ */
+export const PlateDetectorConfig = Type.Object(
+  {
+    file: Type.String({ minLength: 1 }),
+    format: Type.Union([Type.Literal('yolo'), Type.Literal('end2end')]),
+    /** The model's square input side, pixels. */
+    inputSize: Type.Integer({ minimum: 32, maximum: 4096, default: 640 }),
+    scoreThreshold: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.4 }),
+  },
+  { additionalProperties: false },
+);
+export type PlateDetectorConfig = Static<typeof PlateDetectorConfig>;
+
+/**
  * A camera's licence-plate reading (`plates:` under a camera). Present means on; reads are made on
  * tracked vehicles, from frames at the source's resolution.
  */
@@ -22,6 +39,8 @@ export const PlatesConfig = Type.Object(
     }),
     /** Reads below this mean character confidence are dropped. */
     minConfidence: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }),
+    /** A plate detector of yours (ONNX) instead of the text locator; path relative to the config file. */
+    detector: Type.Optional(PlateDetectorConfig),
   },
   { additionalProperties: false },
 );

@@ -46,6 +46,7 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
     seen.add(cam.id);
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cam.source)) cam.source = abs(cam.source);
     if (cam.scene) validateScene(cam.scene, file, `cameras[${i}].scene`);
+    if (cam.plates?.detector) cam.plates.detector.file = abs(cam.plates.detector.file);
   });
   for (const [name, model] of Object.entries(cfg.models)) {
     if (model.file) model.file = abs(model.file);

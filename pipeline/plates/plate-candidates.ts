@@ -68,3 +68,16 @@ function grow(b: Box, fw: number, fh: number): Box {
   const dy = (b.h * fh) / 2;
   return { x: b.x - dx, y: b.y - dy, w: b.w + 2 * dx, h: b.h + 2 * dy };
 }
+
+/**
+ * Candidates from a plate detector's boxes (plates already, not text lines): each grown a little, as
+ * a detector's box can be tight, and called two-line when it is less than twice as wide as tall.
+ */
+export function detectedPlateCandidates(
+  plates: readonly Box[],
+  o: PlateCandidateOptions = {},
+): PlateCandidate[] {
+  const gw = o.growWidth ?? 0.06;
+  const gh = o.growHeight ?? 0.12;
+  return plates.map((b) => ({ box: grow(b, gw, gh), layout: b.w / b.h < 2 ? 'two-line' : 'one-line' }));
+}

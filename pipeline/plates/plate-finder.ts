@@ -1,7 +1,12 @@
 import type { Box } from '../../schemas/detection.ts';
 import type { RgbPicture } from '../extract/image-source.ts';
 import { iou } from '../geometry/box-iou.ts';
-import { type PlateCandidateOptions, type PlateLayout, plateCandidates } from './plate-candidates.ts';
+import {
+  detectedPlateCandidates,
+  type PlateCandidateOptions,
+  type PlateLayout,
+  plateCandidates,
+} from './plate-candidates.ts';
 import { normalisePlate, type PlateText } from './plate-grammar.ts';
 import type { PlateReader, RawPlateRead } from './plate-reader.ts';
 import type { TextLocator } from './text-locator.ts';
@@ -50,7 +55,8 @@ export class PlateFinder {
   private readonly country: 'VN' | 'auto' | 'none';
 
   constructor(
-    private readonly locator: Pick<TextLocator, 'locate'>,
+    /** The text locator, or a plate detector (`findsPlates`: its boxes are plates, not text lines). */
+    private readonly locator: Pick<TextLocator, 'locate'> & { readonly findsPlates?: boolean },
     private readonly reader: Pick<PlateReader, 'read'>,
     private readonly options: PlateFinderOptions = {},
   ) {
@@ -66,8 +72,10 @@ export class PlateFinder {
   }
 
   async find(picture: RgbPicture): Promise<FoundPlate[]> {
-    const lines = await this.locator.locate(picture);
-    const candidates = plateCandidates(lines, this.options.candidates);
+    const boxes = await this.locator.locate(picture);
+    const candidates = this.locator.findsPlates
+      ? detectedPlateCandidates(boxes, this.options.candidates)
+      : plateCandidates(boxes, this.options.candidates);
     const reads = await this.reader.read(
       picture,
       candidates.map((c) => c.box),

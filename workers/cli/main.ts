@@ -28,6 +28,10 @@ const plateCountry = (v: string) => {
   if (v !== 'auto' && v !== 'VN' && v !== 'none') throw new InvalidArgumentError('must be auto, VN or none');
   return v;
 };
+const detectorFormat = (v: string) => {
+  if (v !== 'yolo' && v !== 'end2end') throw new InvalidArgumentError('must be yolo or end2end');
+  return v;
+};
 const positiveInt = (v: string) => {
   const n = Number(v);
   if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError('must be a positive integer');
@@ -128,6 +132,18 @@ program
     'drop reads below this mean character confidence, in (0, 1); default 0.8',
     score,
   )
+  .option(
+    '--detector <file>',
+    'a licence-plate detector of yours (ONNX) instead of the built-in text locator',
+  )
+  .option(
+    '--detector-format <f>',
+    'its output: yolo ([1, 4 + C, N]) or end2end ([N, 7])',
+    detectorFormat,
+    'yolo',
+  )
+  .option('--detector-size <n>', 'its square input side in pixels', positiveInt, 640)
+  .option('--detector-threshold <s>', 'its score threshold, in (0, 1)', score, 0.4)
   .option('--fps <n>', 'videos: frames read per second of video', positive, 2)
   .option('--max-frames <n>', 'videos: read at most this many frames', positiveInt, 20)
   .action(platesCommand);

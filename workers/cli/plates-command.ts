@@ -4,9 +4,8 @@ import { drawDetections } from '../../pipeline/detect/annotate/draw.ts';
 import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { decodeImage, type RgbPicture } from '../../pipeline/extract/image-source.ts';
-import { type FoundPlate, PlateFinder } from '../../pipeline/plates/plate-finder.ts';
-import { PlateReader } from '../../pipeline/plates/plate-reader.ts';
-import { TextLocator } from '../../pipeline/plates/text-locator.ts';
+import type { FoundPlate, PlateFinder } from '../../pipeline/plates/plate-finder.ts';
+import { PlateModels } from '../../pipeline/plates/plate-models.ts';
 import { imageFormatOf, inputKind } from './detect-command.ts';
 
 export interface PlatesCommandOptions {
@@ -14,6 +13,11 @@ export interface PlatesCommandOptions {
   out?: string;
   country: 'auto' | 'VN' | 'none';
   minConfidence?: number;
+  /** A plate detector (ONNX) instead of the text locator, and its output format, input side, threshold. */
+  detector?: string;
+  detectorFormat?: 'yolo' | 'end2end';
+  detectorSize?: number;
+  detectorThreshold?: number;
   /** Videos: frames read per second of video, and at most this many. */
   fps: number;
   maxFrames: number;
@@ -51,12 +55,26 @@ export interface PlatesInputReport {
  */
 export async function platesCommand(inputs: string[], opts: PlatesCommandOptions): Promise<void> {
   if (opts.out && inputs.length > 1) throw new Error('--out takes one input; give inputs one at a time');
-  const locator = await TextLocator.open({ threads: 2 });
-  const reader = await PlateReader.open({ threads: 2 });
-  const finder = new PlateFinder(locator, reader, {
-    country: opts.country,
-    minConfidence: opts.minConfidence,
-  });
+  const models = await PlateModels.open(2);
+  const finder = await models
+    .finderFor({
+      country: opts.country,
+      minConfidence: opts.minConfidence ?? 0.8,
+      ...(opts.detector
+        ? {
+            detector: {
+              file: resolve(opts.detector),
+              format: opts.detectorFormat ?? 'yolo',
+              inputSize: opts.detectorSize ?? 640,
+              scoreThreshold: opts.detectorThreshold ?? 0.4,
+            },
+          }
+        : {}),
+    })
+    .catch(async (e) => {
+      await models.close();
+      throw e;
+    });
   const reports: PlatesInputReport[] = [];
   try {
     for (const input of inputs) {
@@ -71,8 +89,7 @@ export async function platesCommand(inputs: string[], opts: PlatesCommandOptions
       if (!opts.json) process.stdout.write(formatPlates(report));
     }
   } finally {
-    await locator.close();
-    await reader.close();
+    await models.close();
   }
   if (opts.json) {
     const body = reports.length === 1 ? reports[0] : { images: reports };

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { ConnectionOptions } from 'bullmq';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
-import { PlateFinder } from '../../pipeline/plates/plate-finder.ts';
-import { PlateReader } from '../../pipeline/plates/plate-reader.ts';
+import type { PlateFinder } from '../../pipeline/plates/plate-finder.ts';
+import { PlateModels } from '../../pipeline/plates/plate-models.ts';
 import { type HashRotation, plateHasher, readSegmentPlates } from '../../pipeline/plates/segment-plates.ts';
-import { TextLocator } from '../../pipeline/plates/text-locator.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
@@ -42,23 +41,15 @@ export interface PlateStageOptions {
  *
  * Counts come first: when the plates cannot be read (the frames are gone, a model fails) the segment
  * is stored without them and the reason logged. The frames file is removed once the segment is sent.
- * The text locator and the reader load on the first segment.
+ * The plate models load on the first segment; each camera's settings (grammar, confidence, its own
+ * plate detector) apply to its segments.
  */
 export function startPlateStage(o: PlateStageOptions): RunningStage {
-  let finder: Promise<{ finder: PlateFinder; close(): Promise<void> }> | null = null;
+  // The models load on the first segment, once for all cameras.
+  let models: Promise<PlateModels> | null = null;
   const open = () => {
-    finder ??= (async () => {
-      const locator = await TextLocator.open();
-      const reader = await PlateReader.open();
-      return {
-        finder: new PlateFinder(locator, reader),
-        close: async () => {
-          await locator.close();
-          await reader.close();
-        },
-      };
-    })();
-    return finder;
+    models ??= PlateModels.open();
+    return models;
   };
   const hash = plateHasher(o.hashKey, o.hashRotation);
   const stage = startStage<StoreJob, { plates: number }, 'store'>(o, {
@@ -73,7 +64,13 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
       let hits: EventRecord[] = [];
       if (request) {
         try {
-          const read = await readPlates(o, request, data, async () => (await open()).finder, hash);
+          const read = await readPlates(
+            o,
+            request,
+            data,
+            async () => (await open()).finderFor(request.config),
+            hash,
+          );
           plateReads = read.reads;
           const entries = plateReads.length ? await o.watchlist.current() : [];
           hits = await watchHits(o.watch, data, plateReads, entries, read.pictures, request.offset);
@@ -105,7 +102,7 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
     ...stage,
     async close() {
       await stage.close();
-      if (finder) await (await finder).close();
+      if (models) await (await models).close();
     },
   };
 }
