@@ -8,24 +8,25 @@ import { httpError } from '../plugins/errors.ts';
 import { isoOf } from '../queries/time.ts';
 import { timeRange } from './range.ts';
 
+type Audit = (request: FastifyRequest, reply: FastifyReply, rows: number) => Promise<void>;
+type Guard = Array<(request: FastifyRequest, reply: FastifyReply) => Promise<unknown>>;
+
 /**
- * Raw licence-plate data, for the `plates` role only (not admin): plate reads and the watch
- * list. Every request, answered or refused by validation, is written to `plate_audit` (who, when,
- * what, how many rows); the answer waits for that row, so nothing is read unrecorded.
+ * Raw licence-plate data, for the `plates` role only (not admin): plate reads and the watch list.
+ * Every request the handler answers is written to `plate_audit` (who, when, what, how many rows)
+ * before the answer goes out, so nothing is read unrecorded.
  */
 export async function plateRoutes(app: FastifyInstance) {
-  const watchlist = new WatchlistStore(app.ctx.redis, app.ctx.prefix, 0);
   // Only the plates role: not even admin keys read raw plates (requireRole lets admin through).
-  const byRole = requireRole(app.ctx.keys, 'plates');
-  const onRequest = [
-    byRole,
+  const guard: Guard = [
+    requireRole(app.ctx.keys, 'plates') as Guard[number],
     async (request: FastifyRequest) => {
       if (request.apiKey && request.apiKey.role !== 'plates') {
         throw httpError(403, `role ${request.apiKey.role} may not read licence plates (allowed: plates)`);
       }
     },
   ];
-  const audit = async (request: FastifyRequest, reply: FastifyReply, rows: number) => {
+  const audit: Audit = async (request, reply, rows) => {
     const key = request.apiKey;
     await app.ctx.store.insert('plate_audit', [
       {
@@ -41,7 +42,12 @@ export async function plateRoutes(app: FastifyInstance) {
       },
     ]);
   };
+  plateReadsRoute(app, guard, audit);
+  watchlistRoutes(app, guard, audit);
+}
 
+/** GET /plates/reads: plate reads with the raw plate, by camera, plate and range. */
+function plateReadsRoute(app: FastifyInstance, onRequest: Guard, audit: Audit) {
   app.get<{ Querystring: PlateReadsQuery }>(
     '/plates/reads',
     {
@@ -89,7 +95,11 @@ export async function plateRoutes(app: FastifyInstance) {
       };
     },
   );
+}
 
+/** The watch list: GET the entries, PUT one by id, DELETE one. */
+function watchlistRoutes(app: FastifyInstance, onRequest: Guard, audit: Audit) {
+  const watchlist = new WatchlistStore(app.ctx.redis, app.ctx.prefix, 0);
   app.get(
     '/plates/watchlist',
     {
