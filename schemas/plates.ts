@@ -39,6 +39,8 @@ export const PlatesConfig = Type.Object(
     }),
     /** Reads below this mean character confidence are dropped. */
     minConfidence: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }),
+    /** Keep a JPEG of each read plate (personal data: removed after plateRetentionDays). */
+    storeCrops: Type.Boolean({ default: false }),
     /** A plate detector of yours (ONNX) instead of the text locator; path relative to the config file. */
     detector: Type.Optional(PlateDetectorConfig),
   },
@@ -82,6 +84,8 @@ export const PlateRead = Type.Object(
     layout: Type.Union([Type.Literal('one-line'), Type.Literal('two-line')]),
     country: Type.String({ maxLength: 2 }),
     vehicleClass: ProductClassSchema,
+    /** Path of the stored plate crop, when the camera stores crops. */
+    crop: Type.Optional(Type.String({ maxLength: 1024 })),
     /** The plate in the best read's frame, source pixels. */
     box: Type.Object(
       { x: Type.Number(), y: Type.Number(), w: Type.Number(), h: Type.Number() },

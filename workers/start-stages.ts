@@ -78,6 +78,8 @@ export function startStages(stages: readonly Stage[], parts: NodeParts): Array<(
         frameFiles,
         hashKey: plateHashKey(cfg.dataDir),
         hashRotation: cfg.plateHashRotation,
+        cropsDir: join(cfg.dataDir, 'plate-crops'),
+        cropRetentionDays: cfg.plateRetentionDays,
         watchlist: new WatchlistStore(parts.redis, cfg.queuePrefix),
         watch: {
           redis: parts.redis,

@@ -190,5 +190,6 @@ export function plateReadRows(job: StoreJob) {
     country: p.country,
     vehicle_class: p.vehicleClass,
     box: { x: p.box.x, y: p.box.y, w: p.box.w, h: p.box.h },
+    crop: p.crop ?? '',
   }));
 }

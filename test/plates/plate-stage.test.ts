@@ -5,14 +5,24 @@
  * with the keyed hash of the deployment's key, and no source-resolution frames are left behind. And
  * plate reads expire by their TTL, which the configuration sets.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { DEFAULT_PLATES_DIR } from '../../benchmarks/plates/eval-plates.ts';
+import { decodeImage } from '../../pipeline/extract/image-source.ts';
 import { plateHasher } from '../../pipeline/plates/segment-plates.ts';
 import { openStore } from '../../workers/open-store.ts';
+import { sweepPlateCrops } from '../../workers/plates/plate-crops.ts';
 import { WatchlistStore } from '../../workers/plates/watchlist-store.ts';
 import { cli, lastJson } from '../helpers/cli.ts';
 import { hasChromium, movingPhotoClip, paintPlates } from '../helpers/render-plates.ts';
@@ -63,7 +73,7 @@ describe.skipIf(!ready)('plate stage on footage (needs ../shared/plates and Debi
   beforeAll(() => {
     writeFileSync(
       config,
-      `dataDir: ${dataDir}\ncameras:\n  - id: gate\n    source: ${clip}\n    fps: 2\n    plates: {}\n`,
+      `dataDir: ${dataDir}\ncameras:\n  - id: gate\n    source: ${clip}\n    fps: 2\n    plates: { storeCrops: true }\n`,
     );
   }, 120_000);
 
@@ -100,6 +110,19 @@ describe.skipIf(!ready)('plate stage on footage (needs ../shared/plates and Debi
     expect(rows[0].plate_hash).toBe(
       plateHasher(key, 'month')('51F67890', Date.parse('2026-12-01T08:00:00Z')),
     );
+    // The crop of the plate, where the row says, under the day of the read.
+    const crop = (rows[0] as PlateRow & { crop: string }).crop;
+    expect(crop).toBe(
+      join(
+        dataDir,
+        'plate-crops',
+        'gate',
+        '2026-12-01',
+        `${(rows[0] as unknown as { source_id: string }).source_id.replace(/[^A-Za-z0-9_.-]/g, '_')}_0_${rows[0].track_id}.jpg`,
+      ),
+    );
+    const picture = (await decodeImage(crop)).source;
+    expect(picture.height).toBeGreaterThanOrEqual(64);
     // The source-resolution frames were removed once read.
     const frames = join(dataDir, 'frames');
     const left = existsSync(frames)
@@ -178,6 +201,22 @@ describe.skipIf(!ready)('watch list across two cameras (needs ../shared/plates a
     expect(events[0].message).not.toMatch(/51F67890/);
     const n = await cli(['query', '--json', '--config', config, 'SELECT count() AS n FROM plate_reads']);
     expect(JSON.parse(n.stdout.trim().split('\n').pop() ?? '[]')[0].n).toBe(2);
+  });
+});
+
+describe('plate crop retention', () => {
+  test('day folders older than the retention are removed, nothing else', async () => {
+    const dir = join(tmp, 'crops');
+    for (const d of ['cam/2026-10-01', 'cam/2026-11-20', 'cam/not-a-day', 'other/2026-09-30']) {
+      mkdirSync(join(dir, d), { recursive: true });
+      writeFileSync(join(dir, d, 'x.jpg'), 'x');
+    }
+    writeFileSync(join(dir, 'cam', '2026-01-01'), 'a file, not a folder');
+    const removed = await sweepPlateCrops(dir, 30, Date.parse('2026-12-02T12:00:00Z'));
+    expect(removed).toBe(2);
+    expect(readdirSync(join(dir, 'cam')).sort()).toEqual(['2026-01-01', '2026-11-20', 'not-a-day']);
+    expect(readdirSync(join(dir, 'other'))).toEqual([]);
+    expect(await sweepPlateCrops(join(tmp, 'no-such-dir'), 30)).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import type { RgbFrame } from '../../schemas/frame.ts';
 import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
 import type { PlateRead } from '../../schemas/plates.ts';
 import type { Logger } from '../logger.ts';
+import { sweepPlateCrops, writePlateCrops } from '../plates/plate-crops.ts';
 import { type WatchHitOptions, watchHits } from '../plates/watch-hits.ts';
 import type { WatchlistStore } from '../plates/watchlist-store.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
@@ -28,6 +29,9 @@ export interface PlateStageOptions {
   /** The watch list and how hits become alerts (workers/plates/watch-hits.ts). */
   watchlist: WatchlistStore;
   watch: WatchHitOptions;
+  /** Where plate crops go for cameras that store them, and how many days they are kept. */
+  cropsDir: string;
+  cropRetentionDays: number;
   concurrency: number;
   attempts: number;
   logger: Logger;
@@ -52,6 +56,14 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
     return models;
   };
   const hash = plateHasher(o.hashKey, o.hashRotation);
+  // Crops follow the plate reads' retention: older day folders go, checked hourly.
+  const sweep = () =>
+    sweepPlateCrops(o.cropsDir, o.cropRetentionDays).catch((err) =>
+      o.logger.warn({ stage: 'plates', err }, 'plate crop sweep failed'),
+    );
+  void sweep();
+  const sweeper = setInterval(sweep, 3600_000);
+  sweeper.unref();
   const stage = startStage<StoreJob, { plates: number }, 'store'>(o, {
     name: 'plates',
     queue: QUEUE.plates(o.host),
@@ -71,7 +83,17 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
             async () => (await open()).finderFor(request.config),
             hash,
           );
-          plateReads = read.reads;
+          plateReads = request.config.storeCrops
+            ? await writePlateCrops(o.cropsDir, data, read.reads, read.pictures, request.offset).catch(
+                (err) => {
+                  o.logger.warn(
+                    { stage: 'plates', segment: data.segmentKey, err },
+                    'plate crops not written',
+                  );
+                  return read.reads;
+                },
+              )
+            : read.reads;
           const entries = plateReads.length ? await o.watchlist.current() : [];
           hits = await watchHits(o.watch, data, plateReads, entries, read.pictures, request.offset);
         } catch (err) {
@@ -101,6 +123,7 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
   return {
     ...stage,
     async close() {
+      clearInterval(sweeper);
       await stage.close();
       if (models) await (await models).close();
     },
