@@ -34,7 +34,7 @@ export const CameraConfig = Type.Object(
     motionGate: Type.Optional(MotionGateSchema),
     /** Counting lines, zones and ground calibration, in source pixels (see schemas/scene.ts). */
     scene: Type.Optional(SceneConfig),
-    /** Licence plates read on this camera's tracked vehicles (file sources; see schemas/plates.ts). */
+    /** Licence plates read on this camera's tracked vehicles (see schemas/plates.ts). */
     plates: Type.Optional(PlatesConfig),
     /** Live RTSP sources: RTP over TCP (default; survives NAT and loss) or UDP. */
     rtspTransport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),

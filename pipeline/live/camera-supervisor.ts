@@ -11,6 +11,8 @@ import { type LiveSegment, WallClockSegmenter } from './wall-clock-segmenter.ts'
 /** A live frame placed on the wall clock. For live sources ptsMs = tsMs (the epoch is the source's start). */
 export interface LiveCameraFrame {
   frame: RgbFrame;
+  /** With keepSource: the frame at the source's resolution (plate reading). */
+  source?: RgbFrame;
   time: FrameTime;
   /** The grey frames since the previous analysed frame, for motion estimation (with motionSteps). */
   motion?: MotionChain;
@@ -55,6 +57,8 @@ export interface CameraSupervisorOptions {
    * frames between (pipeline/motion/); 0 or absent: fps only, no motion chains.
    */
   motionSteps?: number;
+  /** Also keep each frame at the source's resolution (LiveDecoder keepSource), for plate reading. */
+  keepSource?: boolean;
 }
 
 /** The least default watchdog of an HLS source: three segments of the common 2 s. */
@@ -210,6 +214,7 @@ export class CameraSupervisor {
         maxHeight: o.maxHeight,
         rtspTransport: o.rtspTransport,
         featureRank: o.featureRank,
+        ...(o.keepSource ? { keepSource: true } : {}),
         ...(o.roi && size ? { crop: { ...o.roi, sourceWidth: size.width, sourceHeight: size.height } } : {}),
       });
     } catch (e) {
@@ -258,7 +263,11 @@ export class CameraSupervisor {
         firstAt ??= tsMs;
         lastAt = tsMs;
         this.#decoderName = dec.decoder ?? this.#decoderName;
-        const frame = { frame: f.frame, time: { ptsMs: tsMs, tsMs } };
+        const frame = {
+          frame: f.frame,
+          time: { ptsMs: tsMs, tsMs },
+          ...(f.source ? { source: f.source } : {}),
+        };
         const analysed = sampler ? sampler.push(frame) : frame;
         if (analysed) this.#onFrame(analysed);
         if (this.#stopped) break;

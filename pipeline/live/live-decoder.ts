@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
-import { fpsFraction, packRgb } from '../extract/frame-extractor.ts';
+import { fitInside, fpsFraction, packRgb } from '../extract/frame-extractor.ts';
 import { GdpReader } from '../extract/gdp-reader.ts';
 import { gstChildEnv } from '../extract/gst-process.ts';
 import { describeGstMessage, parseGstLaunchStderr } from '../extract/gst-stderr.ts';
 import { intField, parseGstStructure } from '../extract/gst-structure.ts';
+import { cropResize } from '../plates/image-ops.ts';
 import { liveSourceElements, type RtspTransport } from './live-source.ts';
 
 export interface LiveDecoderOptions {
@@ -25,11 +26,18 @@ export interface LiveDecoderOptions {
    * stream's (a live stream says it only once connected: see CameraSupervisor).
    */
   crop?: { x: number; y: number; width: number; height: number; sourceWidth: number; sourceHeight: number };
+  /**
+   * Also hand out each frame at the source's resolution (`source`, of the region when cropped), for
+   * plate reading: GStreamer then delivers full frames and the box-sized `frame` is scaled here.
+   */
+  keepSource?: boolean;
 }
 
 /** A decoded live frame: `ptsMs` is the pipeline's running time, `receivedMs` the wall clock on arrival. */
 export interface LiveFrame {
   frame: RgbFrame;
+  /** With keepSource: the frame at the source's resolution (scale 1, of the region when cropped). */
+  source?: RgbFrame;
   ptsMs: number;
   receivedMs: number;
 }
@@ -141,7 +149,9 @@ export class LiveDecoder {
       '!',
       'videoconvert',
       '!',
-      `video/x-raw,format=RGB,width=[1,${options.maxWidth}],height=[1,${options.maxHeight}],pixel-aspect-ratio=1/1`,
+      options.keepSource
+        ? 'video/x-raw,format=RGB,width=[1,16384],height=[1,16384],pixel-aspect-ratio=1/1'
+        : `video/x-raw,format=RGB,width=[1,${options.maxWidth}],height=[1,${options.maxHeight}],pixel-aspect-ratio=1/1`,
       '!',
       'gdppay',
       '!',
@@ -222,18 +232,19 @@ export class LiveDecoder {
             const receivedMs = Date.now();
             const src = await this.#sourceSizeSoon();
             this.#frames++;
+            const decoded: RgbFrame = {
+              data: packRgb(pkt.payload, caps.width, caps.height),
+              width: caps.width,
+              height: caps.height,
+              // frame pixels per source pixel: of the region when cropped
+              scale: this.options.crop
+                ? caps.width / this.options.crop.width
+                : src
+                  ? caps.width / src.width
+                  : 1,
+            };
             yield {
-              frame: {
-                data: packRgb(pkt.payload, caps.width, caps.height),
-                width: caps.width,
-                height: caps.height,
-                // frame pixels per source pixel: of the region when cropped
-                scale: this.options.crop
-                  ? caps.width / this.options.crop.width
-                  : src
-                    ? caps.width / src.width
-                    : 1,
-              },
+              ...(this.options.keepSource ? this.#withSource(decoded) : { frame: decoded }),
               ptsMs: pkt.ptsNs / 1e6,
               receivedMs,
             };
@@ -246,6 +257,20 @@ export class LiveDecoder {
     } finally {
       await this.close();
     }
+  }
+
+  /** keepSource: the decoded frame (copied: the reader may reuse its buffer) and its box-sized copy. */
+  #withSource(decoded: RgbFrame): { frame: RgbFrame; source: RgbFrame } {
+    const source = { ...decoded, data: decoded.data.slice() };
+    const fit = fitInside(source.width, source.height, this.options.maxWidth, this.options.maxHeight);
+    const whole = { x: 0, y: 0, w: source.width, h: source.height };
+    const frame = {
+      data: cropResize(source, whole, fit.width, fit.height),
+      width: fit.width,
+      height: fit.height,
+      scale: source.scale * fit.scale,
+    };
+    return { frame, source };
   }
 
   /** Stops the decoder. Safe at any time, repeatedly. */

@@ -151,6 +151,8 @@ export class LiveCameraRunner {
         afterSegment,
         ...(cam.roi ? { roi: cam.roi } : {}),
         ...(steps ? { motionSteps: steps } : {}),
+        // Plates are read on tracks, from frames at the source's resolution.
+        ...(cam.plates && cfg.tracking.enabled ? { keepSource: true } : {}),
       },
       {
         segment: async (seg) => {

@@ -4,7 +4,9 @@ import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { LiveCameraFrame } from '../../pipeline/live/camera-supervisor.ts';
 import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
+import type { RgbFrame } from '../../schemas/frame.ts';
 import { type DetectJob, type StoreJob, segmentKey } from '../../schemas/jobs.ts';
+import type { PlateFrames } from '../../schemas/plates.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { pending } from '../queues.ts';
@@ -24,6 +26,8 @@ export interface LiveSegmentsOptions {
   prefix: string;
   tracker: SourceTracker;
   frameFiles: FrameFiles;
+  /** This host's name: a segment's source-resolution frames (plates) wait here for its plate stage. */
+  host: string;
   logger: Logger;
   /** This host's detect queue, and the track queue (for a camera's closing segment). */
   detect: Queue<DetectJob>;
@@ -103,10 +107,43 @@ export class LiveSegments {
       ...(cam.roi ? { offset: { x: cam.roi.x, y: cam.roi.y } } : {}),
       ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
       ...(cam.scene ? { scene: cam.scene } : {}),
+      ...(cam.plates && o.tracking ? await this.plateFrames(cam, key, seg) : {}),
     };
     await o.detect.add('detect', job, { jobId: jobId(key) });
     await o.redis.set(this.keys.liveLast(cam.id), String(seg.index));
     return true;
+  }
+
+  /**
+   * A plate camera's segment at source resolution, written beside its detector frames for the plate
+   * stage; nothing when a frame lacks it or the stream changed size within the segment.
+   */
+  private async plateFrames(
+    cam: CameraConfig,
+    key: string,
+    seg: LiveSegment<LiveCameraFrame>,
+  ): Promise<{ plates?: PlateFrames }> {
+    const sources = seg.frames.map((f) => f.source);
+    const first = sources[0];
+    if (
+      !cam.plates ||
+      !first ||
+      sources.some((s) => !s || s.width !== first.width || s.height !== first.height)
+    ) {
+      return {};
+    }
+    const framesFile = await this.o.frameFiles.write(`${key}@plates`, sources as RgbFrame[]);
+    return {
+      plates: {
+        host: this.o.host,
+        framesFile,
+        width: first.width,
+        height: first.height,
+        count: sources.length,
+        offset: { x: cam.roi?.x ?? 0, y: cam.roi?.y ?? 0 },
+        config: cam.plates,
+      },
+    };
   }
 
   /**

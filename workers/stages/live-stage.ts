@@ -73,6 +73,7 @@ export function startLiveStage(o: LiveStageOptions): RunningStage {
           ...common,
           tracker: o.tracker,
           frameFiles: o.frameFiles,
+          host: o.host,
           detect: outputs.detect,
           track: outputs.track,
           tracking: cfg.tracking.enabled,

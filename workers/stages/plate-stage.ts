@@ -56,14 +56,7 @@ export function startPlateStage(o: PlateStageOptions): RunningStage {
     return models;
   };
   const hash = plateHasher(o.hashKey, o.hashRotation);
-  // Crops follow the plate reads' retention: older day folders go, checked hourly.
-  const sweep = () =>
-    sweepPlateCrops(o.cropsDir, o.cropRetentionDays).catch((err) =>
-      o.logger.warn({ stage: 'plates', err }, 'plate crop sweep failed'),
-    );
-  void sweep();
-  const sweeper = setInterval(sweep, 3600_000);
-  sweeper.unref();
+  const sweeper = startCropSweep(o);
   const stage = startStage<StoreJob, { plates: number }, 'store'>(o, {
     name: 'plates',
     queue: QUEUE.plates(o.host),
@@ -160,4 +153,16 @@ async function readPlates(
     hash,
   });
   return { reads, pictures };
+}
+
+/** Crops follow the plate reads' retention: day folders past it go, checked now and hourly. */
+function startCropSweep(o: PlateStageOptions): NodeJS.Timeout {
+  const sweep = () =>
+    sweepPlateCrops(o.cropsDir, o.cropRetentionDays).catch((err) =>
+      o.logger.warn({ stage: 'plates', err }, 'plate crop sweep failed'),
+    );
+  void sweep();
+  const timer = setInterval(sweep, 3600_000);
+  timer.unref();
+  return timer;
 }
