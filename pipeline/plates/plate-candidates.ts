@@ -29,11 +29,14 @@ export interface PlateCandidateOptions {
  *
  * A near-square single line is also called two-line: the detector sometimes joins close lines.
  */
-export function plateCandidates(lines: readonly Box[], o: PlateCandidateOptions = {}): PlateCandidate[] {
+export function plateCandidates(found: readonly Box[], o: PlateCandidateOptions = {}): PlateCandidate[] {
+  let lines = found;
   const minAspect = o.minAspect ?? 0.8;
   const maxAspect = o.maxAspect ?? 7;
   const out: PlateCandidate[] = [];
   const shaped = (b: Box) => b.w / b.h >= minAspect && b.w / b.h <= maxAspect;
+  // A line the detector split at a dash or a dot (`59` `X1`) is joined again first.
+  lines = [...lines, ...joinedLines(lines)];
   for (const b of lines) {
     if (shaped(b)) out.push({ box: b, layout: b.w / b.h < 2 ? 'two-line' : 'one-line' });
   }
@@ -47,6 +50,27 @@ export function plateCandidates(lines: readonly Box[], o: PlateCandidateOptions 
   const gw = o.growWidth ?? 0.16;
   const gh = o.growHeight ?? 0.35;
   return out.map((c) => ({ ...c, box: grow(c.box, gw, gh) }));
+}
+
+/**
+ * Unions of two boxes side by side on one line (vertical overlap ≥ 60 % of the lower one, similar
+ * heights, a gap under half their height), as the text detector may split a plate's line.
+ */
+function joinedLines(lines: readonly Box[]): Box[] {
+  const out: Box[] = [];
+  for (const a of lines) {
+    for (const b of lines) {
+      if (b.x <= a.x || a === b) continue;
+      const gap = b.x - (a.x + a.w);
+      const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+      const lo = Math.min(a.h, b.h);
+      if (gap > 0.5 * lo || gap < -0.5 * lo || overlap < 0.6 * lo || lo / Math.max(a.h, b.h) < 0.7) continue;
+      const x = a.x;
+      const y = Math.min(a.y, b.y);
+      out.push({ x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y });
+    }
+  }
+  return out;
 }
 
 /** The union of `top` and `bottom` when bottom sits just under top like a plate's second line. */

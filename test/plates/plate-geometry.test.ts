@@ -16,6 +16,19 @@ describe('plate candidates from text lines', () => {
     expect(c.filter((k) => k.layout === 'one-line')).toHaveLength(2);
   });
 
+  test('a line split at its dash is joined again, and the joined line stacks over the second', () => {
+    const c = plateCandidates(
+      [
+        { x: 100, y: 100, w: 30, h: 24 }, // 59
+        { x: 138, y: 101, w: 32, h: 24 }, // X1
+        { x: 95, y: 130, w: 80, h: 25 }, // 234.56
+      ],
+      noGrow,
+    );
+    expect(c).toContainEqual({ box: { x: 100, y: 100, w: 70, h: 25 }, layout: 'one-line' });
+    expect(c).toContainEqual({ box: { x: 95, y: 100, w: 80, h: 55 }, layout: 'two-line' });
+  });
+
   test('lines side by side, far apart or of very different widths are not merged', () => {
     const a = { x: 0, y: 0, w: 60, h: 20 };
     expect(plateCandidates([a, { x: 200, y: 0, w: 60, h: 20 }], noGrow)).toHaveLength(2);
