@@ -108,7 +108,7 @@ export class PlateFinder {
  * Overlapping reads of one place: the most confident stays, except that a read containing another's
  * text replaces it (`59X123456` from both lines of a plate over `23456` from its lower line alone).
  */
-function dedupe(found: FoundPlate[]): FoundPlate[] {
+export function dedupe(found: FoundPlate[]): FoundPlate[] {
   const kept: FoundPlate[] = [];
   for (const p of [...found].sort((a, b) => b.confidence - a.confidence)) {
     const i = kept.findIndex(

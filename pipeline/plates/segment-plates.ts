@@ -115,10 +115,10 @@ export async function readSegmentPlates(
 }
 
 /** The vehicle's plate in one view (the most confident read of the crop), its box in source pixels. */
-async function platesInShot(
+export async function platesInShot(
   finder: PlateFinder,
   picture: RgbFrame,
-  shot: PlateShot,
+  shot: Pick<PlateShot, 'box'>,
   offset: { x: number; y: number },
 ): Promise<FoundPlate[]> {
   const b = shot.box;

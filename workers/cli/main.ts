@@ -132,6 +132,7 @@ program
     'drop reads below this mean character confidence, in (0, 1); default 0.8',
     score,
   )
+  .option('--no-vehicles', 'do not look for plates in crops of detected vehicles (the whole picture only)')
   .option(
     '--detector <file>',
     'a licence-plate detector of yours (ONNX) instead of the built-in text locator',

@@ -2,10 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { drawDetections } from '../../pipeline/detect/annotate/draw.ts';
 import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
-import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
+import type { Detector } from '../../pipeline/detect/detector.ts';
+import { createDetector, resolveModel } from '../../pipeline/detect/detector-spec.ts';
+import { FrameExtractor, fitInside } from '../../pipeline/extract/frame-extractor.ts';
 import { decodeImage, type RgbPicture } from '../../pipeline/extract/image-source.ts';
-import type { FoundPlate, PlateFinder } from '../../pipeline/plates/plate-finder.ts';
+import { cropResize } from '../../pipeline/plates/image-ops.ts';
+import { dedupe, type FoundPlate, type PlateFinder } from '../../pipeline/plates/plate-finder.ts';
 import { PlateModels } from '../../pipeline/plates/plate-models.ts';
+import { platesInShot } from '../../pipeline/plates/segment-plates.ts';
+import { DEFAULT_MODEL } from '../../schemas/model.ts';
 import { imageFormatOf, inputKind } from './detect-command.ts';
 
 export interface PlatesCommandOptions {
@@ -18,6 +23,8 @@ export interface PlatesCommandOptions {
   detectorFormat?: 'yolo' | 'end2end';
   detectorSize?: number;
   detectorThreshold?: number;
+  /** false (--no-vehicles): no vehicle detector, the whole picture only. */
+  vehicles?: boolean;
   /** Videos: frames read per second of video, and at most this many. */
   fps: number;
   maxFrames: number;
@@ -75,6 +82,8 @@ export async function platesCommand(inputs: string[], opts: PlatesCommandOptions
       await models.close();
       throw e;
     });
+  const vehicles = opts.vehicles === false ? null : await vehicleDetector();
+  const find: Finder = (picture) => findPlates(finder, vehicles, picture);
   const reports: PlatesInputReport[] = [];
   try {
     for (const input of inputs) {
@@ -83,12 +92,13 @@ export async function platesCommand(inputs: string[], opts: PlatesCommandOptions
       const out = annotate ? resolve(opts.out ?? defaultOut(input)) : null;
       const report =
         kind === 'image'
-          ? await platesInImage(finder, input, out)
-          : await platesInVideo(finder, input, out, opts);
+          ? await platesInImage(find, input, out)
+          : await platesInVideo(find, input, out, opts);
       reports.push(report);
       if (!opts.json) process.stdout.write(formatPlates(report));
     }
   } finally {
+    await vehicles?.close();
     await models.close();
   }
   if (opts.json) {
@@ -97,18 +107,53 @@ export async function platesCommand(inputs: string[], opts: PlatesCommandOptions
   }
 }
 
+type Finder = (picture: RgbPicture) => Promise<FoundPlate[]>;
+
+/** Vehicle classes whose plates are looked for in their own crops, and the least height of one. */
+const PLATE_VEHICLES = new Set(['car', 'motorcycle', 'bus', 'truck']);
+const MIN_VEHICLE_HEIGHT = 40;
+
+/** The default detector, to find vehicles whose plates are looked for in crops of their own. */
+async function vehicleDetector(): Promise<Detector> {
+  return createDetector({ name: DEFAULT_MODEL, spec: resolveModel(DEFAULT_MODEL, {}), threads: 2 });
+}
+
+/**
+ * Plates in the whole picture (its long side brought to 960 px for the text locator), and, with a
+ * vehicle detector, in each vehicle's own crop upscaled to about 640 px: small plates of a large
+ * photo, lost at 960 px, are found there. Overlapping reads of one plate are merged.
+ */
+async function findPlates(
+  finder: PlateFinder,
+  vehicles: Detector | null,
+  picture: RgbPicture,
+): Promise<FoundPlate[]> {
+  const found = await finder.find(picture);
+  if (!vehicles) return found;
+  const fit = fitInside(picture.width, picture.height, vehicles.inputWidth, vehicles.inputHeight);
+  const whole = { x: 0, y: 0, w: picture.width, h: picture.height };
+  const frame = {
+    data: cropResize(picture, whole, fit.width, fit.height),
+    width: fit.width,
+    height: fit.height,
+    scale: fit.scale,
+  };
+  const [detections] = await vehicles.detect([frame]);
+  for (const d of detections) {
+    if (!PLATE_VEHICLES.has(d.cls) || d.box.h < MIN_VEHICLE_HEIGHT) continue;
+    found.push(...(await platesInShot(finder, { ...picture, scale: 1 }, d, { x: 0, y: 0 })));
+  }
+  return dedupe(found);
+}
+
 function defaultOut(input: string): string {
   return join(dirname(input), `${basename(input, extname(input))}.plates.jpg`);
 }
 
-async function platesInImage(
-  finder: PlateFinder,
-  input: string,
-  out: string | null,
-): Promise<PlatesInputReport> {
+async function platesInImage(finder: Finder, input: string, out: string | null): Promise<PlatesInputReport> {
   const { source } = await decodeImage(input);
   const t0 = performance.now();
-  const found = await finder.find(source);
+  const found = await finder(source);
   const ms = performance.now() - t0;
   if (out) await drawPlates(source, found, out);
   return {
@@ -123,7 +168,7 @@ async function platesInImage(
 }
 
 async function platesInVideo(
-  finder: PlateFinder,
+  finder: Finder,
   input: string,
   out: string | null,
   opts: PlatesCommandOptions,
@@ -143,7 +188,7 @@ async function platesInVideo(
     await frames.start();
     for await (const { frame, time, index } of frames) {
       const t0 = performance.now();
-      const found = await finder.find(frame);
+      const found = await finder(frame);
       ms += performance.now() - t0;
       plates.push(...found.map((p) => toReport(p, index, time.ptsMs)));
       if (out && (!best || found.length > best.found.length)) best = { picture: frame, found };
