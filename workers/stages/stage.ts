@@ -11,6 +11,7 @@ import {
 } from 'bullmq';
 import { check, type ValidationIssue } from '../../schemas/validate.ts';
 import type { Logger } from '../logger.ts';
+import { LogThrottle } from './log-throttle.ts';
 
 /** Where a stage runs: the Redis holding its queues (and their key prefix) and the log it writes. */
 export interface StageRuntime {
@@ -93,7 +94,8 @@ export class InvalidJobError extends UnrecoverableError {
  *   - opens the stage's output queues and closes them after the worker;
  *   - logs an attempt that will be retried (warn) and a job that failed for good (error), and then
  *     calls `onFailed` with the checked payload; a job handed back with DelayedError is neither;
- *   - logs worker errors (a lost Redis connection) instead of letting them crash the process.
+ *   - logs worker errors (a lost Redis connection) instead of letting them crash the process, at
+ *     most one line per 30 s (with the count left out).
  *
  *   queue ──▶ check(schema) ──▶ process(data, { job, outputs }) ──▶ outputs.next.add(...)
  *                 │ invalid            │ throws, last attempt
@@ -146,7 +148,13 @@ export function startStage<T, R = unknown, K extends string = never>(
   worker.on('failed', (job, err) => {
     if (job) void failed(runtime, spec, job, err);
   });
-  worker.on('error', (err) => logger.error({ stage: spec.name, err }, 'worker error'));
+  // A lost Redis raises the same error many times a second: one line per 30 s, with a count.
+  const errors = new LogThrottle(30_000);
+  worker.on('error', (err) =>
+    errors.log((suppressed) =>
+      logger.error({ stage: spec.name, err, ...(suppressed ? { suppressed } : {}) }, 'worker error'),
+    ),
+  );
   return {
     name: spec.name,
     worker,
