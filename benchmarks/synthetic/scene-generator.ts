@@ -33,7 +33,7 @@ import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
 import type { EventType } from '../../schemas/events.ts';
 import type { Point, SceneConfig, SceneZone, ZoneKind } from '../../schemas/scene.ts';
-import { clip, gauss, jitterBox, mulberry32, pick, poisson } from '../tracking/synthetic-scene.ts';
+import { clip, jitterBox, mulberry32, pick, poisson } from '../tracking/synthetic-scene.ts';
 
 export interface ScenarioOptions {
   seed: number;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { crowdTruth, RULES } from '../../benchmarks/measure/evaluate-synthetic.ts';
 import { analyticsFrames } from '../../benchmarks/synthetic/analytics-frames.ts';
-import { generateScenario, type Scenario } from '../../benchmarks/synthetic/scene-generator.ts';
+import { generateScenario } from '../../benchmarks/synthetic/scene-generator.ts';
 import { RuleEngine } from '../../pipeline/rules/rule-engine.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 
