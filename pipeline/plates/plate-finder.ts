@@ -20,6 +20,8 @@ export interface FoundPlate extends PlateText {
   box: Box;
   /** The characters as the reader gave them, before the grammar. */
   raw: string;
+  /** Per character of `text`: the reader's confidence (the grammar keeps positions). */
+  charConfidence: number[];
 }
 
 export interface PlateFinderOptions {
@@ -100,6 +102,7 @@ export class PlateFinder {
       layout,
       box,
       raw: read.text,
+      charConfidence: read.charConfidence,
     };
   }
 }

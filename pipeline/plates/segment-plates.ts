@@ -80,7 +80,9 @@ export async function readSegmentPlates(
     for (const p of await platesInShot(finder, picture, shot, input.offset)) {
       if (p.box.h < input.config.minPlateHeight) continue;
       const entry = votes.get(shot.trackId);
-      const charConfidence = [...p.text].map(() => p.confidence);
+      // Per character, so the vote weighs each position by how sure the reader was of it.
+      const charConfidence =
+        p.charConfidence.length === p.text.length ? p.charConfidence : [...p.text].map(() => p.confidence);
       if (!entry) {
         const vote = new PlateVote();
         vote.add({ text: p.text, charConfidence });
