@@ -37,6 +37,12 @@ export interface PlateFinderOptions {
    * match across cameras. Set false for regions with letter-only vanity plates.
    */
   requireDigit?: boolean;
+  /**
+   * Reads without a letter are dropped (default true): a digits-only read is most often the lower
+   * line of a two-line plate read alone (`23456` of `59-X1 234.56`), and a partial plate would match
+   * the wrong vehicles. Set false for regions with numeric plates.
+   */
+  requireLetter?: boolean;
   /** Grammar: 'VN' forces Vietnam's, 'auto' (default) tries it, 'none' keeps reads as they are. */
   country?: 'VN' | 'auto' | 'none';
   candidates?: PlateCandidateOptions;
@@ -95,6 +101,7 @@ export class PlateFinder {
     if (read.text.length < this.minChars || read.confidence < this.minConfidence) return null;
     if (Math.min(...read.charConfidence) < (this.options.minCharConfidence ?? 0.5)) return null;
     if ((this.options.requireDigit ?? true) && !/[0-9]/.test(read.text)) return null;
+    if ((this.options.requireLetter ?? true) && !/[A-Z]/.test(read.text)) return null;
     const country = this.country === 'auto' && read.region === 'Vietnam' ? 'VN' : this.country;
     return {
       ...normalisePlate(read.text, layout, country),

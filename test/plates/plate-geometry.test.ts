@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { cropResize } from '../../pipeline/plates/image-ops.ts';
 import { plateCandidates } from '../../pipeline/plates/plate-candidates.ts';
+import { PlateFinder } from '../../pipeline/plates/plate-finder.ts';
 import { decodeSlots, PLATE_ALPHABET } from '../../pipeline/plates/plate-reader.ts';
 import { textBoxesFromMap } from '../../pipeline/plates/text-map.ts';
 
@@ -90,5 +91,27 @@ describe('reader output decoding and crops', () => {
     expect([...left.subarray(0, 3)]).toEqual([255, 0, 0]);
     const right = cropResize(pic, { x: 2, y: 0, w: 2, h: 2 }, 2, 1);
     expect([...right]).toEqual([0, 0, 255, 0, 0, 255]);
+  });
+});
+
+describe('which reads are plates', () => {
+  const finder = new PlateFinder({ locate: async () => [] }, { read: async () => [] });
+  const read = (text: string, p = 0.95) => ({
+    text,
+    charConfidence: [...text].map(() => p),
+    confidence: p,
+    region: 'Vietnam',
+    regionConfidence: 0.9,
+  });
+  const box = { x: 0, y: 0, w: 100, h: 30 };
+
+  test('a plate needs 5 characters, a digit, a letter and confident characters', () => {
+    expect(finder.accept(read('51F12345'), 'one-line', box)?.display).toBe('51F-123.45');
+    expect(finder.accept(read('23456'), 'one-line', box)).toBeNull(); // a two-line plate's lower line
+    expect(finder.accept(read('CITROEN'), 'one-line', box)).toBeNull(); // a badge
+    expect(finder.accept(read('51F1'), 'one-line', box)).toBeNull();
+    expect(finder.accept(read('51F12345', 0.7), 'one-line', box)).toBeNull();
+    const unsure = { ...read('51F12345'), charConfidence: [0.99, 0.99, 0.3, 0.99, 0.99, 0.99, 0.99, 0.99] };
+    expect(finder.accept(unsure, 'one-line', box)).toBeNull();
   });
 });
