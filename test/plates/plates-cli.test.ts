@@ -4,7 +4,7 @@
  * one- and two-line plates painted onto a real photo, the --json contract and the annotated image,
  * and clear errors for bad input.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -72,6 +72,21 @@ describe.skipIf(!hasPlates || !hasChromium)(
   },
 );
 
+describe.skipIf(!hasPlates)('a folder of pictures (needs ../shared/plates/dev)', () => {
+  test('stands for its JPEG and PNG files, in name order', { timeout: 120_000 }, async () => {
+    const dir = join(tmp, 'photos');
+    mkdirSync(dir);
+    for (const f of ['eu1.jpg', 'eu10.jpg']) copyFileSync(join(DEFAULT_PLATES_DIR, f), join(dir, f));
+    writeFileSync(join(dir, 'notes.txt'), 'not a picture');
+    const r = await cli(['plates', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { images } = lastJson<{ images: PlatesInputReport[] }>(r);
+    expect(images.map((i) => i.input)).toEqual([join(dir, 'eu1.jpg'), join(dir, 'eu10.jpg')]);
+    expect(images[0].plates.map((p) => p.text)).toEqual(['M5XSX']);
+    expect(images[1].plates.map((p) => p.text)).toContain('WA56660');
+  });
+});
+
 describe('plates command input errors', () => {
   test('a missing file and a file that is neither image nor video are named with the reason', async () => {
     const missing = await cli(['plates', join(tmp, 'nope.jpg')]);
@@ -82,6 +97,11 @@ describe('plates command input errors', () => {
     const bad = await cli(['plates', junk]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/junk\.bin/);
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty);
+    const folder = await cli(['plates', empty]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toMatch(/empty: a folder without JPEG or PNG pictures/);
     const country = await cli(['plates', junk, '--country', 'XX']);
     expect(country.stderr).toMatch(/--country.*must be auto, VN or none/);
   });

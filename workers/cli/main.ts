@@ -118,7 +118,7 @@ program
   .description(
     'find and read licence plates (one- and two-line) in images (JPEG, PNG) or videos; print them and draw them',
   )
-  .argument('<inputs...>', 'image or video files')
+  .argument('<inputs...>', 'image or video files, or folders of images')
   .option('--json', 'print one JSON object on the last line of stdout (no image unless --out)')
   .option('-o, --out <path>', 'annotated image (default <name>.plates.jpg beside the input)')
   .option(

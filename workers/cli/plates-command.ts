@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { drawDetections } from '../../pipeline/detect/annotate/draw.ts';
 import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
@@ -60,7 +60,8 @@ export interface PlatesInputReport {
  * prints `{ input, plates: [...], ... }` on the last stdout line; several print `{ images: [...] }`.
  * Annotated output: `<name>.plates.jpg` beside an image; for a video, the frame with the most plates.
  */
-export async function platesCommand(inputs: string[], opts: PlatesCommandOptions): Promise<void> {
+export async function platesCommand(given: string[], opts: PlatesCommandOptions): Promise<void> {
+  const inputs = await expandFolders(given);
   if (opts.out && inputs.length > 1) throw new Error('--out takes one input; give inputs one at a time');
   const models = await PlateModels.open(2);
   const finder = await models
@@ -108,6 +109,25 @@ export async function platesCommand(inputs: string[], opts: PlatesCommandOptions
 }
 
 type Finder = (picture: RgbPicture) => Promise<FoundPlate[]>;
+
+/** A folder given as input stands for its JPEG and PNG files (not its subfolders), in name order. */
+async function expandFolders(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    const st = await stat(input).catch(() => null);
+    if (!st?.isDirectory()) {
+      out.push(input);
+      continue;
+    }
+    const pictures = (await readdir(input))
+      .filter((f) => /\.(jpe?g|png)$/i.test(f) && !/\.plates\.jpg$/i.test(f))
+      .sort()
+      .map((f) => join(input, f));
+    if (pictures.length === 0) throw new Error(`${input}: a folder without JPEG or PNG pictures`);
+    out.push(...pictures);
+  }
+  return out;
+}
 
 /** Vehicle classes whose plates are looked for in their own crops, and the least height of one. */
 const PLATE_VEHICLES = new Set(['car', 'motorcycle', 'bus', 'truck']);
