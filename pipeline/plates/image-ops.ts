@@ -45,15 +45,6 @@ export function cropResize(
   return dst;
 }
 
-/** The part of `box` inside a width × height picture, or null when nothing of it is. */
-export function clipBox(box: Box, width: number, height: number): Box | null {
-  const x0 = Math.max(0, box.x);
-  const y0 = Math.max(0, box.y);
-  const x1 = Math.min(width, box.x + box.w);
-  const y1 = Math.min(height, box.y + box.h);
-  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : null;
-}
-
 function clamp(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));
 }

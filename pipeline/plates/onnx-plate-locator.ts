@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { Box } from '../../schemas/detection.ts';
 import type { PlateDetectorConfig } from '../../schemas/plates.ts';
 import { nms } from '../detect/nms.ts';
+import { LetterboxTensor } from '../detect/preprocess/letterbox-tensor.ts';
 import { ModelError } from '../errors/model-error.ts';
 import type { RgbPicture } from '../extract/image-source.ts';
 import { cropResize } from './image-ops.ts';
@@ -25,10 +26,23 @@ import { cropResize } from './image-ops.ts';
 export class OnnxPlateLocator {
   readonly findsPlates = true;
 
+  /** The input: RGB, 0-1, the picture top-left, padded grey (114). */
+  private readonly letterbox: LetterboxTensor;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly o: PlateDetectorConfig,
-  ) {}
+  ) {
+    this.letterbox = new LetterboxTensor({
+      width: o.inputSize,
+      height: o.inputSize,
+      layout: 'nchw',
+      colour: 'rgb',
+      pixelScale: 1 / 255,
+      padValue: 114,
+      name: 'plate detector',
+    });
+  }
 
   static async open(o: PlateDetectorConfig, threads = 1): Promise<OnnxPlateLocator> {
     let session: ort.InferenceSession;
@@ -64,21 +78,13 @@ export class OnnxPlateLocator {
 
   async locate(picture: RgbPicture): Promise<Box[]> {
     const size = this.o.inputSize;
+    // Scaled into the square input, aspect kept (small pictures up, too).
     const scale = Math.min(size / picture.width, size / picture.height);
-    const w = Math.max(1, Math.round(picture.width * scale));
-    const h = Math.max(1, Math.round(picture.height * scale));
-    const rgb = cropResize(picture, { x: 0, y: 0, w: picture.width, h: picture.height }, w, h);
-    const plane = size * size;
-    const data = new Float32Array(3 * plane).fill(114 / 255);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const s = (y * w + x) * 3;
-        const o = y * size + x;
-        data[o] = rgb[s] / 255;
-        data[plane + o] = rgb[s + 1] / 255;
-        data[2 * plane + o] = rgb[s + 2] / 255;
-      }
-    }
+    const w = Math.min(size, Math.max(1, Math.round(picture.width * scale)));
+    const h = Math.min(size, Math.max(1, Math.round(picture.height * scale)));
+    const whole = { x: 0, y: 0, w: picture.width, h: picture.height };
+    const frame = { data: cropResize(picture, whole, w, h), width: w, height: h, scale };
+    const data = this.letterbox.fill([frame]);
     const out = await this.session.run({
       [this.session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, size, size]),
     });

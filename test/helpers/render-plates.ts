@@ -124,3 +124,28 @@ export async function movingPhotoClip(
   );
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** The footage the plate tests share: eu1.jpg's car with `51F-678.90` painted over its plate, driving across. */
+export async function paintedCarClip(
+  photosDir: string,
+  out: string,
+  o: { frames: number; stepPx: number },
+): Promise<void> {
+  const { join } = await import('node:path');
+  const painted = `${out}.png`;
+  await paintPlates(
+    join(photosDir, 'eu1.jpg'),
+    { width: 1000, height: 750 },
+    [{ lines: ['51F-678.90'], x: 392, y: 336, w: 212, h: 54, fontPx: 36 }],
+    painted,
+  );
+  await movingPhotoClip(painted, out, {
+    width: 1280,
+    height: 720,
+    fps: 10,
+    frames: o.frames,
+    scale: 0.6,
+    stepPx: o.stepPx,
+    photoWidth: 1000,
+  });
+}

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { DEFAULT_PLATES_DIR } from '../../benchmarks/plates/eval-plates.ts';
 import { queryThroughOwner } from '../../workers/local/store-owner.ts';
 import { ROOT } from '../helpers/cli.ts';
-import { hasChromium, movingPhotoClip, paintPlates } from '../helpers/render-plates.ts';
+import { hasChromium, paintedCarClip } from '../helpers/render-plates.ts';
 import { fileLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
 import { until } from '../helpers/until.ts';
 
@@ -26,23 +26,8 @@ describe.skipIf(!ready)(
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     test('the tracked car’s plate is read from the live stream and stored', async () => {
-      const painted = join(dir, 'car.png');
-      await paintPlates(
-        join(DEFAULT_PLATES_DIR, 'eu1.jpg'),
-        { width: 1000, height: 750 },
-        [{ lines: ['51F-678.90'], x: 392, y: 336, w: 212, h: 54, fontPx: 36 }],
-        painted,
-      );
       const clip = join(dir, 'gate.mp4');
-      await movingPhotoClip(painted, clip, {
-        width: 1280,
-        height: 720,
-        fps: 10,
-        frames: 60,
-        scale: 0.6,
-        stepPx: 14,
-        photoWidth: 1000,
-      });
+      await paintedCarClip(DEFAULT_PLATES_DIR, clip, { frames: 60, stepPx: 14 });
       const server = await RtspTestServer.start(fileLaunch(clip));
       const cfg = join(dir, 'cfg.yaml');
       writeFileSync(

@@ -25,7 +25,7 @@ import { openStore } from '../../workers/open-store.ts';
 import { sweepPlateCrops } from '../../workers/plates/plate-crops.ts';
 import { WatchlistStore } from '../../workers/plates/watchlist-store.ts';
 import { cli, lastJson } from '../helpers/cli.ts';
-import { hasChromium, movingPhotoClip, paintPlates } from '../helpers/render-plates.ts';
+import { hasChromium, paintedCarClip } from '../helpers/render-plates.ts';
 
 const ready = existsSync(DEFAULT_PLATES_DIR) && hasChromium;
 const tmp = mkdtempSync(join(tmpdir(), 'cityflow-plate-stage-'));
@@ -34,22 +34,7 @@ const clip = join(tmp, 'gate.mp4');
 
 beforeAll(async () => {
   if (!ready) return;
-  const painted = join(tmp, 'car.png');
-  await paintPlates(
-    join(DEFAULT_PLATES_DIR, 'eu1.jpg'),
-    { width: 1000, height: 750 },
-    [{ lines: ['51F-678.90'], x: 392, y: 336, w: 212, h: 54, fontPx: 36 }],
-    painted,
-  );
-  await movingPhotoClip(painted, clip, {
-    width: 1280,
-    height: 720,
-    fps: 10,
-    frames: 40,
-    scale: 0.6,
-    stepPx: 20,
-    photoWidth: 1000,
-  });
+  await paintedCarClip(DEFAULT_PLATES_DIR, clip, { frames: 40, stepPx: 20 });
 }, 120_000);
 
 interface PlateRow {

@@ -61,16 +61,24 @@ export async function writeEvidence(
       colour: (d) => (involved.has(d.trackId ?? 0) ? HIGHLIGHT : OTHER),
       label: (d) => (d.trackId ? `#${d.trackId} ${d.cls}` : d.cls),
     });
-    const day = new Date(e.tsMs).toISOString().slice(0, 10);
-    const folder = join(dir, safe(e.cameraId), day);
-    await mkdir(folder, { recursive: true });
-    const path = join(folder, `${safe(e.eventId)}.jpg`);
+    const path = await evidencePath(dir, e);
     await writeImage(img, path, { format: 'jpeg', quality: 85 });
     out.push({ ...e, snapshot: path });
   }
   return out;
 }
 
-function safe(name: string): string {
+/** Where an event's evidence JPEG goes, `<dir>/<camera>/<YYYY-MM-DD>/<eventId>.jpg`; the folder is made. */
+export async function evidencePath(
+  dir: string,
+  e: Pick<EventRecord, 'cameraId' | 'eventId' | 'tsMs'>,
+): Promise<string> {
+  const folder = join(dir, safeName(e.cameraId), new Date(e.tsMs).toISOString().slice(0, 10));
+  await mkdir(folder, { recursive: true });
+  return join(folder, `${safeName(e.eventId)}.jpg`);
+}
+
+/** A name usable as one path component: anything but letters, digits, `_`, `.` and `-` becomes `_`. */
+export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_');
 }

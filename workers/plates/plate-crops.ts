@@ -5,9 +5,9 @@ import { cropResize } from '../../pipeline/plates/image-ops.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import type { StoreJob } from '../../schemas/jobs.ts';
 import type { PlateRead } from '../../schemas/plates.ts';
+import { safeName } from '../alerts/evidence-snapshot.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 /**
  * Plate crops, for cameras with `storeCrops: true`: the plate of each vote's best read (a little
@@ -37,9 +37,9 @@ export async function writePlateCrops(
     const k = Math.max(1, 64 / box.h);
     const w = Math.round(box.w * k);
     const h = Math.round(box.h * k);
-    const folder = join(dir, safe(segment.cameraId), new Date(r.tsMs).toISOString().slice(0, 10));
+    const folder = join(dir, safeName(segment.cameraId), new Date(r.tsMs).toISOString().slice(0, 10));
     await mkdir(folder, { recursive: true });
-    const path = join(folder, `${safe(segment.sourceId)}_${segment.segment}_${r.trackId}.jpg`);
+    const path = join(folder, `${safeName(segment.sourceId)}_${segment.segment}_${r.trackId}.jpg`);
     await writeImage({ data: cropResize(picture, box, w, h), width: w, height: h }, path, {
       format: 'jpeg',
       quality: 90,

@@ -1,5 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { drawDetections } from '../../pipeline/detect/annotate/draw.ts';
 import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
@@ -9,6 +7,7 @@ import type { EventRecord } from '../../schemas/events.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import type { StoreJob } from '../../schemas/jobs.ts';
 import type { PlateRead, WatchlistEntry } from '../../schemas/plates.ts';
+import { evidencePath } from '../alerts/evidence-snapshot.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 export interface WatchHitOptions {
@@ -110,10 +109,7 @@ async function evidence(
       colour: () => [255, 40, 40],
     },
   );
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
-  const folder = join(dir, safe(e.cameraId), new Date(e.tsMs).toISOString().slice(0, 10));
-  await mkdir(folder, { recursive: true });
-  const path = join(folder, `${safe(e.eventId)}.jpg`);
+  const path = await evidencePath(dir, e);
   await writeImage(img, path, { format: 'jpeg', quality: 85 });
   return path;
 }
