@@ -82,6 +82,12 @@ export const ModelSpec = Type.Object(
     classMap: Type.Optional(Type.Record(Type.String(), ProductClassSchema)),
     /** One threshold, or per product class with a `default` for the rest (all keys optional). */
     scoreThreshold: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), ThresholdByClass], { default: 0.3 }),
+    /**
+     * With tracking on, boxes scoring from this up to `scoreThreshold` also go to the tracker; one a
+     * track takes up is kept (a vehicle in shade, blurred or half hidden), the rest are dropped.
+     * Unset: none (`cityflow detect` and a pipeline without tracking never see them).
+     */
+    trackThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     nmsIou: Type.Number({ minimum: 0, maximum: 1, default: 0.45 }),
   },
   { additionalProperties: false },

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
+import { trackingSpec } from '../pipeline/detect/track-threshold.ts';
 import { probeSource } from '../pipeline/extract/probe-source.ts';
 import { fileSourceId, fileStartTime } from '../pipeline/sources/source-identity.ts';
 import type { ClickHouseHandle } from '../pipeline/store/open-clickhouse.ts';
@@ -120,7 +121,9 @@ export class PipelineNode {
     }
     if (o.stages.includes('detect')) {
       // In worker threads: inference blocks its thread, and this one must keep decoding and storing.
-      const spec = resolveModel(cfg.detector.model, cfg.models);
+      // With tracking on, weak boxes too (trackThreshold): the track stage keeps those a track takes.
+      const declared = resolveModel(cfg.detector.model, cfg.models);
+      const spec = cfg.tracking.enabled ? trackingSpec(declared) : declared;
       detector = await DetectorPool.create(
         { name: cfg.detector.model, spec, threads: cfg.detector.threads },
         {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
+import { weakBox } from '../pipeline/detect/track-threshold.ts';
 import { FrameFiles } from '../pipeline/frames/frame-files.ts';
 import type { ClickHouseHandle } from '../pipeline/store/open-clickhouse.ts';
 import { SegmentWriter } from '../pipeline/store/segment-writer.ts';
@@ -155,6 +156,7 @@ function trackStage(parts: NodeParts, common: Common, frameFiles: FrameFiles): R
   return startTrackStage({
     ...common,
     redis: parts.redis,
+    weak: weakBox(resolveModel(cfg.detector.model, cfg.models)),
     trackerOptions: {
       highThreshold: cfg.tracking.highThreshold,
       newTrackThreshold: cfg.tracking.newTrackThreshold,

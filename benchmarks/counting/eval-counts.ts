@@ -5,6 +5,7 @@
  *   npm run eval:counts                              # every clip at 2, 5 and 10 fps: one table
  *   npm run eval:counts -- --fps 2,5 --clips night-arterial-motorbikes --json
  *   npm run eval:counts -- --no-synthetic | --without-motion | --seeds 1,2 | --motion-fps 0
+ *   npm run eval:counts -- --extra '{"detector":{"model":"centernet"}}'   # other settings
  *
  * The table starts with the synthetic highway (synthetic-counts.ts: seeded scenes through the
  * analytics chain, with simulated motion; --without-motion adds the same scenes without it).
@@ -212,7 +213,9 @@ async function main() {
   const clips = annotatedClips().filter((c) => !only || only.includes(c.name));
   // --motion-fps N: the tracking.motionFps to evaluate (default: the product's default).
   const motionFps = arg('--motion-fps');
-  const extra = motionFps === undefined ? {} : { tracking: { motionFps: Number(motionFps) } };
+  // --extra '<json>': more configuration keys for every clip's run (e.g. another `models:` and `detector`).
+  const extra: Record<string, unknown> = JSON.parse(arg('--extra') ?? '{}');
+  if (motionFps !== undefined) extra.tracking = { motionFps: Number(motionFps) };
   const rows: CountRow[] = [];
   if (!process.argv.includes('--no-synthetic')) {
     const { syntheticCounts } = await import('./synthetic-counts.ts');

@@ -1,3 +1,4 @@
+import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import type { FrameResult, StoreJob } from '../../schemas/jobs.ts';
 import type { IntervalRow, LineCrossing, TrackRow, ZoneVisit } from '../../schemas/measures.ts';
@@ -15,7 +16,8 @@ export interface SegmentAnalysis {
 
 /**
  * Runs a segment's frames through the camera's analytics, in order. Each detection of a confirmed
- * track gets its id and the track's (voted) class; the others keep track id 0. Motion served the
+ * track gets its id and the track's (voted) class; the others keep track id 0, except `weak` ones
+ * (below the model's own threshold, there for the tracker: see trackingSpec), which are dropped. Motion served the
  * tracker; the stored rows do not keep it. A source's last segment also closes what is still open
  * (partial intervals, visits, tracks).
  *
@@ -23,7 +25,11 @@ export interface SegmentAnalysis {
  *   const a = new CameraAnalytics('cam-1', scene, { tracker });
  *   const { frames, crossings } = analyseSegment(a, job); // job: the detect stage's results
  */
-export function analyseSegment(analytics: CameraAnalytics, job: StoreJob): SegmentAnalysis {
+export function analyseSegment(
+  analytics: CameraAnalytics,
+  job: StoreJob,
+  weak: (d: Detection) => boolean = () => false,
+): SegmentAnalysis {
   const out: SegmentAnalysis = {
     frames: [],
     crossings: [],
@@ -41,13 +47,13 @@ export function analyseSegment(analytics: CameraAnalytics, job: StoreJob): Segme
     out.tracks.push(...step.tracks);
     out.events.push(...step.events);
     const trackOf = new Map(step.tracked.map((t) => [t.input, t]));
-    out.frames.push({
-      ...f,
-      detections: f.detections.map(({ motion: _m, ...d }, i) => {
-        const hit = trackOf.get(i);
-        return hit ? { ...d, cls: hit.cls, trackId: hit.trackId } : { ...d, trackId: 0 };
-      }),
-    });
+    const detections: FrameResult['detections'] = [];
+    for (const [i, { motion: _m, ...d }] of f.detections.entries()) {
+      const hit = trackOf.get(i);
+      if (hit) detections.push({ ...d, cls: hit.cls, trackId: hit.trackId });
+      else if (!weak(d)) detections.push({ ...d, trackId: 0 });
+    }
+    out.frames.push({ ...f, detections });
   }
   if (job.last) {
     const end = analytics.finish();

@@ -5,6 +5,7 @@ import { analyseSegment, type SegmentAnalysis } from '../../pipeline/analytics/a
 import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { ByteTrackerOptions } from '../../pipeline/track/byte-tracker.ts';
+import type { Detection } from '../../schemas/detection.ts';
 import type { EventRecord } from '../../schemas/events.ts';
 import { type StoreJob, StoreJob as StoreJobSchema } from '../../schemas/jobs.ts';
 import type { MeasuresConfig } from '../../schemas/measures.ts';
@@ -33,6 +34,8 @@ export interface TrackStageOptions {
   concurrency: number;
   attempts: number;
   logger: Logger;
+  /** Boxes for the tracker only (pipeline/detect/track-threshold.ts): dropped unless a track takes them. */
+  weak?: (d: Detection) => boolean;
 }
 
 /** Tracker states kept per source: enough for retries of recent segments, bounded in memory. */
@@ -91,7 +94,7 @@ export function startTrackStage(o: TrackStageOptions): RunningStage {
       const analytics = state
         ? CameraAnalytics.restore(state, data.cameraId, scene, options)
         : new CameraAnalytics(data.cameraId, scene, options);
-      const result = analyseSegment(analytics, data);
+      const result = analyseSegment(analytics, data, o.weak);
       await states.put(data.segment, analytics.snapshot(), data.last === true);
       const events = await withEvidence(o, data, result);
       const { evidence: _frames, ...segment } = data;
