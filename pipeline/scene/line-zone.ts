@@ -2,6 +2,7 @@ import type { ProductClass } from '../../schemas/classes.ts';
 import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
 import { bottomCentre, segmentsIntersect } from './geometry.ts';
+import { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
 
 export type CrossingDirection = 'positive' | 'negative';
 
@@ -22,36 +23,12 @@ export interface LineCounts {
   byClass: Partial<Record<ProductClass, { positive: number; negative: number }>>;
 }
 
-export interface LineZoneOptions {
-  /** Consecutive observations on the new side before a crossing counts (default 1; the scene's inertiaFrames). */
-  inertiaFrames?: number;
-  /**
-   * ... and at least this long in frame intervals (default 200 ms): at 10 fps and above a box that
-   * jitters onto the other side for a single frame (a pedestrian's legs, a cyclist and a walker
-   * merged for a moment) does not count twice; at 5 fps and below one frame is still enough.
-   */
-  inertiaMs?: number;
-  /** A track not seen for longer than this is forgotten, ms (default 5000; keep it ≥ the tracker's lostTtlMs). */
-  forgetAfterMs?: number;
-  /** Anchors closer than this to the line, px, tell nothing about the side (default 0). */
-  deadbandPx?: number;
-  /**
-   * ... nor anchors closer than this share of their box's height (default 0.08). Box jitter scales
-   * with the box: a truck creeping over the line in a jam wobbles its anchor back and forth across
-   * it by a few percent of its height, which would count it three times.
-   */
-  deadbandBoxShare?: number;
-}
-
-export const DEFAULT_LINE_ZONE_OPTIONS: Readonly<Required<LineZoneOptions>> = {
-  inertiaFrames: 1,
-  inertiaMs: 200,
-  forgetAfterMs: 5000,
-  deadbandPx: 0,
-  deadbandBoxShare: 0.08,
-};
+export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
 
 type Side = 'left' | 'right';
+
+/** A track standing within this share of a vanished one's size from where it would be is the same object. */
+const SAME_OBJECT_SHARE = 0.3;
 
 /** One track's state in a {@link LineZoneState}. */
 export interface LineTrackState {
@@ -69,6 +46,8 @@ export interface LineTrackState {
   cls?: ProductClass;
   /** Missing since its last sighting, on a course that crossed the segment before the next frame. */
   exitSide?: Side;
+  /** The larger side of its last box, px. */
+  size?: number;
 }
 
 /** Everything a LineZone needs to carry on: plain JSON, like ByteTracker's TrackerState. */
@@ -236,8 +215,10 @@ export class LineZone {
     }
     for (const [id, t] of this.tracks) {
       if (t.lastSeenMs === tsMs) continue;
-      // Missing for the first time: did its course cross the segment before this frame?
-      if (t.lastSeenMs === previousTsMs) t.exitSide = this.exitSide(t, tsMs);
+      // Missing for the first time: did its course cross the segment before this frame? Not if
+      // another track stands where it would be: the same object under two ids (stillSeen).
+      if (t.lastSeenMs === previousTsMs)
+        t.exitSide = this.stillSeen(t, id, tracked, tsMs) ? undefined : this.exitSide(t, tsMs);
       const gone = tsMs - t.lastSeenMs;
       if (t.exitSide && t.cls && gone > goneAfterMs) {
         out.push(this.count(id, t.cls, t.exitSide, tsMs));
@@ -270,6 +251,7 @@ export class LineZone {
       t.last = anchor;
       t.velocity = [d.velocity.vx, d.velocity.vy];
       t.cls = d.cls;
+      t.size = Math.max(d.box.w, d.box.h);
       t.exitSide = undefined;
     }
     if (!side) return null;
@@ -282,6 +264,7 @@ export class LineZone {
         anchor,
         last: anchor,
         cls: d.cls,
+        size: Math.max(d.box.w, d.box.h),
       };
       this.tracks.set(d.trackId, { ...fresh, velocity: [d.velocity.vx, d.velocity.vy] });
       return null;
@@ -317,6 +300,32 @@ export class LineZone {
     if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to))
       return undefined;
     return side;
+  }
+
+  /**
+   * Whether another track of its kind (person, or vehicle) stands where a track that just went
+   * missing would be now, within {@link SAME_OBJECT_SHARE} of its size: the tracker followed one
+   * object under two ids for a frame or two (a box that changed shape, a weak duplicate) and the other
+   * id still follows it. Such a vanishing is not an exit, so the object counts once. Neighbours in
+   * traffic stand a lane or a length apart, farther than that share.
+   */
+  private stillSeen(
+    t: LineTrackState,
+    id: number,
+    tracked: readonly TrackedDetection[],
+    tsMs: number,
+  ): boolean {
+    if (!t.last || !t.velocity || !t.size) return false;
+    const dt = (tsMs - t.lastSeenMs) / 1000;
+    const px = t.last[0] + t.velocity[0] * dt;
+    const py = t.last[1] + t.velocity[1] * dt;
+    const person = t.cls === 'person';
+    const near = SAME_OBJECT_SHARE * t.size;
+    return tracked.some((d) => {
+      if (d.trackId === id || (d.cls === 'person') !== person) return false;
+      const [ax, ay] = bottomCentre(d.box);
+      return Math.hypot(ax - px, ay - py) <= near;
+    });
   }
 
   /**

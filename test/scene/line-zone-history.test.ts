@@ -62,6 +62,31 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.counts().negative).toBe(1);
   });
 
+  test('one object under two ids for a frame: the duplicate vanishing where the other id stands counts nothing', () => {
+    const z = new LineZone(line);
+    z.update([at(1, 300, 600)], 0);
+    // The tracker split the object: id 2 took this frame's box (a shape change), id 1 was missing.
+    z.update([at(2, 450, 600)], 500);
+    // Id 1 is back and crosses; id 2 is gone while id 1 stands where id 2 was heading.
+    expect(z.update([at(1, 760, 600)], 1000, 1500).map((c) => c.trackId)).toEqual([1]);
+    for (const t of [1500, 2000, 3000, 6000]) expect(z.update([], t, 1500)).toEqual([]);
+    expect(z.counts().negative).toBe(1);
+  });
+
+  test('a vanished track beside another (the next lane) still counts', () => {
+    const z = new LineZone(line);
+    const lane = (d: TrackedDetection, dx: number): TrackedDetection => ({
+      ...d,
+      box: { ...d.box, x: d.box.x + dx },
+    });
+    z.update([at(1, 300, 600), lane(at(2, 300, 600), 100)], 0);
+    z.update([at(1, 450, 600), lane(at(2, 450, 600), 100)], 500);
+    // Id 1 is missed from here on; id 2, one box width aside, carries on over the line.
+    expect(z.update([lane(at(2, 760, 600), 100)], 1000, 1500).map((c) => c.trackId)).toEqual([2]);
+    expect(z.update([], 2500, 1500).map((c) => c.trackId)).toEqual([1]);
+    expect(z.counts().negative).toBe(2);
+  });
+
   test('state with pending exits survives snapshot and restore', () => {
     const z = new LineZone(line);
     z.update([at(1, 300, 600)], 0);
