@@ -27,3 +27,24 @@ export const DEFAULT_LINE_ZONE_OPTIONS: Readonly<Required<LineZoneOptions>> = {
   deadbandPx: 0,
   deadbandBoxShare: 0.08,
 };
+
+/** The options with defaults filled in; a RangeError names the first one out of range. */
+export function lineZoneOptions(options: LineZoneOptions): Required<LineZoneOptions> {
+  const o = { ...DEFAULT_LINE_ZONE_OPTIONS, ...options };
+  if (!(Number.isInteger(o.inertiaFrames) && o.inertiaFrames >= 1)) {
+    throw new RangeError(`LineZone: inertiaFrames must be an integer >= 1, got ${o.inertiaFrames}`);
+  }
+  if (!(o.forgetAfterMs >= 0 && Number.isFinite(o.forgetAfterMs))) {
+    throw new RangeError(`LineZone: forgetAfterMs must be a finite number >= 0, got ${o.forgetAfterMs}`);
+  }
+  if (!(o.inertiaMs >= 0 && Number.isFinite(o.inertiaMs))) {
+    throw new RangeError(`LineZone: inertiaMs must be a finite number >= 0, got ${o.inertiaMs}`);
+  }
+  if (!(o.deadbandBoxShare >= 0 && o.deadbandBoxShare < 1)) {
+    throw new RangeError(`LineZone: deadbandBoxShare must be in [0, 1), got ${o.deadbandBoxShare}`);
+  }
+  if (!(o.deadbandPx >= 0 && Number.isFinite(o.deadbandPx))) {
+    throw new RangeError(`LineZone: deadbandPx must be a finite number >= 0, got ${o.deadbandPx}`);
+  }
+  return o;
+}

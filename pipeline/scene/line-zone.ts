@@ -2,7 +2,8 @@ import type { ProductClass } from '../../schemas/classes.ts';
 import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
 import { bottomCentre, segmentsIntersect } from './geometry.ts';
-import { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
+import { type LineZoneOptions, lineZoneOptions } from './line-zone-options.ts';
+import { courseAt, type Sighting } from './perspective-course.ts';
 
 export type CrossingDirection = 'positive' | 'negative';
 
@@ -27,6 +28,8 @@ export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-opt
 
 type Side = 'left' | 'right';
 
+/** Sightings at most this many frame intervals apart make a course (one missed frame between). */
+const RECENT_FRAMES = 2.5;
 /** A track standing within this share of a vanished one's size from where it would be is the same object. */
 const SAME_OBJECT_SHARE = 0.3;
 
@@ -48,6 +51,9 @@ export interface LineTrackState {
   exitSide?: Side;
   /** The larger side of its last box, px. */
   size?: number;
+  /** Its last sighting before `last` and the last box's height (for courseAt). */
+  prev?: Sighting;
+  lastH?: number;
 }
 
 /** Everything a LineZone needs to carry on: plain JSON, like ByteTracker's TrackerState. */
@@ -104,22 +110,7 @@ export class LineZone {
   private tally: LineCounts = { positive: 0, negative: 0, byClass: {} };
 
   constructor(line: SceneLine, options: LineZoneOptions = {}) {
-    const o = { ...DEFAULT_LINE_ZONE_OPTIONS, ...options };
-    if (!(Number.isInteger(o.inertiaFrames) && o.inertiaFrames >= 1)) {
-      throw new RangeError(`LineZone: inertiaFrames must be an integer >= 1, got ${o.inertiaFrames}`);
-    }
-    if (!(o.forgetAfterMs >= 0 && Number.isFinite(o.forgetAfterMs))) {
-      throw new RangeError(`LineZone: forgetAfterMs must be a finite number >= 0, got ${o.forgetAfterMs}`);
-    }
-    if (!(o.inertiaMs >= 0 && Number.isFinite(o.inertiaMs))) {
-      throw new RangeError(`LineZone: inertiaMs must be a finite number >= 0, got ${o.inertiaMs}`);
-    }
-    if (!(o.deadbandBoxShare >= 0 && o.deadbandBoxShare < 1)) {
-      throw new RangeError(`LineZone: deadbandBoxShare must be in [0, 1), got ${o.deadbandBoxShare}`);
-    }
-    if (!(o.deadbandPx >= 0 && Number.isFinite(o.deadbandPx))) {
-      throw new RangeError(`LineZone: deadbandPx must be a finite number >= 0, got ${o.deadbandPx}`);
-    }
+    const o = lineZoneOptions(options);
     const length = Math.hypot(line.to[0] - line.from[0], line.to[1] - line.from[1]);
     if (!(length > 0 && Number.isFinite(length))) {
       throw new RangeError(`LineZone: line "${line.id}" must have a finite, non-zero length`);
@@ -247,8 +238,12 @@ export class LineZone {
       this.tracks.set(d.trackId, t);
     }
     if (t) {
+      // A course needs two recent sightings; after a gap (missed frames, an adopted id) it starts anew.
+      const recent = tsMs - t.lastSeenMs <= RECENT_FRAMES * (this.frameMs ?? tsMs - t.lastSeenMs);
+      t.prev = t.last && t.lastH && recent ? { at: t.last, h: t.lastH, tsMs: t.lastSeenMs } : undefined;
       t.lastSeenMs = tsMs;
       t.last = anchor;
+      t.lastH = d.box.h;
       t.velocity = [d.velocity.vx, d.velocity.vy];
       t.cls = d.cls;
       t.size = Math.max(d.box.w, d.box.h);
@@ -263,6 +258,7 @@ export class LineZone {
         lastSeenMs: tsMs,
         anchor,
         last: anchor,
+        lastH: d.box.h,
         cls: d.cls,
         size: Math.max(d.box.w, d.box.h),
       };
@@ -290,13 +286,12 @@ export class LineZone {
    * its flip pending; else undefined.
    */
   private exitSide(t: LineTrackState, tsMs: number): Side | undefined {
-    if (!t.last || !t.velocity) return undefined;
-    const dt = (tsMs - t.lastSeenMs) / 1000;
-    const to: [number, number] = [t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt];
+    const [to] = this.whereNow(t, tsMs);
+    if (!to || !t.last) return undefined;
     const side = this.sideOfLine(to, 0);
-    // Already seen beyond the line (a flip still pending its inertia): the path from its last anchor
-    // on the confirmed side is what crossed.
-    const from = t.pending > 0 && t.anchor ? t.anchor : t.last;
+    // The path from its last anchor on the confirmed side is what crossed (it may have been seen
+    // since beyond the line, its flip pending, or on the line itself, where no side is told).
+    const from = t.anchor ?? t.last;
     if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to))
       return undefined;
     return side;
@@ -307,7 +302,9 @@ export class LineZone {
    * missing would be now, within {@link SAME_OBJECT_SHARE} of its size: the tracker followed one
    * object under two ids for a frame or two (a box that changed shape, a weak duplicate) and the other
    * id still follows it. Such a vanishing is not an exit, so the object counts once. Neighbours in
-   * traffic stand a lane or a length apart, farther than that share.
+   * traffic stand a lane or a length apart, farther than that share. A track seen only once (the
+   * usual split-off duplicate) also counts as still seen where it last stood, as its course from one
+   * sighting is only the tracker's guess.
    */
   private stillSeen(
     t: LineTrackState,
@@ -315,16 +312,14 @@ export class LineZone {
     tracked: readonly TrackedDetection[],
     tsMs: number,
   ): boolean {
-    if (!t.last || !t.velocity || !t.size) return false;
-    const dt = (tsMs - t.lastSeenMs) / 1000;
-    const px = t.last[0] + t.velocity[0] * dt;
-    const py = t.last[1] + t.velocity[1] * dt;
+    if (!t.size) return false;
+    const places = [...this.whereNow(t, tsMs).slice(0, 1), ...(t.prev || !t.last ? [] : [t.last])];
     const person = t.cls === 'person';
     const near = SAME_OBJECT_SHARE * t.size;
     return tracked.some((d) => {
       if (d.trackId === id || (d.cls === 'person') !== person) return false;
       const [ax, ay] = bottomCentre(d.box);
-      return Math.hypot(ax - px, ay - py) <= near;
+      return places.some(([px, py]) => Math.hypot(ax - px, ay - py) <= near);
     });
   }
 
@@ -343,17 +338,32 @@ export class LineZone {
   ): LineTrackState | undefined {
     for (const [id, t] of this.tracks) {
       // Only a track missing from this frame: one seen in it is another vehicle.
-      if (present.has(id) || t.lastSeenMs >= tsMs || !t.last || !t.velocity) continue;
-      const dt = (tsMs - t.lastSeenMs) / 1000;
-      const px = t.last[0] + t.velocity[0] * dt;
-      const py = t.last[1] + t.velocity[1] * dt;
-      if (Math.hypot(px - anchor[0], py - anchor[1]) > size) continue;
+      if (present.has(id) || t.lastSeenMs >= tsMs) continue;
+      // Where its perspective course or its tracker velocity puts it.
+      const near = this.whereNow(t, tsMs).some(([x, y]) => Math.hypot(x - anchor[0], y - anchor[1]) <= size);
+      if (!near) continue;
       this.tracks.delete(id);
       const adopted = { ...t, trackId };
       this.tracks.set(trackId, adopted);
       return adopted;
     }
     return undefined;
+  }
+
+  /**
+   * Where a track not seen since its last sighting would be at tsMs, best guess first: along its
+   * perspective course from its last two sightings (courseAt), and at its tracker velocity (which
+   * lags an approaching vehicle, but not one whose box the picture's edge cuts). Empty: no guess.
+   */
+  private whereNow(t: LineTrackState, tsMs: number): [number, number][] {
+    const out: [number, number][] = [];
+    if (!t.last) return out;
+    const course =
+      t.prev && t.lastH && courseAt(t.prev, { at: t.last, h: t.lastH, tsMs: t.lastSeenMs }, tsMs);
+    if (course) out.push(course);
+    const dt = (tsMs - t.lastSeenMs) / 1000;
+    if (t.velocity) out.push([t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt]);
+    return out;
   }
 
   /** Observations on the new side a flip needs now: inertiaFrames, or inertiaMs in frame intervals. */

@@ -44,6 +44,28 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.update([], 5000, 1500)).toEqual([]);
   });
 
+  test('a track last seen on the line itself (no side told) that vanished on its course counts', () => {
+    const z = new LineZone(line);
+    z.update([at(1, 300, 600)], 0);
+    z.update([at(1, 501, 600)], 500); // within the deadband: no side
+    expect(z.update([], 1000, 1500)).toEqual([]);
+    expect(z.update([], 2500, 1500).map((c) => c.direction)).toEqual(['negative']);
+  });
+
+  test('a vanished track on the perspective course of an approaching vehicle counts', () => {
+    // Its box grows as it nears: extrapolating 1/h and y/h puts it far past the line a second later,
+    // where its tracker's lagging velocity (60 px/s) would leave it short, at 470.
+    const grow = (bottom: number, h: number): TrackedDetection => ({
+      ...at(1, bottom, 60),
+      box: { x: 450, y: bottom - h, w: 100, h },
+    });
+    const z = new LineZone(line);
+    z.update([grow(250, 40)], 0);
+    z.update([grow(410, 60)], 1000);
+    expect(z.update([], 2000, 1500)).toEqual([]);
+    expect(z.update([], 3000, 1500).map((c) => c.direction)).toEqual(['negative']);
+  });
+
   test('a track that vanished while standing before the line counts nothing', () => {
     const z = new LineZone(line);
     z.update([at(1, 450, 0)], 0);
@@ -56,7 +78,7 @@ describe('LineZone counts from the whole history of a track', () => {
     z.update([at(1, 300, 600)], 0);
     z.update([at(1, 450, 600)], 500);
     // The tracker lost id 1 and reports the vehicle as id 2, with an origin before the line.
-    const re = z.update([at(2, 760, 600, [500, 460])], 1000, 1500);
+    const re = z.update([at(2, 610, 600, [500, 460])], 1000, 1500);
     expect(re.map((c) => c.trackId)).toEqual([2]);
     for (const t of [1500, 2000, 3000, 6000]) expect(z.update([], t, 1500)).toEqual([]);
     expect(z.counts().negative).toBe(1);
