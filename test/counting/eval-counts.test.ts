@@ -8,22 +8,14 @@ const within = (r: { truth: number; counted: number; allowed: number | null }) =
   Math.abs(r.counted - r.truth) <= (r.allowed ?? 0);
 
 describe('synthetic highway: fast vehicles towards the camera, platoons, motorbikes', () => {
-  test.each([5, 10])('at %i fps every direction of every seed is within its target', (fps) => {
+  test.each([2, 5, 10])('at %i fps every direction of every seed is within its target', (fps) => {
     const rows = totals(syntheticCounts([1, 2, 3], [fps]));
     expect(rows.filter((r) => !within(r))).toEqual([]);
   });
 
-  test('at 2 fps the three seeds together are within 10 %, and each within 15 %', () => {
-    const rows = totals(syntheticCounts([1, 2, 3], [2])).filter((r) => r.direction === 'negative');
-    const truth = rows.reduce((a, r) => a + r.truth, 0);
-    const counted = rows.reduce((a, r) => a + r.counted, 0);
-    expect(Math.abs(counted - truth)).toBeLessThanOrEqual(0.1 * truth);
-    for (const r of rows) expect(Math.abs(r.counted - r.truth)).toBeLessThanOrEqual(0.15 * r.truth);
-  });
-
-  test('the motion between frames is what makes 2 fps work: without it, less than half is counted', () => {
-    const rows = totals(syntheticCounts([1], [2], false)).filter((r) => r.direction === 'negative');
-    expect(rows[0].counted).toBeLessThan(0.6 * rows[0].truth);
+  test('the motion between frames is what makes 2 fps work: without it, every seed counts under 85 %', () => {
+    const rows = totals(syntheticCounts([1, 2, 3], [2], false)).filter((r) => r.direction === 'negative');
+    for (const r of rows) expect(r.counted).toBeLessThan(0.85 * r.truth);
   });
 });
 
@@ -34,7 +26,9 @@ const runs: Array<[string, number]> = [
   ['residential-street', 2],
   ['residential-street', 5],
   ['campus-crosswalk', 2],
+  ['night-arterial-motorbikes', 2],
   ['night-arterial-motorbikes', 5],
+  ['street-from-window', 5],
 ];
 describe('annotated clips through the backfill path', () => {
   for (const [name, fps] of runs) {
