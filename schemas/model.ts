@@ -66,6 +66,12 @@ export const ModelSpec = Type.Object(
         width: Type.Integer({ minimum: 16, maximum: 4096 }),
         height: Type.Integer({ minimum: 16, maximum: 4096 }),
         layout: Type.Union([Type.Literal('nchw'), Type.Literal('nhwc')], { default: 'nchw' }),
+        /**
+         * ONNX only: run each batch at its frames' size rounded up to 32 (at most width × height)
+         * rather than padded to the whole box: a 16:9 frame in a 416×416 box is a 416×256 input, 62 %
+         * of the work. A model exported with a fixed size is made shape-free when loaded.
+         */
+        fitFrame: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: false },
     ),

@@ -149,6 +149,29 @@ describe.skipIf(!present)('YOLOX-Nano (../shared) through OnnxDetector on real f
     expect(b).toEqual((await detector.detect([street(street416[2])]))[0]);
   });
 
+  test('fitFrame: a 416×229 frame runs as 416×288 (the fixed export made shape-free) and finds the same cars', async () => {
+    const spec = { ...YOLOX_NANO, input: { ...YOLOX_NANO.input, fitFrame: true } };
+    const fitted = await OnnxDetector.create('yolox-nano-fit', spec, { threads: 1 });
+    try {
+      for (const data of street416) {
+        const [full] = await detector.detect([street(data)]);
+        const [fit] = await fitted.detect([street(data)]);
+        expect(fitted.lastInputSize).toEqual({ width: 416, height: 288 });
+        expect(detector.lastInputSize).toEqual({ width: 416, height: 416 });
+        // Nearly every confident box of the full box is found again, in the same place.
+        const strong = full.filter((d) => d.score >= 0.5);
+        const again = strong.filter((d) => fit.some((e) => e.cls === d.cls && iou(e.box, d.box) > 0.8));
+        expect(again.length).toBeGreaterThanOrEqual(strong.length - 1);
+        expect(Math.abs(fit.length - full.length)).toBeLessThanOrEqual(2);
+      }
+      // A smaller frame runs smaller still: 320×176 → 352×224.
+      await fitted.detect([{ data: street320[0], width: 320, height: 176, scale: 0.5 }]);
+      expect(fitted.lastInputSize).toEqual({ width: 352, height: 224 });
+    } finally {
+      await fitted.close();
+    }
+  });
+
   test('a frame larger than 416×416 is a RangeError naming the sizes', async () => {
     const big: RgbFrame = { data: new Uint8Array(640 * 352 * 3), width: 640, height: 352, scale: 1 };
     await expect(detector.detect([big])).rejects.toThrow(
