@@ -20,6 +20,8 @@ export interface Detection {
   /**
    * Measured image motion since the previous analysed frame, when the decoder's in-between frames
    * were looked at (pipeline/motion/): the object was at box − (dx, dy) dtMs earlier. Source pixels.
+   * `cut`: the box reaches the picture's lower edge, so where the object touched the ground then is
+   * not known (its bottom is the edge's).
    */
-  motion?: { dx: number; dy: number; dtMs: number };
+  motion?: { dx: number; dy: number; dtMs: number; cut?: boolean };
 }

@@ -126,7 +126,13 @@ export type DetectJob = Static<typeof DetectJob>;
  * object was at box − (dx, dy), dtMs earlier. Source pixels.
  */
 export const DetectionMotion = Type.Object(
-  { dx: Type.Number(), dy: Type.Number(), dtMs: Type.Number({ exclusiveMinimum: 0 }) },
+  {
+    dx: Type.Number(),
+    dy: Type.Number(),
+    dtMs: Type.Number({ exclusiveMinimum: 0 }),
+    /** The box reaches the picture's lower edge: its bottom is the edge's, not the object's. */
+    cut: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 export type DetectionMotion = Static<typeof DetectionMotion>;

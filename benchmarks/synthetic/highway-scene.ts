@@ -128,12 +128,14 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
     return z < 6 || z > zFar ? null : clip(trueBox(veh, tS), cam.width, cam.height);
   };
   const lineY = HIGHWAY_LINE.from[1];
+  const lastFrameS = (Math.ceil(o.durationS * o.fps) - 1) / o.fps;
   const crossings: HighwayScene['crossings'] = {};
   for (const veh of vehicles) {
     // The bottom edge reaches lineY at distance focal·height / (lineY − horizon).
     const zLine = (cam.focalPx * cam.heightM) / (lineY - cam.horizonY);
     const tLine = (veh.z0 - zLine) / veh.v;
-    if (tLine > 0 && tLine < o.durationS) crossings[veh.cls] = (crossings[veh.cls] ?? 0) + 1;
+    // A crossing after the last frame (up to one frame interval before the end) is never seen.
+    if (tLine > 0 && tLine < lastFrameS) crossings[veh.cls] = (crossings[veh.cls] ?? 0) + 1;
   }
   const frames: HighwayFrame[] = [];
   const dt = 1 / o.fps;
@@ -156,6 +158,8 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
           dx: now.x + now.w / 2 - (before.x + before.w / 2) + e * gauss(noise),
           dy: now.y + now.h / 2 - (before.y + before.h / 2) + e * gauss(noise),
           dtMs: dt * 1000,
+          // As the motion step marks it: a box reaching the lower edge (its bottom is the edge's).
+          ...(seen.y + seen.h >= cam.height - 1 ? { cut: true } : {}),
         };
       }
       detections.push(d);

@@ -16,7 +16,8 @@ export interface ChainGeometry {
  * Sets each detection's `motion`: where it was at the start of the chain (the previous analysed frame,
  * dtMs earlier), measured by tracing its box back through the chain (box-motion.ts). Detections whose
  * trace was measured on fewer than half of its steps get none: a guess is worse than no measurement,
- * since the tracker then falls back to its own prediction. Returns how many got a motion.
+ * since the tracker then falls back to its own prediction. A box reaching the picture's lower edge is
+ * marked `cut`. Returns how many got a motion.
  *
  * @example
  *   attachMotion(detections, job.greyChain, { scale: 0.65, frameWidth: 416 }, 500);
@@ -38,7 +39,8 @@ export function attachMotion(
     const box = { x: (d.box.x - ox) * k, y: (d.box.y - oy) * k, w: d.box.w * k, h: d.box.h * k };
     const m = traceBoxBack(chain, box, options);
     if (!m || m.measured * 2 < m.steps) continue;
-    d.motion = { dx: round1(m.dx / k), dy: round1(m.dy / k), dtMs };
+    const cut = box.y + box.h >= chain[0].height - 1;
+    d.motion = { dx: round1(m.dx / k), dy: round1(m.dy / k), dtMs, ...(cut ? { cut } : {}) };
     n++;
   }
   return n;

@@ -337,7 +337,7 @@ export class ByteTracker {
       lastSeenMs: tsMs,
       votes: { [d.cls]: d.score },
       kf,
-      origin: originAnchor(d),
+      ...(d.motion?.cut ? {} : { origin: originAnchor(d) }), // a cut box's bottom is the edge's
     };
   }
 

@@ -85,6 +85,23 @@ test('tracker state with a pending origin survives snapshot and restore', () => 
   expect(t.origin).toEqual([330, 140]);
 });
 
+test('a first sighting cut by the lower edge has no origin: its bottom is the edge, not the car', () => {
+  const first = (cut: boolean): Detection => ({
+    cls: 'car',
+    score: 0.8,
+    box: { x: 300, y: 300, w: 60, h: 60 }, // reaches y = 360, the bottom of a 640×360 picture
+    motion: { dx: 0, dy: 150, dtMs: 500, ...(cut ? { cut: true } : {}) },
+  });
+  const whole = new ByteTracker({ minHits: 2 });
+  whole.update([], 0);
+  expect(whole.update([first(false)], 500)[0].origin).toEqual([330, 210]);
+  const cut = new ByteTracker({ minHits: 2 });
+  cut.update([], 0);
+  const [t] = cut.update([first(true)], 500);
+  expect(t.trackId).toBeGreaterThan(0); // still tracked (it moved visibly), only its origin is unknown
+  expect(t.origin).toBeUndefined();
+});
+
 test('riders are part of their motorbike; a pedestrian beside a bike is not', () => {
   const bike: Detection = { cls: 'motorcycle', score: 0.8, box: { x: 100, y: 120, w: 30, h: 40 } };
   const rider: Detection = { cls: 'person', score: 0.8, box: { x: 102, y: 90, w: 26, h: 55 } };
