@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { traceBoxBack } from '../../pipeline/motion/box-motion.ts';
+import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
 import { type GreyFrame, greyHalf } from '../../pipeline/motion/grey-frame.ts';
+import type { Detection } from '../../schemas/detection.ts';
 
 /** A 200×100 grey picture, flat 90, with a textured 24×14 block whose top-left is at (x, y). */
 function scene(x: number, y: number, w = 24, h = 14): GreyFrame {
@@ -52,4 +54,23 @@ test('greyHalf averages 2×2 blocks of BT.601 luma', () => {
   const g = greyHalf({ data, width: 4, height: 2, scale: 1 });
   expect(g).toMatchObject({ width: 2, height: 1 });
   expect([...g.data]).toEqual([127, 0]);
+});
+
+describe('attachMotion', () => {
+  test('each detection gets its motion in source pixels; a box reaching the lower edge is marked cut', () => {
+    // Grey frames at scale 1 of a 200×100 frame; one block in the middle, one running off the bottom.
+    const chain = [0, 1, 2].map((k) => {
+      const a = scene(40 + 5 * k, 30);
+      const b = scene(120, 70 + 8 * k, 24, 30);
+      for (let i = 0; i < a.data.length; i++) if (b.data[i] !== 90) a.data[i] = b.data[i];
+      return a;
+    });
+    const dets: Detection[] = [
+      { cls: 'car', score: 0.9, box: { x: 50, y: 30, w: 24, h: 14 } },
+      { cls: 'car', score: 0.9, box: { x: 120, y: 86, w: 24, h: 14 } },
+    ];
+    expect(attachMotion(dets, chain, { scale: 1, frameWidth: 200 }, 500)).toBe(2);
+    expect(dets[0].motion).toEqual({ dx: 10, dy: 0, dtMs: 500 });
+    expect(dets[1].motion).toMatchObject({ dy: 16, dtMs: 500, cut: true });
+  });
 });
