@@ -281,9 +281,9 @@ export class LineZone {
   }
 
   /**
-   * The side a track that went missing was heading to, if its course from its last anchor (at its
-   * velocity, up to now) crossed the segment onto the other side, or it was last seen there with
-   * its flip pending; else undefined.
+   * The side a track that went missing was heading to, if the path from its last anchor on its side
+   * to where it would be now (whereNow: its perspective course, else its velocity) crossed the
+   * segment onto the other side; else undefined.
    */
   private exitSide(t: LineTrackState, tsMs: number): Side | undefined {
     const [to] = this.whereNow(t, tsMs);
