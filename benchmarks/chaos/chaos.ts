@@ -47,6 +47,10 @@ function random(s: number): () => number {
   };
 }
 
+// Both runs' footage starts at the same instant: the 1- and 15-minute intervals a 37.7 s clip spans
+// depend on where it starts on the clock (one or two minutes), and the runs must be comparable.
+const START = new Date(Math.floor((Date.now() - 3600_000) / 900_000) * 900_000 + 10_000).toISOString();
+
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-chaos-'));
 const redis = await PersistentRedis.start(join(dir, 'redis'));
 const store = await ClickHouseHttpServer.start(join(dir, 'clickhouse'));
@@ -110,7 +114,7 @@ async function run(name: string, inject: Fault[]): Promise<void> {
     stages: [],
   });
   try {
-    const start = new Date(Date.now() - 3600_000).toISOString();
+    const start = START;
     const ids: string[] = [];
     for (let i = 1; i <= cameras; i++) {
       const cam = {
