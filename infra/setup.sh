@@ -72,7 +72,8 @@ stamp=node_modules/.package-lock.json
 if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   say "running npm ci"
   log=$(mktemp)
-  if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
+  # --loglevel=error: under `npm run -s` npm ci inherits a silent log level and fails without saying why.
+  if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
     # npm ci refuses a lock file that lacks other platforms' optional packages (macOS, Windows, musl
     # builds of biome and chdb), which happens when the registry or mirror in use does not carry them.
     # npm install then installs the same locked versions for this platform and leaves the lock as is.
