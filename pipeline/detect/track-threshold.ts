@@ -2,7 +2,7 @@ import type { Detection } from '../../schemas/detection.ts';
 import type { ModelSpec } from '../../schemas/model.ts';
 
 /** The schema's default `scoreThreshold`. */
-const DEFAULT_SCORE = 0.3;
+export const DEFAULT_SCORE = 0.3;
 
 /** A model's own score threshold for a product class (`scoreThreshold`, per class or one for all). */
 export function scoreThresholdOf(spec: ModelSpec, cls: string): number {

@@ -291,6 +291,11 @@ describe('OnnxDetector.create errors name the model and the problem', () => {
     expect(await createError('m4', spec(junk))).toMatch(
       new RegExp(`model m4: ${junk} is not a loadable ONNX model: .+`),
     );
+    // fitFrame reads and rewrites the file itself before onnxruntime sees it: the same error.
+    const fit = spec(junk);
+    expect(await createError('m5', { ...fit, input: { ...fit.input, fitFrame: true } })).toMatch(
+      new RegExp(`model m5: ${junk} is not a loadable ONNX model: .+`),
+    );
   });
 
   test('input shape: size, layout, rank', async () => {

@@ -30,7 +30,6 @@ export interface OnnxDetectorOptions {
  * distinct vehicles of different classes that close do not occur in traffic scenes.
  */
 export const CROSS_CLASS_IOU = 0.7;
-const _DEFAULT_THRESHOLD = 0.3;
 /**
  * fitFrame keeps at least this much padding below and right of the frame (one cell of the coarsest
  * stride). With none, YOLOX-Nano found 403 boxes on the night clip against 450 in the full 416×416

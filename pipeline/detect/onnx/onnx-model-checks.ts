@@ -4,6 +4,7 @@ import { isProductClass, PRODUCT_CLASSES, type ProductClass } from '../../../sch
 import { COCO_CLASS_MAP, COCO_LABELS, type ModelSpec } from '../../../schemas/model.ts';
 import { ModelError } from '../../errors/model-error.ts';
 import type { LetterboxTensor } from '../preprocess/letterbox-tensor.ts';
+import { DEFAULT_SCORE, scoreThresholdOf } from '../track-threshold.ts';
 import { yoloxGrid } from '../yolo/decode-yolox.ts';
 
 /**
@@ -11,8 +12,6 @@ import { yoloxGrid } from '../yolo/decode-yolox.ts';
  * model's input and output against it (checkIo), and one test run on a blank input (testRun), each
  * failing with a ModelError that names the model and the problem.
  */
-
-const DEFAULT_THRESHOLD = 0.3;
 
 /** A raw YOLOX box offset (cells) never gets near this; decoded box centres (input pixels) do. */
 const decodedCentreFloor = (inputWidth: number) => Math.max(16, inputWidth / 4);
@@ -89,11 +88,8 @@ export function resolveSpec(name: string, spec: ModelSpec): Resolved {
   if (!labelClass.some((c) => c >= 0))
     fail(`no label maps to a product class (${PRODUCT_CLASSES.join(', ')}): declare a classMap`);
 
-  const st = spec.scoreThreshold ?? DEFAULT_THRESHOLD;
-  const perClass = (c: ProductClass): number => {
-    if (typeof st === 'number') return st;
-    return st[c] ?? st.default ?? DEFAULT_THRESHOLD;
-  };
+  const st = spec.scoreThreshold ?? DEFAULT_SCORE;
+  const perClass = (c: ProductClass): number => scoreThresholdOf(spec, c);
   if (typeof st === 'object') {
     for (const k of Object.keys(st))
       if (k !== 'default' && !isProductClass(k)) fail(`scoreThreshold names unknown class "${k}"`);
