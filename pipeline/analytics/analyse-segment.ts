@@ -17,8 +17,8 @@ export interface SegmentAnalysis {
 /**
  * Runs a segment's frames through the camera's analytics, in order. Each detection of a confirmed
  * track gets its id and the track's (voted) class; the others keep track id 0, except `weak` ones
- * (below the model's own threshold, there for the tracker: see trackingSpec), which are dropped. Motion served the
- * tracker; the stored rows do not keep it. A source's last segment also closes what is still open
+ * (below the model's own threshold, there for the tracker: see trackingSpec), which are dropped.
+ * Motion served the tracker; the stored rows do not keep it. A source's last segment also closes what is still open
  * (partial intervals, visits, tracks).
  *
  * @example

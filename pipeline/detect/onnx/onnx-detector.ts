@@ -107,7 +107,6 @@ export class OnnxDetector implements Detector {
   private readonly letterbox: LetterboxTensor;
   /** fitFrame: one letterbox per input size met, by "WxH". */
   private readonly fitted = new Map<string, LetterboxTensor>();
-  private readonly fitFrame: boolean;
   private readonly spec: ModelSpec;
   private readonly labelClass: Int32Array;
   private readonly thresholds: Float32Array;
@@ -148,7 +147,6 @@ export class OnnxDetector implements Detector {
     this.outputName = io.outputName;
     this.batchSize = io.batchSize;
     this.letterbox = io.letterbox;
-    this.fitFrame = spec.input.fitFrame === true;
     this.spec = spec;
     this.boxesDecoded = io.boxesDecoded;
     this.anchorMajor = io.anchorMajor;
@@ -274,7 +272,7 @@ export class OnnxDetector implements Detector {
    * height plus FIT_MARGIN, rounded up to the largest stride (32), within the declared box.
    */
   private letterboxFor(frames: readonly RgbFrame[]): LetterboxTensor {
-    if (!this.fitFrame) return this.letterbox;
+    if (!this.spec.input.fitFrame) return this.letterbox;
     const round = (v: number, max: number) => Math.min(max, Math.ceil((v + FIT_MARGIN) / 32) * 32);
     const w = round(Math.max(...frames.map((f) => f.width)), this.inputWidth);
     const h = round(Math.max(...frames.map((f) => f.height)), this.inputHeight);
