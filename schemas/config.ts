@@ -9,6 +9,7 @@ import { CAMERA_ID_PATTERN } from './camera-id.ts';
 import { MotionGateSchema, RegionSchema } from './jobs.ts';
 import { MeasuresConfig } from './measures.ts';
 import { DEFAULT_MODEL, ModelSpec } from './model.ts';
+import { CameraPlaceKeys, Corridor } from './place.ts';
 import { PlatesConfig } from './plates.ts';
 import { RulesSchema } from './rules.ts';
 import { SceneConfig } from './scene.ts';
@@ -42,6 +43,8 @@ export const CameraConfig = Type.Object(
     watchdogMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
     /** Live sources: a picture unchanged this long is reported frozen (camera_frozen alert), seconds. Default 10. */
     frozenAfterS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86_400 })),
+    /** Position, heading, district and corridors, for the city map (see schemas/place.ts). */
+    ...CameraPlaceKeys,
   },
   { additionalProperties: false },
 );
@@ -143,6 +146,13 @@ export const Config = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     cameras: Type.Array(CameraConfig, { default: [] }),
+    /** Corridors the cameras refer to (`cameras[].corridors`), in the order they are listed. */
+    corridors: Type.Array(Corridor, { default: [] }),
+    /**
+     * The operations centre's time zone (IANA, e.g. Asia/Ho_Chi_Minh): reports, CSV and pages show local
+     * time with the zone, and day and hour boundaries are local. Storage stays UTC.
+     */
+    timeZone: Type.String({ minLength: 1, maxLength: 64, default: 'UTC' }),
     /** Days licence-plate reads (personal data) are kept in `plate_reads`; applied when the store opens. */
     plateRetentionDays: Type.Integer({ minimum: 1, maximum: 400, default: 30 }),
     /**

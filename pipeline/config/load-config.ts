@@ -7,6 +7,7 @@ import { BUILTIN_MODELS } from '../detect/detector-spec.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { validateRules } from '../rules/validate-rules.ts';
 import { validateScene } from '../scene/validate-scene.ts';
+import { validatePlaces } from './validate-places.ts';
 
 /**
  * Reads, validates and normalises a configuration file. Every error names the file and the key:
@@ -73,6 +74,7 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
     );
   }
   validateRules(cfg, file);
+  validatePlaces(cfg, file);
   cfg.dataDir = abs(cfg.dataDir);
   if (cfg.framesDir) cfg.framesDir = abs(cfg.framesDir);
   if (env.REDIS_URL) cfg.redisUrl = env.REDIS_URL;
