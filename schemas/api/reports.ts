@@ -16,6 +16,14 @@ export const CongestionQuery = Type.Object(
     ...TimeRange,
     interval: IntervalQuery,
     format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
+    timeZone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          "IANA time zone (e.g. Asia/Ho_Chi_Minh): intervals follow its local clock and times carry its offset. Default: the API's (configuration key timeZone, UTC unless set)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,6 +65,10 @@ export const CongestionReport = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
   intervalMinutes: Type.Integer(),
+  timeZone: Type.String({
+    description:
+      'IANA time zone of the intervals and of every time in the report (written with its offset; UTC as Z)',
+  }),
   rows: Type.Array(CongestionRow),
   incidents: Type.Array(IncidentRow),
   /**

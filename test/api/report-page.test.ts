@@ -103,6 +103,9 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const summary = await page.$$eval('#summary-table td', (cells) => cells.map((c) => c.textContent));
       expect(summary.slice(0, 1)).toEqual(['cam-a']);
       expect(await page.textContent('#subtitle')).toContain('cam-a → cam-b');
+      // No zone in the address: the API's (UTC in this harness), named in the footer and the form.
+      expect(await page.textContent('footer')).toContain('Times in UTC.');
+      expect(await page.inputValue('input[name="tz"]')).toBe('UTC');
 
       mkdirSync(ARTIFACTS, { recursive: true });
       const shot = join(ARTIFACTS, 'report-page.png');
@@ -111,6 +114,55 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const pdf = join(ARTIFACTS, 'report-page.pdf');
       await page.pdf({ path: pdf, format: 'A4', printBackground: true });
       expect(statSync(pdf).size).toBeGreaterThan(10_000);
+      await page.close();
+    });
+
+    test('in a time zone: local times in the form, the charts and the tables; the footer names the zone', async () => {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const from = DAY - 7 * 3600_000; // midnight in Ho Chi Minh City
+      await page.goto(
+        `${base}/report?camera=cam-a&from=${iso(from)}&to=${iso(from + 86_400_000)}&interval=60&timeZone=Asia/Ho_Chi_Minh#key=${h.keys.transport}`,
+      );
+      await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 });
+      expect(
+        await page.evaluate('document.body.dataset.state'),
+        (await page.textContent('#message')) ?? '',
+      ).toBe('ready');
+      expect(errors).toEqual([]);
+      expect(await page.textContent('footer')).toContain('Times in Asia/Ho_Chi_Minh.');
+      expect(await page.textContent('footer')).not.toContain('UTC');
+      expect(await page.textContent('#subtitle')).toContain('Asia/Ho_Chi_Minh');
+      const day = iso(DAY).slice(0, 10);
+      expect(await page.inputValue('input[name="from"]')).toBe(`${day}T00:00`);
+      expect(await page.inputValue('input[name="tz"]')).toBe('Asia/Ho_Chi_Minh');
+      const labels = (await page.evaluate(
+        "Chart.getChart(document.getElementById('chart-volume')).data.labels",
+      )) as string[];
+      expect(labels).toHaveLength(24);
+      expect(labels[0]).toBe(`${day.slice(5)} 00:00`);
+      // e1 at 08:02 UTC is 15:02 in Ho Chi Minh City.
+      const incidents = await page.$$eval('#incidents-table tr', (rows) => rows.map((r) => r.textContent));
+      expect(incidents[0]).toContain('time (Asia/Ho_Chi_Minh)');
+      expect(incidents[1]).toContain(`${day} 15:02:00`);
+
+      // Show again from the form: its from/to are read in the zone typed there.
+      await page.fill('input[name="tz"]', 'Asia/Kolkata');
+      await page.fill('input[name="from"]', `${day}T00:00`);
+      await page.fill('input[name="to"]', `${day}T06:00`);
+      await page.click('button[type="submit"]');
+      await page.waitForFunction(
+        "document.body.dataset.state === 'ready' && document.body.dataset.points === '6'",
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      expect(await page.textContent('footer')).toContain('Times in Asia/Kolkata.');
+      const address = new URL(page.url()).searchParams;
+      expect(address.get('timeZone')).toBe('Asia/Kolkata');
+      expect(address.get('from')).toBe(`${day}T00:00:00+05:30`);
       await page.close();
     });
 

@@ -70,4 +70,6 @@ test('isTimeZone knows IANA names and nothing else', () => {
   expect(isTimeZone('Asia/Kathmandu')).toBe(true);
   expect(isTimeZone('GMT+7 Hanoi')).toBe(false);
   expect(isTimeZone('')).toBe(false);
+  expect(isTimeZone('asia/kolkata')).toBe(false); // Intl takes it, ClickHouse does not
+  expect(isTimeZone('Etc/GMT+7')).toBe(true);
 });

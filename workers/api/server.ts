@@ -32,6 +32,8 @@ export interface ApiOptions {
   queuePrefix: string;
   /** Requests per key (or per address without one) and window. Default 600 per minute. */
   rateLimit?: { max: number; timeWindowMs: number };
+  /** The operations centre's IANA time zone (config `timeZone`): reports' default. Default UTC. */
+  timeZone?: string;
   /** Fastify's logger option: pino options or an instance; false in tests. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
 }
@@ -45,6 +47,8 @@ export interface ApiContext {
   queues: QueueWatch;
   events: EventHub;
   registry: Registry;
+  /** The reports' default time zone (IANA name). */
+  timeZone: string;
 }
 
 declare module 'fastify' {
@@ -91,6 +95,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     queues,
     events,
     registry,
+    timeZone: o.timeZone ?? 'UTC',
   });
   app.addHook('onClose', async () => {
     await events.close();

@@ -37,6 +37,7 @@ export async function serveCommand(opts: {
     keys,
     redisUrl: redis.url,
     queuePrefix: cfg.queuePrefix,
+    timeZone: cfg.timeZone,
     rateLimit: { max: opts.rateLimit, timeWindowMs: 60_000 },
     logger,
   });

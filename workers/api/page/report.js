@@ -1,7 +1,12 @@
 // The congestion report page's script: plain browser JavaScript, no build step. Reads the query
-// from the address (camera or corridor, from, to, interval), fetches the report with the user's API
-// key and draws it with Chart.js. `document.body.dataset.state` ends as 'ready' or 'error' (tests
-// and print automation wait for it).
+// from the address (camera or corridor, from, to, interval, timeZone), fetches the report with the
+// user's API key and draws it with Chart.js. `document.body.dataset.state` ends as 'ready' or 'error'
+// (tests and print automation wait for it).
+//
+// Times are shown in the report's time zone: the one in the address or the form, else the API's
+// default (the report says which). The API writes every time as local wall time with its offset, so
+// the page shows those strings as they are; only the form's from/to inputs, which carry no zone, are
+// converted here.
 /* global Chart */
 
 const LOS = ['A', 'B', 'C', 'D', 'E', 'F'];
@@ -18,6 +23,45 @@ const CAMERA_COLOURS = ['#4e79a7', '#e15759', '#59a14f', '#b07aa1', '#f28e2b', '
 
 const $ = (id) => document.getElementById(id);
 const charts = [];
+// A new form starts in the browser's zone; a report opened from an address without one, in the API's.
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+// The zone's offset from UTC at an instant, ms ("GMT+05:30" from Intl; "GMT" for zero).
+function offsetMs(zone, ms) {
+  const text = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).format(ms);
+  const m = /GMT(?:([+-])(\d\d):(\d\d))?/.exec(text);
+  if (!m?.[1]) return 0;
+  const v = (Number(m[2]) * 60 + Number(m[3])) * 60_000;
+  return m[1] === '-' ? -v : v;
+}
+
+// An instant as the zone's wall time, 'YYYY-MM-DDTHH:MM' (a datetime-local value).
+const wallTime = (ms, zone) => new Date(ms + offsetMs(zone, ms)).toISOString().slice(0, 16);
+
+// A datetime-local value read in the zone, as ISO 8601 with the zone's offset. The offset is looked up
+// twice: at the wall time taken as UTC, then at the instant that gives (right except within a DST jump).
+function zonedIso(value, zone) {
+  if (/[zZ]|[+-]\d\d:\d\d$/.test(value)) return value;
+  const wall = Date.parse(`${value.length === 16 ? `${value}:00` : value}Z`);
+  if (Number.isNaN(wall)) return value; // the API answers with what is wrong with it
+  const off = offsetMs(zone, wall - offsetMs(zone, wall));
+  const mins = Math.abs(off) / 60_000;
+  const hhmm = `${String(Math.floor(mins / 60)).padStart(2, '0')}:${String(mins % 60).padStart(2, '0')}`;
+  return `${new Date(wall).toISOString().slice(0, 19)}${off < 0 ? '-' : '+'}${hhmm}`;
+}
+
+function isZone(zone) {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function showZone(zone) {
+  $('zone-note').textContent = zone ? `Times in ${zone}.` : "Times in the report's time zone.";
+}
 
 function readQuery() {
   const p = new URLSearchParams(location.search);
@@ -31,17 +75,36 @@ function readQuery() {
     from: p.get('from') || '',
     to: p.get('to') || '',
     interval: p.get('interval') || '15',
+    timeZone: p.get('timeZone') || '',
     key: localStorage.getItem('cityflow-key') || '',
   };
 }
 
-function fillForm(q) {
+// The form shows from/to in `zone` (UTC until the API has said which zone when it is empty).
+function fillForm(q, zone) {
   const f = $('query');
+  const shown = zone && isZone(zone) ? zone : 'UTC';
+  const input = (v) => {
+    const ms = Date.parse(toIso(v, q.timeZone));
+    return Number.isNaN(ms) ? v.slice(0, 16) : wallTime(ms, shown);
+  };
   f.cameras.value = q.cameras;
-  f.from.value = q.from ? q.from.slice(0, 16) : '';
-  f.to.value = q.to ? q.to.slice(0, 16) : '';
+  f.from.value = q.from ? input(q.from) : '';
+  f.to.value = q.to ? input(q.to) : '';
   f.interval.value = q.interval;
+  f.tz.value = zone;
   f.key.value = q.key;
+  showZone(zone);
+}
+
+function fillZones() {
+  $('query').tz.placeholder = BROWSER_ZONE; // what an empty field means on Show
+  const list = $('time-zones');
+  for (const zone of ['UTC', ...(Intl.supportedValuesOf?.('timeZone') ?? [])]) {
+    const option = document.createElement('option');
+    option.value = zone;
+    list.append(option);
+  }
 }
 
 function apiParams(q) {
@@ -51,14 +114,15 @@ function apiParams(q) {
     .filter(Boolean);
   const p = new URLSearchParams();
   p.set(ids.length > 1 ? 'corridor' : 'camera', ids.join(','));
-  p.set('from', toIso(q.from));
-  p.set('to', toIso(q.to));
+  p.set('from', toIso(q.from, q.timeZone));
+  p.set('to', toIso(q.to, q.timeZone));
   p.set('interval', q.interval);
+  if (q.timeZone) p.set('timeZone', q.timeZone);
   return p;
 }
 
-// datetime-local values carry no zone: the page works in UTC, like the report.
-const toIso = (v) => (/[zZ]|[+-]\d\d:\d\d$/.test(v) ? v : `${v.length === 16 ? `${v}:00` : v}Z`);
+// A time without an offset (typed into the address) is read in the query's zone, else in UTC.
+const toIso = (v, zone) => (zone && isZone(zone) ? zonedIso(v, zone) : zonedIso(v, 'UTC'));
 const label = (iso) => iso.slice(5, 16).replace('T', ' ');
 const fmt = (v, digits = 1) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
 
@@ -70,6 +134,7 @@ async function load(q) {
   const res = await fetch(`/api/v1/reports/congestion?${params}`, { headers: { 'x-api-key': q.key } });
   const body = await res.json();
   if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
+  fillForm(q, body.timeZone);
   render(body);
   document.body.dataset.state = 'ready';
 }
@@ -77,11 +142,13 @@ async function load(q) {
 function render(report) {
   for (const c of charts.splice(0)) c.destroy();
   const cams = report.cameras;
-  const starts = [...new Set(report.rows.map((r) => r.start))].sort();
+  // By instant, not by text: across a DST change local wall times repeat with another offset.
+  const starts = [...new Set(report.rows.map((r) => r.start))].sort((a, b) => Date.parse(a) - Date.parse(b));
   const rowsOf = (cam) => report.rows.filter((r) => r.cameraId === cam);
+  const zone = report.timeZone;
   $('subtitle').textContent =
     `${cams.length > 1 ? 'Corridor' : 'Camera'} ${cams.join(' → ')} · ${report.from.slice(0, 16).replace('T', ' ')} – ` +
-    `${report.to.slice(0, 16).replace('T', ' ')} UTC · ${report.intervalMinutes}-minute intervals`;
+    `${report.to.slice(0, 16).replace('T', ' ')} ${zone} · ${report.intervalMinutes}-minute intervals`;
 
   // Volume by class, summed over the corridor's cameras.
   const classes = Object.keys(CLASS_COLOURS).filter((c) =>
@@ -174,7 +241,7 @@ function render(report) {
   );
   table(
     $('incidents-table'),
-    ['time (UTC)', 'camera', 'type', 'severity', 'zone', 'message'],
+    [`time (${zone})`, 'camera', 'type', 'severity', 'zone', 'message'],
     report.incidents.map((e) => [
       e.ts.slice(0, 19).replace('T', ' '),
       e.cameraId,
@@ -187,7 +254,7 @@ function render(report) {
   );
   table(
     $('travel-table'),
-    ['from', 'to', 'departing (UTC)', 'vehicles matched', 'median min', '85th pct min'],
+    ['from', 'to', `departing (${zone})`, 'vehicles matched', 'median min', '85th pct min'],
     report.travelTimes.flatMap((t) =>
       t.intervals.map((i) => [
         t.fromCamera,
@@ -230,7 +297,9 @@ function fail(e) {
 
 function main() {
   const q = readQuery();
-  fillForm(q);
+  const ready = q.cameras && q.from && q.to;
+  fillZones();
+  fillForm(q, q.timeZone || (ready ? '' : BROWSER_ZONE));
   $('print').addEventListener('click', () => window.print());
   // The CSV needs the key in a header too, so it is fetched and handed over as a file.
   $('csv').addEventListener('click', async (ev) => {
@@ -248,18 +317,22 @@ function main() {
     ev.preventDefault();
     const f = ev.target;
     localStorage.setItem('cityflow-key', f.key.value);
+    const zone = f.tz.value.trim() || BROWSER_ZONE;
+    if (!isZone(zone))
+      return fail(new Error(`unknown time zone "${zone}" (an IANA name, e.g. Asia/Ho_Chi_Minh)`));
     const next = {
       cameras: f.cameras.value,
-      from: f.from.value,
-      to: f.to.value,
+      from: zonedIso(f.from.value, zone),
+      to: zonedIso(f.to.value, zone),
       interval: f.interval.value,
+      timeZone: zone,
       key: f.key.value,
     };
     const p = apiParams(next);
     history.replaceState(null, '', `${location.pathname}?${p}`);
     load(next).catch(fail);
   });
-  if (q.cameras && q.from && q.to) load(q).catch(fail);
+  if (ready) load(q).catch(fail);
   else document.body.dataset.state = 'idle';
 }
 

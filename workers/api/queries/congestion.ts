@@ -2,14 +2,24 @@ import type { IntervalMinutes } from '../../../schemas/api/common.ts';
 import type { CongestionReport, CongestionRow } from '../../../schemas/api/reports.ts';
 import { PRODUCT_CLASSES } from '../../../schemas/classes.ts';
 import type { ApiStore } from '../store.ts';
-import { isoOf, sourceInterval } from './time.ts';
+import { sourceInterval } from './time.ts';
 import { travelTimes } from './travel-times.ts';
+import {
+  type GridSlot,
+  isoIn,
+  localGrid,
+  localIntervalStart,
+  localIntervalStartSql,
+  UTC,
+} from './zone-time.ts';
 
 export interface CongestionRequest {
   cameras: string[];
   fromMs: number;
   toMs: number;
   intervalMinutes: IntervalMinutes;
+  /** IANA zone of the intervals' grid and of the times written; default UTC. */
+  timeZone?: string;
 }
 
 /**
@@ -25,15 +35,23 @@ export interface CongestionRequest {
  * - incidents: events of the camera in the interval.
  * Intervals without rows are returned with frames = 0 (no coverage) so that every camera has the
  * same grid.
+ *
+ * With a time zone, the grid is the zone's local clock (zone-time.ts) and every time is written with
+ * its offset. A source row counts whole in the report interval that holds its start: exact whenever
+ * the zone's offset is a multiple of the source rows' 15 minutes (every zone in use today, Kathmandu's
+ * +5:45 and Chatham's +12:45 included); under a historic offset that is not, a 15-minute row
+ * straddling a local boundary is not split between the two intervals.
  */
 export async function congestionReport(store: ApiStore, req: CongestionRequest): Promise<CongestionReport> {
   const stepS = req.intervalMinutes * 60;
+  const timeZone = req.timeZone ?? UTC;
   const params = {
     cameras: req.cameras,
     src: sourceInterval(req.intervalMinutes),
     from: Math.floor(req.fromMs / 1000),
     to: Math.floor(req.toMs / 1000),
     step: stepS,
+    tz: timeZone,
   };
   // A corridor's consecutive pairs of cameras: travel times from plate matches.
   const pairs = req.cameras.slice(1).map((to, i) => [req.cameras[i], to] as const);
@@ -42,7 +60,7 @@ export async function congestionReport(store: ApiStore, req: CongestionRequest):
     store.query<IncidentDbRow>(INCIDENTS_SQL, { ...params, limit: MAX_INCIDENTS + 1 }),
     Promise.all(
       pairs.map(([fromCamera, toCamera]) =>
-        travelTimes(store, { ...req, fromCamera, toCamera, maxMinutes: CORRIDOR_TRIP_MINUTES }),
+        travelTimes(store, { ...req, timeZone, fromCamera, toCamera, maxMinutes: CORRIDOR_TRIP_MINUTES }),
       ),
     ),
   ]);
@@ -53,30 +71,32 @@ export async function congestionReport(store: ApiStore, req: CongestionRequest):
           EVENT_COUNTS_SQL,
           params,
         )
-      : countByInterval(incidents, stepS);
+      : countByInterval(incidents, stepS, timeZone);
   incidents.splice(MAX_INCIDENTS);
   const key = (camera: string, t: number) => `${camera}\u0000${t}`;
   const byKey = new Map(measures.map((m) => [key(m.camera_id, Number(m.t_s)), m]));
   const events = new Map(eventCounts.map((e) => [key(e.camera_id, Number(e.t_s)), Number(e.n)]));
 
-  const first = Math.floor(params.from / stepS) * stepS;
+  // One grid for every camera: its times are written once.
+  const grid = localGrid(params.from, params.to, stepS, timeZone);
   const rows: CongestionRow[] = [];
   for (const camera of req.cameras) {
-    for (let t = first; t < params.to; t += stepS) {
-      const m = byKey.get(key(camera, t));
-      rows.push(toRow(camera, t, stepS, m, events.get(key(camera, t)) ?? 0));
+    for (const slot of grid) {
+      const m = byKey.get(key(camera, slot.key));
+      rows.push(toRow(camera, slot, m, events.get(key(camera, slot.key)) ?? 0));
     }
   }
   return {
     cameras: req.cameras,
-    from: isoOf(req.fromMs),
-    to: isoOf(req.toMs),
+    from: isoIn(req.fromMs, timeZone),
+    to: isoIn(req.toMs, timeZone),
     intervalMinutes: req.intervalMinutes,
+    timeZone,
     rows,
     incidents: incidents.map((e) => ({
       eventId: e.event_id,
       cameraId: e.camera_id,
-      ts: isoOf(Number(e.ts_ms)),
+      ts: isoIn(Number(e.ts_ms), timeZone),
       type: e.type,
       severity: e.severity,
       zoneId: e.zone_id,
@@ -92,10 +112,10 @@ export const CORRIDOR_TRIP_MINUTES = 60;
 /** Incidents listed in a report (all are counted per interval). */
 export const MAX_INCIDENTS = 1000;
 
-function countByInterval(incidents: IncidentDbRow[], stepS: number) {
+function countByInterval(incidents: IncidentDbRow[], stepS: number, timeZone: string) {
   const counts = new Map<string, { camera_id: string; t_s: number; n: number }>();
   for (const e of incidents) {
-    const t = Math.floor(Number(e.ts_ms) / 1000 / stepS) * stepS;
+    const t = localIntervalStart(Math.floor(Number(e.ts_ms) / 1000), stepS, timeZone);
     const k = `${e.camera_id}\u0000${t}`;
     const c = counts.get(k) ?? { camera_id: e.camera_id, t_s: t, n: 0 };
     c.n++;
@@ -133,8 +153,7 @@ const round = (v: number | null, digits = 2) =>
 
 function toRow(
   cameraId: string,
-  t: number,
-  stepS: number,
+  slot: GridSlot,
   m: MeasureRow | undefined,
   incidents: number,
 ): CongestionRow {
@@ -142,13 +161,13 @@ function toRow(
   const pcu = round(m ? Number(m.pcu) : 0) ?? 0;
   return {
     cameraId,
-    start: isoOf(t * 1000),
-    end: isoOf((t + stepS) * 1000),
+    start: slot.startIso,
+    end: slot.endIso,
     frames: m ? Number(m.frames) : 0,
     volume: m ? Number(m.volume) : 0,
     volumeByClass,
     pcu,
-    flowPcuH: round((pcu * 3600) / stepS) ?? 0,
+    flowPcuH: round((pcu * 3600) / (slot.end - slot.start)) ?? 0,
     speedMeanKmh: round(m?.speed_mean ?? null, 1),
     speedP85Kmh: round(m?.speed_p85 ?? null, 1),
     occupancy: round(m?.occupancy ?? null, 3),
@@ -165,12 +184,13 @@ const CLASS_COLUMNS = PRODUCT_CLASSES.map(
 ).join(',\n  ');
 
 // One pass, grouped straight into report intervals (a two-step grouping, per source interval first,
-// measured twice as slow on 30 days). frames: the sites' rows of one source interval share the same
-// analysed-frame count, so their sum divided by the number of sites is the interval's coverage.
+// measured twice as slow on 30 days); t_s is the interval's start on the zone's local grid, in UTC
+// seconds. frames: the sites' rows of one source interval share the same analysed-frame count, so
+// their sum divided by the number of sites is the interval's coverage.
 const MEASURES_SQL = `
 SELECT
   camera_id,
-  toUnixTimestamp(toStartOfInterval(start, toIntervalSecond({step:UInt32}))) AS t_s,
+  ${localIntervalStartSql('start')} AS t_s,
   countIf(site_kind = 'line') > 0 AS has_lines,
   intDiv(sum(frames), greatest(1, uniqExact(site_kind, site_id, direction))) AS frames,
   if(has_lines, sumIf(volume, site_kind = 'line'), sumIf(volume, site_kind = 'zone')) AS volume,
@@ -200,7 +220,7 @@ GROUP BY camera_id, t_s
 ORDER BY camera_id, t_s`;
 
 const EVENT_COUNTS_SQL = `
-SELECT camera_id, toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({step:UInt32}))) AS t_s, count() AS n
+SELECT camera_id, ${localIntervalStartSql('ts')} AS t_s, count() AS n
 FROM events FINAL
 WHERE camera_id IN {cameras:Array(String)}
   AND ts >= toDateTime64({from:UInt32}, 3, 'UTC') AND ts < toDateTime64({to:UInt32}, 3, 'UTC')
@@ -214,7 +234,12 @@ WHERE camera_id IN {cameras:Array(String)}
 ORDER BY ts
 LIMIT {limit:UInt32}`;
 
-/** CSV columns, in order; the same values as the JSON rows (tested). */
+/**
+ * CSV columns, in order; the same values as the JSON rows (tested). time_zone (the report's, the same
+ * on every row) is a column rather than a line above the header: a spreadsheet or a CSV reader then
+ * takes the first line as the header, and the zone stays with rows copied elsewhere. It comes last so
+ * that the other columns keep their places.
+ */
 export const CSV_COLUMNS = [
   'camera_id',
   'start',
@@ -230,6 +255,7 @@ export const CSV_COLUMNS = [
   'density_pcu_km',
   'los',
   'incidents',
+  'time_zone',
 ] as const;
 
 /** The report's rows as CSV (RFC 4180; empty cell = no value). */
@@ -257,6 +283,7 @@ export function congestionCsv(report: CongestionReport): string {
         r.densityPcuKm,
         r.los,
         r.incidents,
+        report.timeZone,
       ]
         .map(cell)
         .join(','),

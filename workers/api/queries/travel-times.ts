@@ -1,6 +1,7 @@
 import type { OdMatrix, TravelTimes } from '../../../schemas/api/travel.ts';
 import type { ApiStore } from '../store.ts';
 import { isoOf } from './time.ts';
+import { isoIn, localIntervalStartSql, UTC } from './zone-time.ts';
 
 /**
  * One sighting per vehicle and camera (from the plate_sightings view: no plate text): a track's plate reads (one per segment it spans) collapse to
@@ -18,6 +19,8 @@ const SIGHTINGS = (camera: string) => `
  * is matched to its next sighting at `to` (ASOF JOIN on the plate hash: the first later sighting)
  * within `maxMinutes`; per interval, the matched vehicles, the median and the 85th percentile of
  * their travel times in seconds (exact, interpolated between the two nearest: PERCENTILE.INC).
+ * With a time zone (the congestion report's), intervals follow its local grid and times carry its
+ * offset, so that they line up with the report's rows.
  *
  *   cam A ──(plate_hash, t_a)──▶ first (plate_hash, t_b > t_a) at cam B ──▶ t_b − t_a ≤ max
  */
@@ -30,15 +33,17 @@ export async function travelTimes(
     toMs: number;
     intervalMinutes: number;
     maxMinutes: number;
+    timeZone?: string;
   },
 ): Promise<TravelTimes> {
+  const timeZone = q.timeZone ?? UTC;
   const rows = await store.query<{
     start: string | number;
     matched: string | number;
     p50: number;
     p85: number;
   }>(
-    `SELECT toUnixTimestamp(toStartOfInterval(departed, INTERVAL {interval:UInt32} MINUTE)) AS start,
+    `SELECT ${localIntervalStartSql('departed')} AS start,
             count() AS matched,
             quantileExactInclusive(0.5)(dt) AS p50,
             quantileExactInclusive(0.85)(dt) AS p85
@@ -55,19 +60,20 @@ export async function travelTimes(
       b: q.toCamera,
       from: q.fromMs,
       to: q.toMs,
-      interval: q.intervalMinutes,
+      step: q.intervalMinutes * 60,
+      tz: timeZone,
       window: q.maxMinutes * 60,
     },
   );
   return {
     fromCamera: q.fromCamera,
     toCamera: q.toCamera,
-    from: isoOf(q.fromMs),
-    to: isoOf(q.toMs),
+    from: isoIn(q.fromMs, timeZone),
+    to: isoIn(q.toMs, timeZone),
     intervalMinutes: q.intervalMinutes,
     maxMinutes: q.maxMinutes,
     intervals: rows.map((r) => ({
-      start: isoOf(Number(r.start) * 1000),
+      start: isoIn(Number(r.start) * 1000, timeZone),
       matched: Number(r.matched),
       medianSeconds: Math.round(Number(r.p50) * 10) / 10,
       p85Seconds: Math.round(Number(r.p85) * 10) / 10,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isTimeZone } from '../../../pipeline/config/time-zone.ts';
 import { errorResponses } from '../../../schemas/api/common.ts';
 import {
   CitySummary,
@@ -17,7 +18,8 @@ const MAX_CORRIDOR = 50;
 
 /**
  * GET /api/v1/reports/congestion: the congestion report of one camera or a corridor (an ordered list
- * of cameras), per interval, as JSON or CSV (`format=csv` or `accept: text/csv`; the same rows).
+ * of cameras), per interval, as JSON or CSV (`format=csv` or `accept: text/csv`; the same rows), in
+ * a time zone (`timeZone`, default the API's): intervals on its local clock, times with its offset.
  */
 export async function reportRoutes(app: FastifyInstance) {
   app.get<{ Querystring: CongestionQuery }>(
@@ -29,30 +31,31 @@ export async function reportRoutes(app: FastifyInstance) {
         summary: 'Congestion report per interval for a camera or a corridor',
         description:
           'Per camera and interval: volume (total and by class), pcu and flow, mean and 85th-percentile speed, ' +
-          'zone occupancy and density, worst level of service, incidents. CSV has the same rows and values.',
+          'zone occupancy and density, worst level of service, incidents. CSV has the same rows and values. ' +
+          "Intervals follow the local clock of timeZone (default: the API's), and times carry its offset.",
         querystring: CongestionQuery,
         response: { 200: CongestionReport, ...errorResponses },
       },
     },
     async (request, reply) => {
       const q = request.query;
-      if (!q.camera === !q.corridor) {
-        throw httpError(400, 'querystring.camera: give either camera or corridor (not both, not neither)');
+      const cameras = reportCameras(q);
+      if (q.timeZone !== undefined && !isTimeZone(q.timeZone)) {
+        throw httpError(
+          400,
+          `querystring.timeZone: unknown time zone "${q.timeZone}" (an IANA name, e.g. Asia/Ho_Chi_Minh)`,
+        );
       }
-      const cameras = q.camera ? [q.camera] : (q.corridor as string).split(',').map((c) => c.trim());
-      if (cameras.some((c) => !c)) throw httpError(400, 'querystring.corridor: empty camera id in the list');
-      if (new Set(cameras).size !== cameras.length) {
-        throw httpError(400, 'querystring.corridor: a camera appears twice');
-      }
-      if (cameras.length > MAX_CORRIDOR) {
-        throw httpError(400, `querystring.corridor: at most ${MAX_CORRIDOR} cameras`);
-      }
+      const timeZone = q.timeZone ?? app.ctx.timeZone;
       const { fromMs, toMs } = timeRange(q, q.interval);
       const report = await congestionReport(app.ctx.store, {
         cameras,
         fromMs,
         toMs,
         intervalMinutes: q.interval,
+        timeZone,
+      }).catch((e: unknown) => {
+        throw q.timeZone !== undefined ? zoneRefused(e, q.timeZone) : e;
       });
       const csv = q.format === 'csv' || request.headers.accept?.startsWith('text/csv');
       if (csv) {
@@ -90,5 +93,34 @@ export async function reportRoutes(app: FastifyInstance) {
       const { fromMs, toMs } = timeRange(request.query, 15);
       return citySummary(app.ctx.store, fromMs, toMs);
     },
+  );
+}
+
+/** The report's cameras: `camera`, or `corridor`'s list in its order; errors name the parameter. */
+function reportCameras(q: CongestionQuery): string[] {
+  if (!q.camera === !q.corridor) {
+    throw httpError(400, 'querystring.camera: give either camera or corridor (not both, not neither)');
+  }
+  const cameras = q.camera ? [q.camera] : (q.corridor as string).split(',').map((c) => c.trim());
+  if (cameras.some((c) => !c)) throw httpError(400, 'querystring.corridor: empty camera id in the list');
+  if (new Set(cameras).size !== cameras.length) {
+    throw httpError(400, 'querystring.corridor: a camera appears twice');
+  }
+  if (cameras.length > MAX_CORRIDOR) {
+    throw httpError(400, `querystring.corridor: at most ${MAX_CORRIDOR} cameras`);
+  }
+  return cameras;
+}
+
+/**
+ * A zone the runtime knows (isTimeZone, checked in the route) but ClickHouse does not: its zone names are
+ * case-sensitive (`Asia/Kolkata`, not `asia/kolkata`) where Intl's are not. A 400 naming the
+ * parameter rather than a 500.
+ */
+function zoneRefused(e: unknown, timeZone: string): unknown {
+  if (!(e instanceof Error && /Cannot load time zone/i.test(e.message))) return e;
+  return httpError(
+    400,
+    `querystring.timeZone: unknown time zone "${timeZone}" (IANA names are case-sensitive, e.g. Asia/Ho_Chi_Minh)`,
   );
 }
