@@ -153,6 +153,15 @@ export const Config = Type.Object(
      * time with the zone, and day and hour boundaries are local. Storage stays UTC.
      */
     timeZone: Type.String({ minLength: 1, maxLength: 64, default: 'UTC' }),
+    /** The city map page (`/map`): base-map tiles. Without `tiles` it draws on a plain background (offline). */
+    map: Type.Object(
+      {
+        /** A {z}/{x}/{y} tile URL template, e.g. a tile server inside the operations centre's network. */
+        tiles: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 500 })),
+        attribution: Type.String({ maxLength: 500, default: '' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Days licence-plate reads (personal data) are kept in `plate_reads`; applied when the store opens. */
     plateRetentionDays: Type.Integer({ minimum: 1, maximum: 400, default: 30 }),
     /**

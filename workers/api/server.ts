@@ -10,11 +10,13 @@ import type { ApiKeyStore } from './auth/api-keys.ts';
 import { EventHub } from './event-hub.ts';
 import { presentedKey } from './plugins/auth.ts';
 import { formatValidationErrors, registerErrorHandler } from './plugins/errors.ts';
+import type { MapSettings } from './queries/city-map.ts';
 import { QueueWatch } from './queue-watch.ts';
 import { bullBoardRoutes } from './routes/bull-board.ts';
 import { cameraRoutes } from './routes/cameras.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mapRoutes } from './routes/map.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { pageRoutes } from './routes/page.ts';
 import { plateRoutes } from './routes/plates.ts';
@@ -34,6 +36,8 @@ export interface ApiOptions {
   rateLimit?: { max: number; timeWindowMs: number };
   /** The operations centre's IANA time zone (config `timeZone`): reports' default. Default UTC. */
   timeZone?: string;
+  /** The city map: base-map tiles and the declared corridors' names (config `map`, `corridors`). */
+  map?: MapSettings;
   /** Fastify's logger option: pino options or an instance; false in tests. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
 }
@@ -136,6 +140,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(seriesRoutes, { prefix: '/api/v1' });
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(statusRoutes, { prefix: '/api/v1' });
+  await app.register(mapRoutes, { prefix: '/api/v1', ...o.map });
   await app.register(pageRoutes);
   await app.register(bullBoardRoutes);
   return app;

@@ -38,6 +38,7 @@ export async function serveCommand(opts: {
     redisUrl: redis.url,
     queuePrefix: cfg.queuePrefix,
     timeZone: cfg.timeZone,
+    map: { ...cfg.map, corridors: cfg.corridors },
     rateLimit: { max: opts.rateLimit, timeWindowMs: 60_000 },
     logger,
   });
