@@ -18,7 +18,7 @@ import { buildApi } from '../../workers/api/server.ts';
 import { DirectStore } from '../../workers/api/store.ts';
 import { startLocalRedis } from '../../workers/local/local-redis.ts';
 import { report } from '../phases/common.ts';
-import { cameraId, type DatasetSizes, datasetEnd, generate } from './generate.ts';
+import { cameraId, type DatasetSizes, datasetEnd, generate, measuresSql } from './generate.ts';
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,7 +36,8 @@ const spec = {
 const ITERATIONS = Number(arg('iterations', '20'));
 
 const marker = join(dir, 'dataset.json');
-const wanted = JSON.stringify(spec);
+// `generator`: bumped when the generator changes, so a cached dataset is made again.
+const wanted = JSON.stringify({ ...spec, generator: 2 });
 if (
   process.argv.includes('--fresh') ||
   !existsSync(marker) ||
@@ -54,6 +55,11 @@ if (existsSync(marker)) {
   writeFileSync(marker, JSON.stringify({ spec: wanted, end: datasetEnd(), sizes }));
 }
 const end = JSON.parse(readFileSync(marker, 'utf8')).end as number;
+
+// The city map shows the last 15 minutes: give every camera 1-minute rows up to now (the dataset
+// itself ends at midnight). A rerun adds its own 15 minutes; the rows are few (cameras × 15 × 3).
+const minuteNow = Math.floor(Date.now() / 60_000) * 60;
+await ch.client.command({ query: measuresSql(60, minuteNow - 14 * 60, 15, spec.cameras) });
 
 const redis = await startLocalRedis(join(dir, 'redis'));
 const store = new DirectStore(ch.client, 'embedded');
@@ -108,6 +114,7 @@ const cases: Array<[string, string]> = [
     `/api/v1/series/speed?camera=${cameraId(7)}&from=${iso(end - DAY)}&to=${iso(end)}&interval=1`,
   ],
   ['events, all cameras, 1 day, newest 100', `/api/v1/events?from=${iso(end - DAY)}&to=${iso(end)}`],
+  [`city map data, ${spec.cameras} cameras (last 15 minutes, health, last hour's alerts)`, '/api/v1/map'],
 ];
 
 const pct = (xs: number[], p: number) => {

@@ -4,8 +4,9 @@
  *
  * - 15-minute and 1-minute traffic_measures (per camera: a counting line in both directions and a
  *   zone), with daily peaks (08:00 and 17:30 on weekdays, a flatter midday hump at weekends), weekly
- *   patterns, per-camera size (arterials vs side streets) and noise; speeds drop and density/LOS rise
- *   with load; individual speeds in speeds_kmh;
+ *   patterns, holidays, a day factor shared by neighbouring cameras, incidents that travel along
+ *   groups of 5 cameras, per-camera size (arterials vs side streets) and noise (see LOAD); speeds
+ *   drop and density/LOS rise with load; individual speeds in speeds_kmh;
  * - events (jams at busy times, stopped vehicles, crowds, camera outages), about 20 per camera-day;
  * - cameras rows; optionally raw detections (`detectionsMillions`), to size the raw table.
  *
@@ -37,17 +38,31 @@ export const datasetEnd = () => Math.floor(Date.now() / 86_400_000) * 86_400_000
 
 export const cameraId = (i: number) => `cam-${String(i).padStart(3, '0')}`;
 
-// Load of camera c at time t (0..~1.3): weekday peaks at 08:00 and 17:30, a midday weekend hump, a
-// per-camera size factor between 0.3 and 1.3, and noise. `t` is a DateTime column, `c` a UInt32.
+// Load of camera c at time t (0..~1.9): weekday peaks at 08:00 and 17:30, a midday weekend hump, a
+// per-camera size factor between 0.3 and 1.3, and noise; on top, what a timetable cannot know:
+// - holidays: every 23rd day (day number % 23 = 5) runs the weekend pattern at 80 %;
+// - a day factor of 0.88-1.12 per day and group of 5 neighbouring cameras (weather, events);
+// - incidents: in 6 % of 2-hour blocks per group, load × 1.45 for 45-90 minutes, reaching camera
+//   k = c % 5 of the group 15·k minutes after camera 0 (a queue travelling along the corridor
+//   c−1 → c; the forecast backtest gives each camera its predecessor as upstream neighbour).
+// `t` is a DateTime column, `c` a UInt32.
+const HOLIDAY = (t: string) => `(toRelativeDayNum(${t}) % 23 = 5)`;
+const INCIDENT = (t: string, c: string) => `(
+  (cityHash64(intDiv(${c}, 5), intDiv(toUnixTimestamp(${t}) - (${c} % 5) * 900, 7200)) AS ih) % 100 < 6
+  AND (toUnixTimestamp(${t}) - (${c} % 5) * 900) % 7200 >= ih % 3600
+  AND (toUnixTimestamp(${t}) - (${c} % 5) * 900) % 7200 < ih % 3600 + 2700 + intDiv(ih, 100) % 2700)`;
 const LOAD = (t: string, c: string) => `(
   (0.3 + (cityHash64(${c}) % 100) / 100.0) *
-  (0.08 + if(toDayOfWeek(${t}) <= 5,
+  if(${HOLIDAY(t)}, 0.8, 1) *
+  (0.88 + (cityHash64(intDiv(${c}, 5), toRelativeDayNum(${t})) % 240) / 1000.0) *
+  if(${INCIDENT(t, c)}, 1.45, 1) *
+  (0.08 + if(toDayOfWeek(${t}) <= 5 AND NOT ${HOLIDAY(t)},
       exp(-pow(toHour(${t}) + toMinute(${t}) / 60 - 8, 2) / 2) + 0.9 * exp(-pow(toHour(${t}) + toMinute(${t}) / 60 - 17.5, 2) / 3)
         + 0.35 * exp(-pow(toHour(${t}) + toMinute(${t}) / 60 - 13, 2) / 8),
       0.55 * exp(-pow(toHour(${t}) + toMinute(${t}) / 60 - 14, 2) / 12))) *
   (0.9 + (cityHash64(${c}, ${t}) % 200) / 1000.0))`;
 
-function measuresSql(intervalS: 60 | 900, fromS: number, intervals: number, cameras: number): string {
+export function measuresSql(intervalS: 60 | 900, fromS: number, intervals: number, cameras: number): string {
   const scale = intervalS / 900;
   return `
 INSERT INTO traffic_measures

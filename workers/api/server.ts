@@ -15,6 +15,7 @@ import { QueueWatch } from './queue-watch.ts';
 import { bullBoardRoutes } from './routes/bull-board.ts';
 import { cameraRoutes } from './routes/cameras.ts';
 import { eventRoutes } from './routes/events.ts';
+import { forecastRoutes } from './routes/forecast.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mapRoutes } from './routes/map.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -141,6 +142,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(statusRoutes, { prefix: '/api/v1' });
   await app.register(mapRoutes, { prefix: '/api/v1', ...o.map });
+  await app.register(forecastRoutes, { prefix: '/api/v1' });
   await app.register(pageRoutes);
   await app.register(bullBoardRoutes);
   return app;

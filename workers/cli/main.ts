@@ -3,6 +3,7 @@ import { CAMERA_ID_PATTERN } from '../../schemas/config.ts';
 import { backfillCommand } from './backfill-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { detectCommand } from './detect-command.ts';
+import { forecastCommand } from './forecast-command.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { platesCommand } from './plates-command.ts';
@@ -159,6 +160,16 @@ program
     'print the DDL for a sharded, replicated ClickHouse cluster (ON CLUSTER, Replicated*MergeTree, Distributed by camera) instead of applying',
   )
   .action(migrateCommand);
+
+program
+  .command('forecast')
+  .description(
+    'refresh the short-term forecasts (volume, speed, level of service 15/30/60 min ahead) now, as `run` does every 15 minutes',
+  )
+  .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl and measures.losDensity)')
+  .option('--data-dir <dir>', 'local state folder', 'var')
+  .option('--json', 'print the summary as JSON')
+  .action(forecastCommand);
 
 program
   .command('backfill')

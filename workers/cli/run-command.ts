@@ -1,5 +1,6 @@
 import { loadConfig } from '../../pipeline/config/load-config.ts';
 import { isLiveSource } from '../../pipeline/live/live-source.ts';
+import { ForecastRefresher } from '../forecast/forecast-refresher.ts';
 import { onShutdown, resolveRedis } from '../local/local-mode.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
@@ -40,7 +41,12 @@ export async function runCommand(opts: { config: string; exitWhenDone?: boolean;
   const node = await PipelineNode.start({ config: cfg, redisUrl: redis.url, stages });
   const owner =
     node.clickhouse?.mode === 'embedded' ? await serveStore(node.clickhouse.client, cfg.dataDir) : null;
+  // The store's owner refreshes the forecasts every 15 minutes (workers/forecast/).
+  const forecasts = node.clickhouse
+    ? new ForecastRefresher(node.clickhouse.client, { losDensity: cfg.measures.losDensity }).start()
+    : null;
   onShutdown(async () => {
+    await forecasts?.stop();
     await owner?.close();
     await node.close();
     await redis.stop();

@@ -1,0 +1,61 @@
+/** Rows of the `forecasts` table (migration 0034) and the forecast API's answer. */
+import { type Static, Type } from '@sinclair/typebox';
+import { NullableNumber, NullableString } from './api/common.ts';
+
+/** A `forecasts` row as the forecaster makes it (times in UTC ms; the store mapper formats them). */
+export interface ForecastRow {
+  camera_id: string;
+  issued_at: number;
+  horizon_min: number;
+  target_start: number;
+  measure: 'volume' | 'speed_kmh' | 'density_pcu_km';
+  value: number;
+  low: number;
+  high: number;
+  profile: number;
+  los: string;
+  model: string;
+}
+
+export const ForecastQuery = Type.Object(
+  {
+    camera: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'camera id' })),
+    corridor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description: 'ordered, comma-separated camera ids (instead of camera)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ForecastQuery = Static<typeof ForecastQuery>;
+
+const Horizon = Type.Object({
+  horizonMin: Type.Integer({ description: '15, 30 or 60' }),
+  targetStart: Type.String({ format: 'date-time', description: 'start of the 15-minute interval forecast' }),
+  volume: NullableNumber('vehicles in the interval'),
+  volumeLow: NullableNumber('80 % band'),
+  volumeHigh: NullableNumber(),
+  speedKmh: NullableNumber('mean speed'),
+  speedLow: NullableNumber(),
+  speedHigh: NullableNumber(),
+  densityPcuKm: NullableNumber('worst zone density'),
+  los: NullableString('level of service of the forecast density'),
+  profileVolume: NullableNumber('what this weekly slot usually brings (the seasonal profile alone)'),
+});
+
+export const CameraForecast = Type.Object({
+  cameraId: Type.String(),
+  /** ok: forecast below; insufficient-history or none-yet: `reason` says why. */
+  status: Type.String(),
+  reason: NullableString(),
+  issuedAt: NullableString('end of the latest interval the forecast used'),
+  model: NullableString(),
+  horizons: Type.Array(Horizon),
+});
+export type CameraForecast = Static<typeof CameraForecast>;
+
+export const ForecastAnswer = Type.Object({ cameras: Type.Array(CameraForecast) });
+export type ForecastAnswer = Static<typeof ForecastAnswer>;
