@@ -12,6 +12,7 @@ import { presentedKey } from './plugins/auth.ts';
 import { formatValidationErrors, registerErrorHandler } from './plugins/errors.ts';
 import type { MapSettings } from './queries/city-map.ts';
 import { QueueWatch } from './queue-watch.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { bullBoardRoutes } from './routes/bull-board.ts';
 import { cameraRoutes } from './routes/cameras.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -39,6 +40,8 @@ export interface ApiOptions {
   timeZone?: string;
   /** The city map: base-map tiles and the declared corridors' names (config `map`, `corridors`). */
   map?: MapSettings;
+  /** Where the pipeline writes alert snapshots (config alerts.snapshotsDir), served to the alert console. */
+  snapshotsDir?: string;
   /** Fastify's logger option: pino options or an instance; false in tests. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
 }
@@ -143,6 +146,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(statusRoutes, { prefix: '/api/v1' });
   await app.register(mapRoutes, { prefix: '/api/v1', ...o.map });
   await app.register(forecastRoutes, { prefix: '/api/v1' });
+  await app.register(alertRoutes, { prefix: '/api/v1', snapshotsDir: o.snapshotsDir });
   await app.register(pageRoutes);
   await app.register(bullBoardRoutes);
   return app;

@@ -39,6 +39,7 @@ export async function serveCommand(opts: {
     queuePrefix: cfg.queuePrefix,
     timeZone: cfg.timeZone,
     map: { ...cfg.map, corridors: cfg.corridors },
+    snapshotsDir: cfg.alerts.snapshotsDir ?? join(cfg.dataDir, 'evidence'),
     rateLimit: { max: opts.rateLimit, timeWindowMs: 60_000 },
     logger,
   });

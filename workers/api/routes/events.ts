@@ -3,53 +3,10 @@ import { errorResponses } from '../../../schemas/api/common.ts';
 import { EventStreamQuery, EventsAnswer, EventsQuery } from '../../../schemas/api/events.ts';
 import { type EventRecord, SEVERITIES } from '../../../schemas/events.ts';
 import { requireRole } from '../plugins/auth.ts';
+import { type EventDbRow, toEventRecord } from '../queries/event-rows.ts';
 import { timeRange } from './range.ts';
 
-interface EventDbRow {
-  event_id: string;
-  camera_id: string;
-  ts_ms: number | string;
-  started_ms: number | string;
-  type: string;
-  rule_id: string;
-  zone_id: string;
-  severity: string;
-  value: number;
-  track_ids: Array<number | string>;
-  message: string;
-  snapshot: string;
-  details: string;
-  source_id: string;
-  segment: number | string;
-}
-
 const rank = (s: string) => (SEVERITIES as readonly string[]).indexOf(s);
-
-function toRecord(r: EventDbRow): EventRecord {
-  let details: Record<string, unknown> = {};
-  try {
-    details = r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {};
-  } catch {
-    details = { raw: r.details };
-  }
-  return {
-    eventId: r.event_id,
-    cameraId: r.camera_id,
-    tsMs: Number(r.ts_ms),
-    startedMs: Number(r.started_ms),
-    type: r.type as EventRecord['type'],
-    ruleId: r.rule_id,
-    zoneId: r.zone_id,
-    severity: r.severity as EventRecord['severity'],
-    value: Number(r.value),
-    trackIds: r.track_ids.map(Number),
-    message: r.message,
-    snapshot: r.snapshot,
-    details,
-    sourceId: r.source_id,
-    segment: Number(r.segment),
-  };
-}
 
 /** GET /events: events in a time range from the `events` table, newest first. */
 function listEvents(app: FastifyInstance): void {
@@ -87,7 +44,7 @@ function listEvents(app: FastifyInstance): void {
           ...(q.severity === undefined ? {} : { severities: SEVERITIES.slice(rank(q.severity)) }),
         },
       );
-      return { events: rows.map(toRecord) };
+      return { events: rows.map(toEventRecord) };
     },
   );
 }

@@ -22,6 +22,10 @@ const leafletDist = dirname(createRequire(import.meta.url).resolve('leaflet'));
  * tiles come from the configured URL (`map.tiles`), so it works offline on a plain background.
  *
  *   /map?district=District%201&refresh=30
+ *
+ * The alert console lists alerts, follows new ones live and lets operators acknowledge them:
+ *
+ *   /alerts?severity=warning&state=open&district=District%201&hours=24
  */
 export async function pageRoutes(app: FastifyInstance) {
   const files: Record<string, { path: string | URL; type: string }> = {
@@ -29,6 +33,9 @@ export async function pageRoutes(app: FastifyInstance) {
     '/report/report.js': { path: here('report.js'), type: 'text/javascript; charset=utf-8' },
     '/report/report.css': { path: here('report.css'), type: 'text/css; charset=utf-8' },
     '/report/chart.umd.min.js': { path: chartJs, type: 'text/javascript; charset=utf-8' },
+    '/alerts': { path: here('alerts.html'), type: 'text/html; charset=utf-8' },
+    '/alerts/alerts.js': { path: here('alerts.js'), type: 'text/javascript; charset=utf-8' },
+    '/alerts/alerts.css': { path: here('alerts.css'), type: 'text/css; charset=utf-8' },
     '/map': { path: here('map.html'), type: 'text/html; charset=utf-8' },
     '/map/map.js': { path: here('map.js'), type: 'text/javascript; charset=utf-8' },
     '/map/map.css': { path: here('map.css'), type: 'text/css; charset=utf-8' },
