@@ -127,7 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
       await page.waitForFunction("document.getElementById('live').textContent.includes('operator role')");
       const ids = await page.$$eval('#alerts tbody tr', (rows) =>
-        rows.map((r) => (r as HTMLElement).dataset.eventId),
+        rows.map((r) => r.getAttribute('data-event-id')),
       );
       expect(ids).toEqual(['e-1', 'e-2']); // open only: e-live is acknowledged
       await page.click('#alerts tbody tr[data-event-id="e-1"] button.ack');
