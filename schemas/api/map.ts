@@ -38,6 +38,15 @@ export const MapCamera = Type.Object({
   /** Alerts (warning or critical) raised in the last hour, and the worst severity among them. */
   alerts1h: Type.Integer(),
   worstSeverity: NullableString(),
+  /** The forecast for the interval ending 60 minutes after the latest refresh (null: none current). */
+  nextHour: Type.Union([
+    Type.Object({
+      los: NullableString('level of service of the forecast density'),
+      volume: NullableNumber('vehicles in that 15-minute interval'),
+      speedKmh: NullableNumber(),
+    }),
+    Type.Null(),
+  ]),
 });
 export type MapCamera = Static<typeof MapCamera>;
 

@@ -24,6 +24,8 @@ export interface CityCamera {
   volume: number;
   speed: number;
   alerts: number;
+  /** The 60-minute forecast's level of service (every third working camera has a forecast). */
+  nextLos: string | null;
 }
 
 export const LOS = ['A', 'B', 'C', 'D', 'E', 'F'];
@@ -52,6 +54,7 @@ export function cityCameras(n: number): CityCamera[] {
       volume: status === 'idle' ? 0 : MINUTES * 2 * (3 + (i % 5)),
       speed: 20 + (i % 30),
       alerts: status !== 'idle' && i % 15 === 2 ? 2 : 0,
+      nextLos: status === 'online' && i % 3 === 0 ? LOS[(i + 2) % 6] : null,
     };
   });
 }
@@ -180,7 +183,24 @@ function cameraRows(cam: CityCamera, i: number, nowMs: number) {
     source_uri: config.source,
     config: JSON.stringify(config),
   };
-  return { rows, health, alerts, camera };
+  const issued = Math.floor(nowMs / 900_000) * 900_000;
+  const forecast = (measure: string, value: number, los = '') => ({
+    camera_id: cam.id,
+    issued_at: chTime(issued),
+    horizon_min: 60,
+    target_start: chTime(issued + 45 * 60_000),
+    measure,
+    value,
+    low: value * 0.8,
+    high: value * 1.2,
+    profile: value,
+    los,
+    model: 'test',
+  });
+  const forecasts = cam.nextLos
+    ? [forecast('volume', 100 + i), forecast('speed_kmh', 30), forecast('density_pcu_km', 20, cam.nextLos)]
+    : [];
+  return { rows, health, alerts, camera, forecasts };
 }
 
 /** Writes the generated city into the store; returns its cameras. */
@@ -206,6 +226,11 @@ export async function insertCity(ch: ClickHouseHandle, n: number, nowMs = Date.n
     ch.client,
     'events',
     parts.flatMap((p) => p.alerts),
+  );
+  await insertRows(
+    ch.client,
+    'forecasts',
+    parts.flatMap((p) => p.forecasts),
   );
   return cams;
 }

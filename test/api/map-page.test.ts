@@ -112,6 +112,27 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await page.close();
     });
 
+    test('"next hour" colours cameras by their forecast', async () => {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+      await page.goto(`${base}/map?view=next#key=${h.keys.transport}`);
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+      const markers = await page.$$eval('path.camera-marker', (paths) =>
+        paths.map((p) => ({ cls: p.getAttribute('class') ?? '', fill: p.getAttribute('fill') })),
+      );
+      const withForecast = city.filter((c) => c.location && c.nextLos);
+      expect(withForecast.length).toBeGreaterThan(40);
+      for (const c of withForecast) {
+        const m = markers.find((x) => x.cls.split(' ').includes(`camera-${c.id}`));
+        expect(m?.fill, c.id).toBe(LOS_FILL[c.nextLos as string]);
+        expect(m?.cls).toContain(`next-los-${c.nextLos}`);
+      }
+      const none = city.find((c) => c.location && !c.nextLos && c.status === 'online') as CityCamera;
+      const m = markers.find((x) => x.cls.split(' ').includes(`camera-${none.id}`));
+      expect(m?.cls).toContain('next-none');
+      expect(await page.inputValue('select[name="view"]')).toBe('next');
+      await page.close();
+    });
+
     test('the district filter redraws only that district', async () => {
       const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
       await page.goto(`${base}/map#key=${h.keys.operator}`);

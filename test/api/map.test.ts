@@ -37,6 +37,10 @@ test('GET /api/v1/map: every camera with its place and current state, computed f
     if (want.status !== 'idle') expect(got?.speedKmh, want.id).toBe(want.speed);
     expect(got?.alerts1h, want.id).toBe(want.alerts); // the 3-hour-old one is not counted
     expect(got?.worstSeverity ?? null).toBe(want.alerts ? 'critical' : null);
+    const i = Number(want.id.slice(4));
+    expect(got?.nextHour ?? null, want.id).toEqual(
+      want.nextLos ? { los: want.nextLos, volume: 100 + i, speedKmh: 30 } : null,
+    );
   }
 });
 

@@ -10,6 +10,8 @@ const CONGESTION_AS_LOS = { free: 'A', slow: 'C', heavy: 'E', jam: 'F' };
 const MEASURING = '#5b7fa6';
 const OFFLINE = '#b8b8b8';
 const REFRESH_S = Number(new URLSearchParams(location.search).get('refresh')) || 30;
+// 'now' colours cameras by their latest minute; 'next' by the forecast for the next hour.
+const view = () => new URLSearchParams(location.search).get('view') || 'now';
 
 const $ = (id) => document.getElementById(id);
 const state = { map: null, layer: null, tiles: null, fitted: false, timer: null };
@@ -27,6 +29,11 @@ function readKey() {
 function cameraStyle(c) {
   if (c.status === 'offline' || c.status === 'frozen')
     return { cls: `status-${c.status}`, fill: OFFLINE, stroke: '#555', dash: '3 2' };
+  if (view() === 'next') {
+    const los = c.nextHour?.los;
+    if (!los) return { cls: 'next-none', fill: '#ffffff', stroke: '#5b7fa6', dash: '2 2' };
+    return { cls: `next-los-${los}`, fill: LOS_COLOURS[los], stroke: '#333', dash: null };
+  }
   if (c.status === 'idle') return { cls: 'status-idle', fill: '#ffffff', stroke: '#888', dash: null };
   const los = c.los || CONGESTION_AS_LOS[c.congestion] || null;
   if (!los) return { cls: `status-${c.status} los-none`, fill: MEASURING, stroke: '#2d4b6e', dash: null };
@@ -59,6 +66,13 @@ function popup(c) {
     ['Mean speed', c.speedKmh == null ? '—' : `${c.speedKmh} km/h`],
     ['Measured', localTime(c.measuredAt)],
     ['Alerts, last hour', c.alerts1h ? `${c.alerts1h} (worst: ${c.worstSeverity})` : 'none'],
+    [
+      'Next hour (forecast)',
+      c.nextHour
+        ? `LOS ${c.nextHour.los ?? '—'}, ${c.nextHour.volume ?? '—'} vehicles / 15 min` +
+          (c.nextHour.speedKmh == null ? '' : `, ${c.nextHour.speedKmh} km/h`)
+        : 'none yet',
+    ],
   ];
   const table = document.createElement('table');
   for (const [k, v] of rows) {
@@ -146,6 +160,7 @@ function showCounts(data, drawn) {
 }
 
 function fillDistricts(districts, chosen) {
+  $('controls').view.value = view();
   const select = $('controls').district;
   const known = new Set([...select.options].map((o) => o.value));
   for (const d of districts) if (!known.has(d)) select.add(new Option(d, d));
@@ -184,6 +199,8 @@ $('controls').addEventListener('submit', (e) => {
   const p = new URLSearchParams(location.search);
   if (f.district.value) p.set('district', f.district.value);
   else p.delete('district');
+  if (f.view.value === 'next') p.set('view', 'next');
+  else p.delete('view');
   history.replaceState(null, '', `${location.pathname}?${p}`);
   state.fitted = false;
   load();

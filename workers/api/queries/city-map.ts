@@ -36,6 +36,13 @@ interface AlertRow {
   worst: number | string;
 }
 
+interface ForecastRow {
+  camera_id: string;
+  volume: number | null;
+  speed: number | null;
+  los: string;
+}
+
 const SEVERITY = ['info', 'warning', 'critical'];
 
 // Three grouped scans, one per table, whatever the number of cameras: the map must stay cheap with
@@ -68,6 +75,16 @@ FROM events FINAL
 WHERE ts >= now64(3) - INTERVAL 1 HOUR AND severity IN ('warning', 'critical')
 GROUP BY camera_id`;
 
+// The 60-minute forecasts of each camera's latest refresh (at most two hours old).
+const NEXT_HOUR = `
+SELECT camera_id,
+  if(countIf(measure = 'volume') > 0, argMaxIf(value, issued_at, measure = 'volume'), NULL) AS volume,
+  if(countIf(measure = 'speed_kmh') > 0, argMaxIf(value, issued_at, measure = 'speed_kmh'), NULL) AS speed,
+  argMaxIf(los, issued_at, measure = 'density_pcu_km') AS los
+FROM forecasts FINAL
+WHERE horizon_min = 60 AND issued_at >= now() - INTERVAL 2 HOUR
+GROUP BY camera_id`;
+
 function placeOf(config: string): CameraPlace {
   try {
     const c = JSON.parse(config || '{}') as CameraPlace;
@@ -83,6 +100,7 @@ function cameraState(
   m: MeasureRow | undefined,
   health: string | undefined,
   alert: AlertRow | undefined,
+  next: ForecastRow | undefined,
 ): MapCamera {
   const lines = Number(m?.line_rows ?? 0) > 0;
   return {
@@ -99,6 +117,13 @@ function cameraState(
     measuredAt: m ? isoOf(Number(m.last_ms)) : null,
     alerts1h: Number(alert?.n ?? 0),
     worstSeverity: alert ? (SEVERITY[Number(alert.worst) - 1] ?? null) : null,
+    nextHour: next
+      ? {
+          los: next.los || null,
+          volume: next.volume == null ? null : Math.round(Number(next.volume)),
+          speedKmh: next.speed == null ? null : Math.round(Number(next.speed) * 10) / 10,
+        }
+      : null,
   };
 }
 
@@ -140,18 +165,21 @@ export function corridorsOf(
  *   const map = await cityMap(store, { tiles: 'https://tiles.example/{z}/{x}/{y}.png' }, 'District 1');
  */
 export async function cityMap(store: ApiStore, settings: MapSettings, district?: string): Promise<MapAnswer> {
-  const [rows, measures, health, alerts] = await Promise.all([
+  const [rows, measures, health, alerts, forecasts] = await Promise.all([
     store.query<CameraRow>('SELECT camera_id, name, config FROM cameras FINAL ORDER BY camera_id'),
     store.query<MeasureRow>(MEASURES),
     store.query<HealthRow>(HEALTH),
     store.query<AlertRow>(ALERTS),
+    store.query<ForecastRow>(NEXT_HOUR),
   ]);
+  const f = new Map(forecasts.map((r) => [r.camera_id, r]));
   const m = new Map(measures.map((r) => [r.camera_id, r]));
   const h = new Map(health.map((r) => [r.camera_id, r.status]));
   const a = new Map(alerts.map((r) => [r.camera_id, r]));
   const all = rows.map((row) => {
     const place = placeOf(row.config);
-    const state = cameraState(row, place, m.get(row.camera_id), h.get(row.camera_id), a.get(row.camera_id));
+    const id = row.camera_id;
+    const state = cameraState(row, place, m.get(id), h.get(id), a.get(id), f.get(id));
     return { state, place };
   });
   const districts = [...new Set(all.map((c) => c.state.district).filter((d): d is string => !!d))].sort();
