@@ -26,6 +26,31 @@ describe.skipIf(!existsSync(CHROMIUM))(
         ...measureRows('cam-a', DAY, 96, 900),
         ...measureRows('cam-b', DAY, 96, 900),
       ]);
+      // A current forecast for cam-a (cam-b has none: its row says why).
+      const issued = Math.floor(Date.now() / 900_000) * 900_000;
+      await insertRows(
+        h.ch.client,
+        'forecasts',
+        [15, 30, 60].flatMap((m) =>
+          [
+            ['volume', 40 + m, ''],
+            ['speed_kmh', 31.5, ''],
+            ['density_pcu_km', 18, 'D'],
+          ].map(([measure, value, los]) => ({
+            camera_id: 'cam-a',
+            issued_at: new Date(issued).toISOString().slice(0, 19).replace('T', ' '),
+            horizon_min: m,
+            target_start: new Date(issued + (m - 15) * 60_000).toISOString().slice(0, 19).replace('T', ' '),
+            measure,
+            value,
+            low: Number(value) - 5,
+            high: Number(value) + 5,
+            profile: value,
+            los,
+            model: 'test',
+          })),
+        ),
+      );
       await insertRows(h.ch.client, 'events', [
         eventRow('cam-a', DAY + 8 * 3600_000 + 120_000, 'jam_start', 'warning', 'e1', 'queue on lane-1'),
         eventRow(
@@ -103,6 +128,14 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const summary = await page.$$eval('#summary-table td', (cells) => cells.map((c) => c.textContent));
       expect(summary.slice(0, 1)).toEqual(['cam-a']);
       expect(await page.textContent('#subtitle')).toContain('cam-a → cam-b');
+      const forecast = await page.$$eval('#forecast-table tr', (rows) =>
+        rows.map((r) => r.textContent ?? ''),
+      );
+      expect(forecast).toHaveLength(5); // header, cam-a at +15/+30/+60, cam-b's reason
+      expect(forecast[1]).toContain('+15 min');
+      expect(forecast[1]).toContain('55 (50–60)');
+      expect(forecast[3]).toMatch(/\+60 min.*100 \(95–105\).*31\.5 \(26\.5–36\.5\)D$/);
+      expect(forecast[4]).toMatch(/^cam-b.*forecasts need 14/);
       // No zone in the address: the API's (UTC in this harness), named in the footer and the form.
       expect(await page.textContent('footer')).toContain('Times in UTC.');
       expect(await page.inputValue('input[name="tz"]')).toBe('UTC');

@@ -136,7 +136,50 @@ async function load(q) {
   if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
   fillForm(q, body.timeZone);
   render(body);
+  await renderForecast(params, q.key, body.timeZone);
   document.body.dataset.state = 'ready';
+}
+
+// The cameras' current forecasts (15, 30, 60 minutes ahead, 80 % bands): what comes after the report.
+// A failure here leaves the report as it is and says why in the table.
+async function renderForecast(params, key, zone) {
+  const which = params.has('corridor')
+    ? `corridor=${encodeURIComponent(params.get('corridor'))}`
+    : `camera=${encodeURIComponent(params.get('camera'))}`;
+  const at = (iso) => new Date(iso).toLocaleString('sv-SE', { timeZone: zone || 'UTC' }).slice(0, 16);
+  const band = (v, lo, hi, d) => (v === null ? '–' : `${fmt(v, d)} (${fmt(lo, d)}–${fmt(hi, d)})`);
+  try {
+    const res = await fetch(`/api/v1/forecast?${which}`, { headers: { 'x-api-key': key } });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
+    const rows = body.cameras.flatMap((c) =>
+      c.status === 'ok'
+        ? c.horizons.map((h) => [
+            c.cameraId,
+            `+${h.horizonMin} min`,
+            at(h.targetStart),
+            band(h.volume, h.volumeLow, h.volumeHigh, 0),
+            band(h.speedKmh, h.speedLow, h.speedHigh, 1),
+            h.los ?? '–',
+          ])
+        : [[c.cameraId, '', '', c.reason ?? c.status, '', '']],
+    );
+    table(
+      $('forecast-table'),
+      [
+        'camera',
+        'ahead',
+        `interval from (${zone || 'UTC'})`,
+        'vehicles (80 % band)',
+        'mean speed km/h (80 % band)',
+        'LOS',
+      ],
+      rows,
+      'no forecast',
+    );
+  } catch (e) {
+    table($('forecast-table'), ['forecast'], [[`not available: ${e.message}`]]);
+  }
 }
 
 function render(report) {
