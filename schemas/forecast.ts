@@ -57,5 +57,26 @@ export const CameraForecast = Type.Object({
 });
 export type CameraForecast = Static<typeof CameraForecast>;
 
-export const ForecastAnswer = Type.Object({ cameras: Type.Array(CameraForecast) });
+/**
+ * A corridor's travel time ahead: per leg, its road length over the mean of its two cameras'
+ * forecast speeds, summed. Null where a leg's length (`toNextM`) or both its speeds are unknown.
+ */
+export const CorridorForecast = Type.Object({
+  cameras: Type.Array(Type.String()),
+  lengthM: NullableNumber('road length of the whole corridor (null: a leg has no toNextM)'),
+  horizons: Type.Array(
+    Type.Object({
+      horizonMin: Type.Integer(),
+      travelTimeS: NullableNumber('forecast travel time from the first camera to the last, seconds'),
+    }),
+  ),
+  reason: NullableString('why there is no travel time, when there is none'),
+});
+export type CorridorForecast = Static<typeof CorridorForecast>;
+
+export const ForecastAnswer = Type.Object({
+  cameras: Type.Array(CameraForecast),
+  /** Only for `corridor=` requests. */
+  corridor: Type.Optional(CorridorForecast),
+});
 export type ForecastAnswer = Static<typeof ForecastAnswer>;

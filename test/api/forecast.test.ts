@@ -16,6 +16,21 @@ beforeAll(async () => {
   // cam-000..cam-002: 21 days of generated 15-minute measures up to the latest complete interval.
   const days = 21;
   await h.ch.client.command({ query: measuresSql(900, ISSUED / 1000 - days * 86_400, days * 96, 3) });
+  // A corridor cam-000 → cam-001 → cam-002, 1000 m then 500 m.
+  await insertRows(
+    h.ch.client,
+    'cameras',
+    [
+      ['cam-000', { id: 'c1', position: 1, toNextM: 1000 }],
+      ['cam-001', { id: 'c1', position: 2, toNextM: 500 }],
+      ['cam-002', { id: 'c1', position: 3 }],
+    ].map(([id, m]) => ({
+      camera_id: id,
+      name: id,
+      source_uri: 'rtsp://x',
+      config: JSON.stringify({ corridors: [m] }),
+    })),
+  );
   // cam-short: 3 days only.
   await insertRows(
     h.ch.client,
@@ -74,6 +89,27 @@ test('a camera with too little history, or none, says so; a corridor keeps its o
   expect(short.reason).toMatch(/^3 days of 15-minute measures in the last 6 weeks; forecasts need 14$/);
   expect(ok).toMatchObject({ cameraId: 'cam-002', status: 'ok' });
   expect(nope).toMatchObject({ cameraId: 'nope', status: 'insufficient-history' });
+});
+
+test('a corridor: its travel time per horizon from the legs’ lengths and the forecast speeds', async () => {
+  const res = await get('/api/v1/forecast?corridor=cam-000,cam-001,cam-002');
+  expect(res.statusCode, res.body).toBe(200);
+  const body = res.json() as ForecastAnswer;
+  const speed = (i: number, h: number) =>
+    body.cameras[i].horizons.find((x) => x.horizonMin === h)?.speedKmh as number;
+  expect(body.corridor?.lengthM).toBe(1500);
+  expect(body.corridor?.reason).toBeNull();
+  for (const h of [15, 30, 60]) {
+    const want =
+      1000 / ((speed(0, h) + speed(1, h)) / 2 / 3.6) + 500 / ((speed(1, h) + speed(2, h)) / 2 / 3.6);
+    expect(body.corridor?.horizons.find((x) => x.horizonMin === h)?.travelTimeS).toBe(Math.round(want));
+  }
+  const gap = (await get('/api/v1/forecast?corridor=cam-000,cam-002')).json() as ForecastAnswer;
+  expect(gap.corridor?.horizons.every((x) => x.travelTimeS === null)).toBe(true);
+  expect(gap.corridor?.reason).toBe(
+    'no road length from cam-000 to cam-002: give toNextM in their corridor membership',
+  );
+  expect(((await get('/api/v1/forecast?camera=cam-000')).json() as ForecastAnswer).corridor).toBeUndefined();
 });
 
 test('roles, validation and injection-like values', async () => {

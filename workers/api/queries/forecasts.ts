@@ -1,4 +1,5 @@
-import type { CameraForecast } from '../../../schemas/forecast.ts';
+import type { CameraForecast, CorridorForecast } from '../../../schemas/forecast.ts';
+import type { CameraPlace } from '../../../schemas/place.ts';
 import type { ApiStore } from '../store.ts';
 import { isoOf } from './time.ts';
 
@@ -102,4 +103,57 @@ export async function currentForecasts(
       horizons: [],
     };
   });
+}
+
+/**
+ * The corridor's forecast travel time per horizon, from its legs' lengths (each camera's `toNextM`
+ * in a corridor where the next camera of the list holds the next position) and the forecast speeds.
+ */
+export async function corridorTravelTime(
+  store: ApiStore,
+  cameras: readonly string[],
+  forecasts: readonly CameraForecast[],
+): Promise<CorridorForecast> {
+  const rows = await store.query<{ camera_id: string; config: string }>(
+    'SELECT camera_id, argMax(config, updated_at) AS config FROM cameras WHERE camera_id IN {cameras:Array(String)} GROUP BY camera_id',
+    { cameras },
+  );
+  const memberships = new Map(
+    rows.map((r) => {
+      try {
+        return [r.camera_id, (JSON.parse(r.config || '{}') as CameraPlace).corridors ?? []];
+      } catch {
+        return [r.camera_id, []];
+      }
+    }),
+  );
+  const lengths = cameras.slice(1).map((to, i) => {
+    const mine = memberships.get(cameras[i]) ?? [];
+    const theirs = memberships.get(to) ?? [];
+    const leg = mine.find((m) => theirs.some((t) => t.id === m.id && t.position === m.position + 1));
+    return leg?.toNextM ?? null;
+  });
+  const speedAt = (id: string, h: number) =>
+    forecasts.find((f) => f.cameraId === id)?.horizons.find((x) => x.horizonMin === h)?.speedKmh ?? null;
+  const missing = lengths.findIndex((l) => l === null);
+  const horizons = [15, 30, 60].map((h) => {
+    if (missing >= 0) return { horizonMin: h, travelTimeS: null };
+    let total = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const s = [speedAt(cameras[i], h), speedAt(cameras[i + 1], h)].filter(
+        (v): v is number => v != null && v > 0,
+      );
+      if (!s.length) return { horizonMin: h, travelTimeS: null };
+      total += (lengths[i] as number) / (s.reduce((a, b) => a + b, 0) / s.length / 3.6);
+    }
+    return { horizonMin: h, travelTimeS: Math.round(total) };
+  });
+  const reason =
+    missing >= 0
+      ? `no road length from ${cameras[missing]} to ${cameras[missing + 1]}: give toNextM in their corridor membership`
+      : horizons.some((x) => x.travelTimeS === null)
+        ? 'a leg has no speed forecast at either end'
+        : null;
+  const lengthM = missing >= 0 ? null : (lengths as number[]).reduce((a, b) => a + b, 0);
+  return { cameras: [...cameras], lengthM, horizons, reason };
 }

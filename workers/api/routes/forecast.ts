@@ -3,7 +3,7 @@ import { errorResponses } from '../../../schemas/api/common.ts';
 import { ForecastAnswer, ForecastQuery } from '../../../schemas/forecast.ts';
 import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
-import { currentForecasts } from '../queries/forecasts.ts';
+import { corridorTravelTime, currentForecasts } from '../queries/forecasts.ts';
 
 const MAX_CAMERAS = 50;
 
@@ -20,7 +20,9 @@ export async function forecastRoutes(app: FastifyInstance) {
           'From the latest refresh (every 15 minutes, at most two hours old): per horizon the forecast volume, ' +
           'mean speed and worst zone density with its level of service, with 80 % bands and the seasonal profile ' +
           'alone. Seasonal profile (median of the same weekly slot over 6 weeks) corrected by a regression on ' +
-          'recent residuals and the upstream camera’s. A camera without a forecast says why in `status` and `reason`.',
+          'recent residuals and the upstream camera’s. A camera without a forecast says why in `status` and `reason`. ' +
+          'For a corridor, also the travel time from its first camera to its last per horizon: each leg’s road length ' +
+          '(`toNextM`) over the mean of its two cameras’ forecast speeds.',
         querystring: ForecastQuery,
         response: { 200: ForecastAnswer, ...errorResponses },
       },
@@ -35,7 +37,9 @@ export async function forecastRoutes(app: FastifyInstance) {
         throw httpError(400, 'querystring.corridor: a camera appears twice');
       if (cameras.length > MAX_CAMERAS)
         throw httpError(400, `querystring.corridor: at most ${MAX_CAMERAS} cameras`);
-      return { cameras: await currentForecasts(app.ctx.store, cameras) };
+      const forecasts = await currentForecasts(app.ctx.store, cameras);
+      if (!q.corridor) return { cameras: forecasts };
+      return { cameras: forecasts, corridor: await corridorTravelTime(app.ctx.store, cameras, forecasts) };
     },
   );
 }
