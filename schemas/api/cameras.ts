@@ -1,6 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { CameraPlaceKeys } from '../place.ts';
 import { SceneConfig } from '../scene.ts';
 import { CameraIdStrict, CameraIdValue } from './common.ts';
+
+/** A camera's place: the configuration's keys (schemas/place.ts), each absent when not given. */
+export const CameraPlaceBody = Type.Object(CameraPlaceKeys, { additionalProperties: false });
+export type CameraPlaceBody = Static<typeof CameraPlaceBody>;
 
 export const CameraSummary = Type.Object({
   cameraId: Type.String(),
@@ -8,6 +13,13 @@ export const CameraSummary = Type.Object({
   source: Type.String(),
   lines: Type.Integer({ description: 'counting lines in its scene' }),
   zones: Type.Integer({ description: 'zones in its scene' }),
+  place: CameraPlaceBody,
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const PlaceAnswer = Type.Object({
+  cameraId: Type.String(),
+  place: CameraPlaceBody,
   updatedAt: Type.String({ format: 'date-time' }),
 });
 export const CameraList = Type.Object({ cameras: Type.Array(CameraSummary) });

@@ -137,7 +137,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
-  await app.register(cameraRoutes, { prefix: '/api/v1' });
+  await app.register(cameraRoutes, { prefix: '/api/v1', corridors: o.map?.corridors });
   await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(travelRoutes, { prefix: '/api/v1' });
   await app.register(plateRoutes, { prefix: '/api/v1' });

@@ -1,12 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { isLiveSource } from '../../../pipeline/live/live-source.ts';
 import { validateScene } from '../../../pipeline/scene/validate-scene.ts';
-import { CameraList, CameraParams, CameraWriteParams, SceneAnswer } from '../../../schemas/api/cameras.ts';
+import {
+  CameraList,
+  CameraParams,
+  CameraPlaceBody,
+  CameraWriteParams,
+  PlaceAnswer,
+  SceneAnswer,
+} from '../../../schemas/api/cameras.ts';
 import { errorResponses } from '../../../schemas/api/common.ts';
+import type { CameraPlace, Corridor, CorridorMembership } from '../../../schemas/place.ts';
 import type { SceneConfig as Scene } from '../../../schemas/scene.ts';
 import { SceneConfig } from '../../../schemas/scene.ts';
 import { check } from '../../../schemas/validate.ts';
-import { SCENE_SET_BY } from '../../cameras/register-cameras.ts';
+import { PLACE_SET_BY, SCENE_SET_BY } from '../../cameras/register-cameras.ts';
 import { redisKeys } from '../../redis-keys.ts';
 import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
@@ -38,6 +46,10 @@ const parseConfig = (row: CameraDbRow): Record<string, unknown> => {
   }
 };
 
+const PLACE_KEYS = ['location', 'heading', 'district', 'corridors'] as const;
+const placeOf = (config: Record<string, unknown>): CameraPlace =>
+  Object.fromEntries(PLACE_KEYS.filter((k) => config[k] !== undefined).map((k) => [k, config[k]]));
+
 /** GET /cameras: every camera with the number of lines and zones in its scene. */
 function listCameras(app: FastifyInstance): void {
   const { keys, store } = app.ctx;
@@ -60,6 +72,7 @@ function listCameras(app: FastifyInstance): void {
           source: r.source_uri,
           lines: scene.lines?.length ?? 0,
           zones: scene.zones?.length ?? 0,
+          place: placeOf(parseConfig(r)),
           updatedAt: new Date(Number(r.updated_ms)).toISOString(),
         };
       }),
@@ -146,6 +159,80 @@ function putScene(app: FastifyInstance): void {
   );
 }
 
+/** Corridors named in a place must be declared (when the API knows the list) and positions free. */
+async function checkCorridors(
+  store: ApiStore,
+  id: string,
+  place: CameraPlace,
+  declared?: readonly Corridor[],
+) {
+  const names = declared ? new Set(declared.map((c) => c.id)) : null;
+  const others = (await cameraRows(store)).filter((r) => r.camera_id !== id);
+  (place.corridors ?? []).forEach((m, j) => {
+    if (names && !names.has(m.id))
+      throw httpError(
+        400,
+        `body.corridors[${j}].id: unknown corridor "${m.id}"; declared: ${[...names].join(', ') || 'none'}`,
+      );
+    if ((place.corridors ?? []).findIndex((x) => x.id === m.id) !== j)
+      throw httpError(400, `body.corridors[${j}].id: corridor "${m.id}" twice`);
+    const holder = others.find((r) =>
+      ((parseConfig(r).corridors ?? []) as CorridorMembership[]).some(
+        (x) => x.id === m.id && x.position === m.position,
+      ),
+    );
+    if (holder)
+      throw httpError(
+        400,
+        `body.corridors[${j}].position: position ${m.position} of corridor "${m.id}" is already camera "${holder.camera_id}"'s`,
+      );
+  });
+}
+
+/** PUT /cameras/:id/place (admin): a camera's location, heading, district and corridors. */
+function putPlace(app: FastifyInstance, declared?: readonly Corridor[]): void {
+  const { keys, store } = app.ctx;
+  app.put<{ Params: { id: string }; Body: CameraPlaceBody }>(
+    '/cameras/:id/place',
+    {
+      onRequest: requireRole(keys), // admin only
+      schema: {
+        tags: ['cameras'],
+        summary: "Replace a camera's place: location, heading, district, corridors (admin)",
+        description:
+          'Validated like the configuration file: coordinates in range, corridors declared (`corridors:` of the ' +
+          "API's configuration), a corridor position held by one camera. Stored in the cameras table, where it wins " +
+          'over the configuration file from the next `run` on. An empty body clears the place.',
+        params: CameraWriteParams,
+        body: CameraPlaceBody,
+        response: { 200: PlaceAnswer, 404: errorResponses[400], ...errorResponses },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const place = request.body;
+      const [row] = await cameraRows(store, id);
+      if (!row) throw httpError(404, `params.id: no camera "${id}" (cameras are added by the configuration)`);
+      await checkCorridors(store, id, place, declared);
+      const bare = Object.fromEntries(
+        Object.entries(parseConfig(row)).filter(([k]) => !(PLACE_KEYS as readonly string[]).includes(k)),
+      );
+      const updatedMs = Math.max(Date.now(), Number(row.updated_ms) + 1); // strictly newer: it must win
+      await store.insert('cameras', [
+        {
+          camera_id: id,
+          name: row.name,
+          source_uri: row.source_uri,
+          config: JSON.stringify({ ...bare, ...place, id, [PLACE_SET_BY]: 'api' }),
+          updated_at: new Date(updatedMs).toISOString().replace('T', ' ').replace('Z', ''),
+        },
+      ]);
+      request.log.info({ camera: id, place }, 'place updated');
+      return { cameraId: id, place, updatedAt: new Date(updatedMs).toISOString() };
+    },
+  );
+}
+
 /**
  * Cameras and their scene configuration (lines, zones, calibration).
  *
@@ -153,8 +240,9 @@ function putScene(app: FastifyInstance): void {
  * `cameras` table (ReplacingMergeTree: the latest wins) and the camera's configuration JSON in the
  * Redis hash `<prefix>:cameras` (field = camera id), which the live-camera manager watches.
  */
-export async function cameraRoutes(app: FastifyInstance) {
+export async function cameraRoutes(app: FastifyInstance, o: { corridors?: readonly Corridor[] }) {
   listCameras(app);
   getScene(app);
   putScene(app);
+  putPlace(app, o.corridors);
 }
