@@ -16,6 +16,7 @@ import { openClickHouse } from '../../pipeline/store/open-clickhouse.ts';
 import { ApiKeyStore } from '../../workers/api/auth/api-keys.ts';
 import { buildApi } from '../../workers/api/server.ts';
 import { DirectStore } from '../../workers/api/store.ts';
+import { refreshForecasts } from '../../workers/forecast/refresh-forecasts.ts';
 import { startLocalRedis } from '../../workers/local/local-redis.ts';
 import { report } from '../phases/common.ts';
 import { cameraId, type DatasetSizes, datasetEnd, generate, measuresSql } from './generate.ts';
@@ -60,6 +61,12 @@ const end = JSON.parse(readFileSync(marker, 'utf8')).end as number;
 // itself ends at midnight). A rerun adds its own 15 minutes; the rows are few (cameras × 15 × 3).
 const minuteNow = Math.floor(Date.now() / 60_000) * 60;
 await ch.client.command({ query: measuresSql(60, minuteNow - 14 * 60, 15, spec.cameras) });
+
+// Forecasts for every camera, as `run` refreshes them every 15 minutes; the refresh is timed too.
+const tRefresh = performance.now();
+const refresh = await refreshForecasts(ch.client, { losDensity: [7, 11, 16, 22, 28] });
+const refreshSeconds = Math.round((performance.now() - tRefresh) / 10) / 100;
+process.stderr.write(`bench api: forecast refresh, ${refresh.forecast} cameras: ${refreshSeconds} s\n`);
 
 const redis = await startLocalRedis(join(dir, 'redis'));
 const store = new DirectStore(ch.client, 'embedded');
@@ -115,6 +122,8 @@ const cases: Array<[string, string]> = [
   ],
   ['events, all cameras, 1 day, newest 100', `/api/v1/events?from=${iso(end - DAY)}&to=${iso(end)}`],
   [`city map data, ${spec.cameras} cameras (last 15 minutes, health, last hour's alerts)`, '/api/v1/map'],
+  ['forecast, 1 camera', `/api/v1/forecast?camera=${cameraId(7)}`],
+  ['forecast, corridor of 5 cameras (with its travel time)', `/api/v1/forecast?corridor=${corridor}`],
 ];
 
 const pct = (xs: number[], p: number) => {
@@ -198,6 +207,7 @@ report({
   seconds: 0,
   framesPerSecond: 0,
   dataset: { ...spec, ...sizes },
+  forecastRefresh: { cameras: refresh.forecast, rows: refresh.rows, seconds: refreshSeconds },
   iterations: ITERATIONS,
   queries: results,
 });
