@@ -35,7 +35,7 @@ export const MapCamera = Type.Object({
   speedKmh: NullableNumber(),
   /** Start of the latest minute with measures (null: none in the last 15 minutes). */
   measuredAt: NullableString(),
-  /** Alerts (warning or critical) raised in the last hour, and the worst severity among them. */
+  /** Open (not acknowledged) alerts, warning or critical, raised in the last hour, and the worst severity among them. */
   alerts1h: Type.Integer(),
   worstSeverity: NullableString(),
   /** The forecast for the interval ending 60 minutes after the latest refresh (null: none current). */

@@ -99,7 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(text).toContain(target.id);
       expect(text).toContain(`Level of service${target.los}`);
       expect(text).toContain(`Vehicles, last 15 min${target.volume}`);
-      expect(text).toContain('2 (worst: critical)');
+      expect(text).toContain('Open alerts, last hour2 (worst: critical)');
       expect(await page.getAttribute('.leaflet-popup .popup a', 'href')).toMatch(
         new RegExp(`^/report\\?camera=${target.id}&from=`),
       );

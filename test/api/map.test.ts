@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import type { MapAnswer } from '../../schemas/api/map.ts';
 import { corridorsOf } from '../../workers/api/queries/city-map.ts';
 import { type CityCamera, corridorOf, insertCity } from './city-fixture.ts';
@@ -42,6 +43,24 @@ test('GET /api/v1/map: every camera with its place and current state, computed f
       want.nextLos ? { los: want.nextLos, volume: 100 + i, speedKmh: 30 } : null,
     );
   }
+});
+
+test('an acknowledged alert is no longer open on the map', async () => {
+  const cam = city.find((c) => c.alerts === 2) as CityCamera;
+  await insertRows(h.ch.client, 'alert_acks', [
+    {
+      event_id: `${cam.id}-a2`,
+      camera_id: cam.id,
+      acked_at: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      key_id: 'k',
+      key_name: 'op',
+      role: 'operator',
+      comment: 'handled',
+      client_ip: '127.0.0.1',
+    },
+  ]);
+  const got = ((await get('/api/v1/map')).json() as MapAnswer).cameras.find((c) => c.cameraId === cam.id);
+  expect(got).toMatchObject({ alerts1h: 1, worstSeverity: 'warning' }); // the critical one was acknowledged
 });
 
 test('corridors in position order, each leg with its length and the mean of its cameras’ speeds', async () => {

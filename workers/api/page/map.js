@@ -65,7 +65,7 @@ function popup(c) {
     ['Vehicles, last 15 min', c.volume15m ?? '—'],
     ['Mean speed', c.speedKmh == null ? '—' : `${c.speedKmh} km/h`],
     ['Measured', localTime(c.measuredAt)],
-    ['Alerts, last hour', c.alerts1h ? `${c.alerts1h} (worst: ${c.worstSeverity})` : 'none'],
+    ['Open alerts, last hour', c.alerts1h ? `${c.alerts1h} (worst: ${c.worstSeverity})` : 'none'],
     [
       'Next hour (forecast)',
       c.nextHour
@@ -80,7 +80,7 @@ function popup(c) {
     tr.insertCell().textContent = k;
     const td = tr.insertCell();
     td.textContent = String(v);
-    if (k.startsWith('Alerts') && c.worstSeverity) td.className = `sev-${c.worstSeverity}`;
+    if (k.startsWith('Open alerts') && c.worstSeverity) td.className = `sev-${c.worstSeverity}`;
   }
   box.append(table);
   const link = document.createElement('a');

@@ -73,6 +73,7 @@ const ALERTS = `
 SELECT camera_id, count() AS n, max(indexOf(['info', 'warning', 'critical'], severity)) AS worst
 FROM events FINAL
 WHERE ts >= now64(3) - INTERVAL 1 HOUR AND severity IN ('warning', 'critical')
+  AND event_id NOT IN (SELECT event_id FROM alert_acks WHERE acked_at >= now64(3) - INTERVAL 1 DAY)
 GROUP BY camera_id`;
 
 // The 60-minute forecasts of each camera's latest refresh (at most two hours old).
