@@ -6,6 +6,9 @@ export const PipelineStatus = Type.Object({
       name: Type.String(),
       counts: Type.Record(Type.String(), Type.Integer(), { description: 'jobs per state' }),
       workers: Type.Integer({ description: 'workers connected to the queue' }),
+      oldestWaitingS: Type.Number({
+        description: 'age of the oldest job waiting to be taken, seconds (the lag)',
+      }),
     }),
   ),
   cameras: Type.Array(

@@ -316,6 +316,10 @@ describe('pipeline status, metrics, health, docs, queues', () => {
     expect(text).toContain('cityflow_stage_jobs_completed_total{queue="track"} 2');
     expect(text).toContain('cityflow_queue_jobs{queue="store",state="waiting"} 2');
     expect(text).toContain('cityflow_queue_workers{queue="track"} 1');
+    // The store jobs have waited since they were added, with no worker: that is the store stage's lag.
+    const lag = Number(/cityflow_queue_oldest_waiting_seconds\{queue="store"\} ([\d.]+)/.exec(text)?.[1]);
+    expect(lag).toBeGreaterThan(0.2);
+    expect(text).toContain('cityflow_queue_oldest_waiting_seconds{queue="track"} 0');
     expect(text).toMatch(
       /cityflow_api_request_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/,
     );
@@ -326,8 +330,12 @@ describe('pipeline status, metrics, health, docs, queues', () => {
       name: string;
       counts: Record<string, number>;
       workers: number;
+      oldestWaitingS: number;
     }>;
     expect(queues.find((q) => q.name === 'store')?.counts.waiting).toBe(2);
+    expect(
+      (queues.find((q) => q.name === 'store') as { oldestWaitingS: number }).oldestWaitingS,
+    ).toBeGreaterThan(0.2);
     expect(queues.find((q) => q.name === 'track')?.workers).toBe(1);
     expect(status.json().cameras.map((c: { cameraId: string }) => c.cameraId)).toEqual([
       'cam-a',

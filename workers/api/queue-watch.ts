@@ -19,6 +19,8 @@ export interface QueueStatus {
   name: string;
   counts: Record<string, number>;
   workers: number;
+  /** Age of the oldest job waiting to be taken, seconds (0: none waiting): the queue's lag. */
+  oldestWaitingS: number;
 }
 
 /**
@@ -67,6 +69,15 @@ export class QueueWatch {
       },
     });
     new Gauge({
+      name: 'cityflow_queue_oldest_waiting_seconds',
+      help: 'age of the oldest job waiting to be taken per queue (the lag of that stage; 0: none waiting)',
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        for (const q of await watch.status()) this.set({ queue: q.name }, q.oldestWaitingS);
+      },
+    });
+    new Gauge({
       name: 'cityflow_queue_workers',
       help: 'workers connected per queue',
       labelNames: ['queue'],
@@ -104,8 +115,14 @@ export class QueueWatch {
     return Promise.all(
       names.map(async (name) => {
         const q = this.queues.get(name) as Queue;
-        const [counts, workers] = await Promise.all([q.getJobCounts(...JOB_STATES), q.getWorkersCount()]);
-        return { name, counts, workers };
+        const [counts, workers, oldest] = await Promise.all([
+          q.getJobCounts(...JOB_STATES),
+          q.getWorkersCount(),
+          q.getJobs(['wait', 'prioritized'], 0, 0, true), // asc: the oldest first
+        ]);
+        const since = oldest[0]?.timestamp;
+        const oldestWaitingS = since ? Math.max(0, Math.round((Date.now() - since) / 100) / 10) : 0;
+        return { name, counts, workers, oldestWaitingS };
       }),
     );
   }
