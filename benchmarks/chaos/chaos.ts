@@ -5,7 +5,7 @@
 // row count, the set of track ids and the crossings of each camera must match the clean run: 0 lost,
 // 0 duplicated. Prints each fault and each check; exits 1 on a mismatch.
 //
-//   npm run test:chaos -- [--seed N] [--cameras N] [--faults worker,store-node,redis,store-outage]
+//   npm run test:chaos -- [--seed N] [--cameras N] [--faults worker,store-node,redis,store-outage] [--outage-s 75]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,12 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     cameras: { type: 'string', default: '4' },
     faults: { type: 'string', default: FAULTS.join(',') },
+    // How long the store server stays down in a store outage, seconds (the suite's short form: 15).
+    'outage-s': { type: 'string', default: '75' },
   },
 });
+const outageS = Number(args['outage-s']);
+if (!(outageS > 0)) throw new Error(`--outage-s: a positive number of seconds, got "${args['outage-s']}"`);
 const seed = Number(args.seed);
 const cameras = Number(args.cameras);
 const faults = (args.faults ?? '').split(',').filter(Boolean) as Fault[];
@@ -163,9 +167,9 @@ async function injectFault(fault: Fault, procs: WorkerProcess[], rnd: () => numb
     await sleep(3000);
     await redis.restart();
   } else {
-    console.log('fault: the store server down for 15 s');
+    console.log(`fault: the store server down for ${outageS} s`);
     await store.stop();
-    await sleep(15_000);
+    await sleep(outageS * 1000);
     await store.restart();
   }
 }
