@@ -74,9 +74,10 @@ export const Config = Type.Object(
     framesDir: Type.Optional(Type.String()),
     /** This host's name in queue routing (frames never leave the host that decoded them). */
     host: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
-    redisUrl: Type.Optional(Type.String({ pattern: '^(rediss?|redis\\+sentinel)://' })),
+    redisUrl: Type.Optional(Type.String({ pattern: '^(rediss?|redis\\+sentinel|redis\\+cluster)://' })),
     clickhouseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
-    queuePrefix: Type.String({ default: 'cityflow', pattern: '^[A-Za-z0-9_-]+$' }),
+    /** Prefix of every Redis key; on a Redis Cluster a hash tag, e.g. `{cityflow}`, so all share a slot. */
+    queuePrefix: Type.String({ default: 'cityflow', pattern: '^([A-Za-z0-9_-]+|\\{[A-Za-z0-9_-]+\\})$' }),
     /** Model declarations by name (see schemas/model.ts); `detector.model` picks one. */
     models: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), ModelSpec, { default: {} }),
     detector: DetectorConfig,

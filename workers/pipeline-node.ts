@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { trackingSpec } from '../pipeline/detect/track-threshold.ts';
@@ -17,7 +17,8 @@ import { CameraRegistry } from './live/camera-registry.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
 import { openStore } from './open-store.ts';
 import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
-import { jobOptions, redisConnection, type Stage } from './queues.ts';
+import { jobOptions, type Stage } from './queues.ts';
+import { bullConnection, createRedis, type RedisClient } from './redis-client.ts';
 import { jobId, QUEUE } from './redis-keys.ts';
 import { startStages } from './start-stages.ts';
 
@@ -55,7 +56,7 @@ export class PipelineNode {
 
   private constructor(
     readonly config: Config,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly tracker: SourceTracker,
     readonly extractQueue: Queue<ExtractJob>,
     readonly clickhouse: ClickHouseHandle | null,
@@ -93,8 +94,9 @@ export class PipelineNode {
   static async start(o: PipelineNodeOptions): Promise<PipelineNode> {
     const cfg = o.config;
     const log = o.logger ?? defaultLogger;
-    const connection = redisConnection(o.redisUrl);
-    const redis = new Redis(redisConnection(o.redisUrl));
+    // One BullMQ connection for the node's queues and stages; with a Cluster, one Cluster client.
+    const connection = bullConnection(o.redisUrl);
+    const redis = createRedis(o.redisUrl);
     // ioredis reconnects by itself (BullMQ's connections too); say so once per outage, not per retry.
     let unreachable = false;
     redis.on('error', (err) => {
@@ -137,6 +139,7 @@ export class PipelineNode {
     node.closers = startStages(o.stages, {
       config: cfg,
       redisUrl: o.redisUrl,
+      connection,
       redis,
       host: node.host,
       tracker,
@@ -204,5 +207,8 @@ export class PipelineNode {
     await this.detector?.close();
     await this.clickhouse?.close();
     this.redis.disconnect();
+    // A Cluster client given to BullMQ is the node's to close (BullMQ closes only what it opened).
+    const bull = this.extractQueue.opts.connection;
+    if (bull instanceof Cluster) bull.disconnect();
   }
 }

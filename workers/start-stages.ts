@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
 import type { DetectorPool } from '../pipeline/detect/detector-pool.ts';
 import { resolveModel } from '../pipeline/detect/detector-spec.ts';
 import { weakBox } from '../pipeline/detect/track-threshold.ts';
@@ -14,7 +14,8 @@ import type { Logger } from './logger.ts';
 import { plateHashKey } from './plates/plate-key.ts';
 import { WatchlistStore } from './plates/watchlist-store.ts';
 import type { SourceTracker } from './progress/source-tracker.ts';
-import { redisConnection, type Stage } from './queues.ts';
+import type { Stage } from './queues.ts';
+import type { RedisClient } from './redis-client.ts';
 import { startDetectStage } from './stages/detect-stage.ts';
 import { startExtractStage } from './stages/extract-stage.ts';
 import { startLiveStage } from './stages/live-stage.ts';
@@ -27,7 +28,9 @@ import { startTrackStage } from './stages/track-stage.ts';
 export interface NodeParts {
   config: Config;
   redisUrl: string;
-  redis: Redis;
+  /** BullMQ's connection (options, or the node's Cluster client). */
+  connection: ConnectionOptions;
+  redis: RedisClient;
   host: string;
   tracker: SourceTracker;
   registry: CameraRegistry;
@@ -44,7 +47,7 @@ export interface NodeParts {
 export function startStages(stages: readonly Stage[], parts: NodeParts): Array<() => Promise<void>> {
   const cfg = parts.config;
   const common: Common = {
-    connection: redisConnection(parts.redisUrl),
+    connection: parts.connection,
     prefix: cfg.queuePrefix,
     tracker: parts.tracker,
     logger: parts.logger,
@@ -122,7 +125,7 @@ type Closable = { close(): Promise<void> };
 
 /** What every stage gets: its Redis, key prefix, progress tracker, log and attempts per job. */
 interface Common {
-  connection: ReturnType<typeof redisConnection>;
+  connection: ConnectionOptions;
   prefix: string;
   tracker: SourceTracker;
   logger: Logger;

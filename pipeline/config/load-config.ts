@@ -79,5 +79,13 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
   if (cfg.framesDir) cfg.framesDir = abs(cfg.framesDir);
   if (env.REDIS_URL) cfg.redisUrl = env.REDIS_URL;
   if (env.CLICKHOUSE_URL) cfg.clickhouseUrl = env.CLICKHOUSE_URL;
+  // BullMQ's scripts and cityflow's transactions touch several keys at once; on a Cluster those must
+  // share a slot, which a hash tag prefix gives.
+  if (cfg.redisUrl?.startsWith('redis+cluster://') && !/^\{.+\}$/.test(cfg.queuePrefix))
+    throw new ConfigError(
+      file,
+      'queuePrefix',
+      `with a Redis Cluster (redis+cluster://) the prefix must be a hash tag, e.g. "{${cfg.queuePrefix}}", so that each queue's keys share a slot`,
+    );
   return cfg;
 }

@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type ConnectionOptions, UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import { eventRow } from '../../pipeline/store/rows.ts';
 import { storeUnreachable } from '../../pipeline/store/store-unreachable.ts';
@@ -12,6 +11,7 @@ import {
 } from '../../schemas/alerts.ts';
 import { type EventRecord, EventRecord as EventRecordSchema, SEVERITIES } from '../../schemas/events.ts';
 import type { Logger } from '../logger.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { jobId, QUEUE, redisKeys } from '../redis-keys.ts';
 import { startStage } from '../stages/stage.ts';
 
@@ -19,7 +19,7 @@ export interface AlertStageOptions {
   connection: ConnectionOptions;
   prefix: string;
   /** Publishes on `<prefix>:events`. */
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   alerts: AlertsConfig;
   logger: Logger;

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
 import type { EventRecord } from '../../schemas/events.ts';
-import { redisConnection } from '../queues.ts';
+import { createRedis, type RedisClient } from '../redis-client.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 /**
@@ -10,7 +9,7 @@ import { redisKeys } from '../redis-keys.ts';
  * (logged by the caller through `onBadMessage`), so one bad publisher cannot break the stream.
  */
 export class EventHub extends EventEmitter<{ event: [EventRecord] }> {
-  private constructor(private readonly sub: Redis) {
+  private constructor(private readonly sub: RedisClient) {
     super();
     this.setMaxListeners(0); // one listener per connected client
   }
@@ -20,7 +19,7 @@ export class EventHub extends EventEmitter<{ event: [EventRecord] }> {
     prefix: string,
     onBadMessage: (raw: string) => void,
   ): Promise<EventHub> {
-    const sub = new Redis(redisConnection(redisUrl));
+    const sub = createRedis(redisUrl);
     const hub = new EventHub(sub);
     sub.on('message', (_channel, raw: string) => {
       try {

@@ -1,7 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { redisConnection } from '../queues.ts';
+import { bullConnection, type RedisClient } from '../redis-client.ts';
 import { QUEUE, redisKeys } from '../redis-keys.ts';
 
 export const JOB_STATES = [
@@ -37,9 +37,10 @@ export class QueueWatch {
   private readonly completed: Counter<'queue'>;
   private readonly failed: Counter<'queue'>;
   private lastDiscovery = 0;
+  private connection: ReturnType<typeof bullConnection> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly redisUrl: string,
     readonly prefix: string,
     registry: Registry,
@@ -93,18 +94,22 @@ export class QueueWatch {
     if (Date.now() - this.lastDiscovery > 10_000) {
       this.lastDiscovery = Date.now();
       const found = new Set<string>([QUEUE.extract, QUEUE.track, QUEUE.store, QUEUE.alerts]);
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(
-          cursor,
-          'MATCH',
-          redisKeys(this.prefix).queueMetas,
-          'COUNT',
-          500,
-        );
-        cursor = next;
-        for (const k of keys) found.add(k.slice(this.prefix.length + 1, -':meta'.length));
-      } while (cursor !== '0');
+      // A Cluster's keys are spread over its masters: each is scanned.
+      const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(
+            cursor,
+            'MATCH',
+            redisKeys(this.prefix).queueMetas,
+            'COUNT',
+            500,
+          );
+          cursor = next;
+          for (const k of keys) found.add(k.slice(this.prefix.length + 1, -':meta'.length));
+        } while (cursor !== '0');
+      }
       for (const name of found) this.watch(name);
     }
     return [...this.queues.keys()].sort();
@@ -135,7 +140,9 @@ export class QueueWatch {
 
   private watch(name: string): void {
     if (this.queues.has(name)) return;
-    const connection = redisConnection(this.redisUrl);
+    // Options make a connection per Queue; a Cluster client is shared by all (and closed here).
+    this.connection ??= bullConnection(this.redisUrl);
+    const connection = this.connection;
     this.queues.set(name, new Queue(name, { connection, prefix: this.prefix }));
     const ev = new QueueEvents(name, { connection, prefix: this.prefix });
     ev.on('completed', () => this.completed.inc({ queue: name }));
@@ -147,5 +154,6 @@ export class QueueWatch {
   async close(): Promise<void> {
     await Promise.all([...this.events.values()].map((e) => e.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    if (this.connection instanceof Cluster) this.connection.disconnect();
   }
 }

@@ -2,10 +2,9 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ErrorResponse } from '../../schemas/api/common.ts';
-import { redisConnection } from '../queues.ts';
+import { createRedis, type RedisClient } from '../redis-client.ts';
 import type { ApiKeyStore } from './auth/api-keys.ts';
 import { EventHub } from './event-hub.ts';
 import { presentedKey } from './plugins/auth.ts';
@@ -50,7 +49,7 @@ export interface ApiOptions {
 export interface ApiContext {
   store: ApiStore;
   keys: ApiKeyStore;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queues: QueueWatch;
   events: EventHub;
@@ -87,7 +86,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     schemaErrorFormatter: formatValidationErrors,
     bodyLimit: 1 << 20,
   });
-  const redis = new Redis(redisConnection(o.redisUrl));
+  const redis = createRedis(o.redisUrl);
   redis.on('error', (e) => app.log.warn({ err: e }, 'redis'));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cityflow_api_' });

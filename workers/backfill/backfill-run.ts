@@ -5,7 +5,7 @@ import { RedisWatchdog, withinDeadline } from '../local/redis-watchdog.ts';
 import { serveStore } from '../local/store-owner.ts';
 import { logger } from '../logger.ts';
 import { PipelineNode } from '../pipeline-node.ts';
-import { redisConnection, STAGES } from '../queues.ts';
+import { STAGES } from '../queues.ts';
 import { BackfillFlow } from './backfill-flow.ts';
 import { BackfillProgress } from './backfill-progress.ts';
 
@@ -67,7 +67,7 @@ export class BackfillRun {
     const owner = this.ch.mode === 'embedded' ? await serveStore(this.ch.client, cfg.dataDir) : null;
     if (owner) this.closers.unshift(() => owner.close());
     this.flow = BackfillFlow.start({
-      connection: redisConnection(redisUrl),
+      connection: this.node.extractQueue.opts.connection,
       prefix: cfg.queuePrefix,
       tracker: this.node.tracker,
       logger,

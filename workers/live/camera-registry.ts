@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { isLiveSource } from '../../pipeline/live/live-source.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
 import type { LiveCameraJob } from '../../schemas/jobs.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 /** BullMQ job ids may not contain ':'; camera ids cannot (schemas/config.ts). */
@@ -34,7 +34,7 @@ export interface ReconcileResult {
  */
 export class CameraRegistry {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly queue: Queue<LiveCameraJob>,
     readonly prefix: string,
   ) {}

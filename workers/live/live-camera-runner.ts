@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CameraSupervisor } from '../../pipeline/live/camera-supervisor.ts';
 import { motionSteps } from '../../pipeline/motion/motion-sampler.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { QUEUE, redisKeys } from '../redis-keys.ts';
 import type { CameraRegistry } from './camera-registry.ts';
 import type { LiveHealthReporter } from './live-health-reporter.ts';
@@ -23,7 +23,7 @@ export interface CameraParts {
 
 export interface LiveCameraRunnerOptions {
   prefix: string;
-  redis: Redis;
+  redis: RedisClient;
   registry: CameraRegistry;
   tracker: SourceTracker;
   logger: Logger;

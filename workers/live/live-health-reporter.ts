@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { HealthEvent, HealthUpdate } from '../../pipeline/live/camera-health.ts';
 import type { CameraSupervisor } from '../../pipeline/live/camera-supervisor.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { EventRecord, Severity } from '../../schemas/events.ts';
 import type { CameraHealthRow, LiveCameraStatus } from '../../schemas/health.ts';
 import type { Logger } from '../logger.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { jobId, redisKeys } from '../redis-keys.ts';
 import { liveSourceId } from './live-segments.ts';
 
@@ -19,7 +19,7 @@ export function healthEventId(cameraId: string, type: string, startedMs: number)
 }
 
 export interface LiveHealthReporterOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** Queue `health` (camera_health rows, stored by the store's process) and queue `alerts`. */

@@ -1,5 +1,4 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
 import type { LiveCameraFrame } from '../../pipeline/live/camera-supervisor.ts';
 import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
@@ -10,6 +9,7 @@ import type { PlateFrames } from '../../schemas/plates.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { pending } from '../queues.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { jobId, redisKeys } from '../redis-keys.ts';
 
 /** A live camera's source id: one per camera, so tracking and the segment ledger continue across restarts. */
@@ -22,7 +22,7 @@ const TRIM_EVERY = 60;
 const TRIM_KEEP = 360;
 
 export interface LiveSegmentsOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   tracker: SourceTracker;
   frameFiles: FrameFiles;

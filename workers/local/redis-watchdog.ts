@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.ts';
 
 /** The url as it may be shown: without its user and password. */
 function withoutCredentials(url: string): string {
@@ -49,7 +49,7 @@ export class RedisWatchdog {
   private readonly listeners: Array<[string, (...a: unknown[]) => void]>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly url: string,
     private readonly limitMs: number,
   ) {

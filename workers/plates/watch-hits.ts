@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { drawDetections } from '../../pipeline/detect/annotate/draw.ts';
 import { writeImage } from '../../pipeline/detect/annotate/write-image.ts';
 import { cropResize } from '../../pipeline/plates/image-ops.ts';
@@ -8,10 +7,11 @@ import type { RgbFrame } from '../../schemas/frame.ts';
 import type { StoreJob } from '../../schemas/jobs.ts';
 import type { PlateRead, WatchlistEntry } from '../../schemas/plates.ts';
 import { evidencePath } from '../alerts/evidence-snapshot.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 export interface WatchHitOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** One alert per watch-list entry and vehicle (plate hash) in this long, across cameras. */
   cooldownMs: number;

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { type WatchlistEntry, WatchlistEntry as WatchlistEntrySchema } from '../../schemas/plates.ts';
 import { check } from '../../schemas/validate.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 /**
@@ -18,7 +18,7 @@ export class WatchlistStore {
   private cached: { at: number; entries: WatchlistEntry[] } | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly cacheMs = 5000,
   ) {

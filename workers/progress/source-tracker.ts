@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 export interface SourceState {
@@ -29,7 +29,7 @@ const KEEP_S = 7 * 24 * 3600;
 
 export class SourceTracker {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { type ConnectionOptions, DelayedError, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { analyseSegment, type SegmentAnalysis } from '../../pipeline/analytics/analyse-segment.ts';
 import { CameraAnalytics, type CameraAnalyticsState } from '../../pipeline/analytics/camera-analytics.ts';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
@@ -14,13 +13,14 @@ import { writeEvidence } from '../alerts/evidence-snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { SourceTracker } from '../progress/source-tracker.ts';
 import { jobOptions } from '../queues.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { jobId, QUEUE, redisKeys } from '../redis-keys.ts';
 import { type RunningStage, startStage } from './stage.ts';
 
 export interface TrackStageOptions {
   connection: ConnectionOptions;
   prefix: string;
-  redis: Redis;
+  redis: RedisClient;
   tracker: SourceTracker;
   trackerOptions: ByteTrackerOptions;
   measures?: MeasuresConfig;
@@ -128,7 +128,7 @@ class TrackStates {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     sourceId: string,
   ) {
