@@ -4,7 +4,7 @@
  * patterns, holidays, a day factor shared by neighbouring cameras, incidents travelling along groups
  * of 5 cameras, noise).
  *
- *   npm run eval:forecast                       # 30 cameras, 35 days: fit on 28, test on the last 7
+ *   npm run eval:forecast                       # 30 cameras, 30 days: fit on 23, test on the last 7
  *   npm run eval:forecast -- --cameras 10 --days 35 --json --strict
  *
  * For every camera and every 15-minute issue time of the test week, each method forecasts volume
@@ -166,7 +166,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : d;
   };
-  const rows = await runBacktest(arg('cameras', 30), arg('days', 35));
+  const rows = await runBacktest(arg('cameras', 30), arg('days', 30));
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);
   else process.stdout.write(`${table(rows)}\n`);
   const wins = modelWins(rows, [15, 30]);
