@@ -1,17 +1,10 @@
 /** Seeded random values and mutations for the fuzzers: the same seed, the same inputs. */
+import { mulberry32 } from '../tracking/synthetic-scene.ts';
+
 export type Rnd = () => number;
 
-/** mulberry32. */
-export function random(seed: number): Rnd {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the synthetic scenes (mulberry32). */
+export const random = (seed: number): Rnd => mulberry32(seed);
 
 export const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 

@@ -1,14 +1,8 @@
 /** The alert console's API: alerts (events) with their district and acknowledgement, acks, counts. */
 import { type Static, Type } from '@sinclair/typebox';
-import { EVENT_TYPES, EventRecord, SEVERITIES } from '../events.ts';
+import { EventRecord } from '../events.ts';
 import { CameraIdValue, NullableString, TimeRange } from './common.ts';
-
-const TypeFilter = Type.Unsafe<string>({ type: 'string', enum: [...EVENT_TYPES], description: 'event type' });
-const SeverityFilter = Type.Unsafe<string>({
-  type: 'string',
-  enum: [...SEVERITIES],
-  description: 'minimum severity: info < warning < critical',
-});
+import { SeverityFilter, TypeFilter } from './events.ts';
 
 export const AlertsQuery = Type.Object(
   {

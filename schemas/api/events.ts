@@ -2,8 +2,12 @@ import { type Static, Type } from '@sinclair/typebox';
 import { EVENT_TYPES, EventRecord, SEVERITIES } from '../events.ts';
 import { CameraIdValue, TimeRange } from './common.ts';
 
-const TypeFilter = Type.Unsafe<string>({ type: 'string', enum: [...EVENT_TYPES], description: 'event type' });
-const SeverityFilter = Type.Unsafe<string>({
+export const TypeFilter = Type.Unsafe<string>({
+  type: 'string',
+  enum: [...EVENT_TYPES],
+  description: 'event type',
+});
+export const SeverityFilter = Type.Unsafe<string>({
   type: 'string',
   enum: [...SEVERITIES],
   description: 'minimum severity: info < warning < critical',

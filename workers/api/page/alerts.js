@@ -3,20 +3,13 @@
 // travels in a header), acknowledges with a comment, and counts alerts per district and day.
 // `document.body.dataset.state` ends as 'ready' or 'error' after each load (tests wait for it).
 
+/* global readKey */
+
 const $ = (id) => document.getElementById(id);
 const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const REFRESH_S = Number(new URLSearchParams(location.search).get('refresh')) || 60;
 const fresh = new Set(); // ids that arrived live: highlighted once
 let streamAbort = null;
-
-function readKey() {
-  const hash = new URLSearchParams(location.hash.slice(1));
-  if (hash.get('key')) {
-    localStorage.setItem('cityflow-key', hash.get('key'));
-    history.replaceState(null, '', location.pathname + location.search); // the key leaves the address bar
-  }
-  return localStorage.getItem('cityflow-key') || '';
-}
 
 function filters() {
   const p = new URLSearchParams(location.search);

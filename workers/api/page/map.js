@@ -2,7 +2,7 @@
 // /api/v1/map with the user's API key, draws every located camera as a circle coloured by its level
 // of service (grey when offline or frozen) and each corridor as legs coloured by speed, and refreshes
 // itself. `document.body.dataset.state` ends as 'ready' or 'error' after each load (tests wait for it).
-/* global L */
+/* global L, readKey */
 
 const LOS_COLOURS = { A: '#1a9850', B: '#91cf60', C: '#d9ef8b', D: '#fee08b', E: '#fc8d59', F: '#d73027' };
 // Without a calibrated zone there is no level of service; the congestion state stands in for it.
@@ -15,15 +15,6 @@ const view = () => new URLSearchParams(location.search).get('view') || 'now';
 
 const $ = (id) => document.getElementById(id);
 const state = { map: null, layer: null, tiles: null, fitted: false, timer: null };
-
-function readKey() {
-  const hash = new URLSearchParams(location.hash.slice(1));
-  if (hash.get('key')) {
-    localStorage.setItem('cityflow-key', hash.get('key'));
-    history.replaceState(null, '', location.pathname + location.search); // the key leaves the address bar
-  }
-  return localStorage.getItem('cityflow-key') || '';
-}
 
 /** How a camera is drawn: its class names (status and level) and its colours. */
 function cameraStyle(c) {

@@ -33,6 +33,7 @@ export async function pageRoutes(app: FastifyInstance) {
     '/report/report.js': { path: here('report.js'), type: 'text/javascript; charset=utf-8' },
     '/report/report.css': { path: here('report.css'), type: 'text/css; charset=utf-8' },
     '/report/chart.umd.min.js': { path: chartJs, type: 'text/javascript; charset=utf-8' },
+    '/pages/api-key.js': { path: here('api-key.js'), type: 'text/javascript; charset=utf-8' },
     '/alerts': { path: here('alerts.html'), type: 'text/html; charset=utf-8' },
     '/alerts/alerts.js': { path: here('alerts.js'), type: 'text/javascript; charset=utf-8' },
     '/alerts/alerts.css': { path: here('alerts.css'), type: 'text/css; charset=utf-8' },
