@@ -101,7 +101,7 @@ function snapshot(app: FastifyInstance, dir: string | undefined): void {
         null,
         null,
       ]);
-      if (!root || !file || !file.startsWith(root + sep) || !/\.jpe?g$/i.test(file))
+      if (!root || !file?.startsWith(root + sep) || !/\.jpe?g$/i.test(file))
         throw httpError(404, `params.id: alert "${request.params.id}" has no snapshot here`);
       return reply
         .type('image/jpeg')
