@@ -63,7 +63,7 @@ export class SentinelRedis {
     // The Sentinel knows the replica once it has asked the master (INFO every 10 s at most).
     await until(
       'the sentinel to see the replica',
-      async () => (await r.sentinel('REPLICAS', name)).length > 0,
+      async () => ((await r.sentinel('REPLICAS', name)) as unknown[]).length > 0,
       20_000,
       250,
     );
@@ -79,6 +79,11 @@ export class SentinelRedis {
     return Number(port);
   }
 
+  /** Forces a failover (SENTINEL FAILOVER): the replica becomes the master. */
+  async failover(name = 'cityflow'): Promise<void> {
+    await this.sentinel('FAILOVER', name);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.children.map(async (c) => {
@@ -90,11 +95,11 @@ export class SentinelRedis {
     );
   }
 
-  private async sentinel(...args: string[]): Promise<unknown[]> {
+  private async sentinel(...args: string[]): Promise<unknown> {
     const c = new Redis({ host: '127.0.0.1', port: this.ports.sentinel, lazyConnect: true });
     try {
       await c.connect();
-      return (await c.call('SENTINEL', ...args)) as unknown[];
+      return await c.call('SENTINEL', ...args);
     } finally {
       c.disconnect();
     }
