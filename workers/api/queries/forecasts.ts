@@ -135,7 +135,7 @@ export async function corridorTravelTime(
   });
   const speedAt = (id: string, h: number) =>
     forecasts.find((f) => f.cameraId === id)?.horizons.find((x) => x.horizonMin === h)?.speedKmh ?? null;
-  const missing = lengths.findIndex((l) => l === null);
+  const missing = lengths.indexOf(null);
   const horizons = [15, 30, 60].map((h) => {
     if (missing >= 0) return { horizonMin: h, travelTimeS: null };
     let total = 0;
