@@ -20,6 +20,8 @@ const phases = [
   ['store', 'store', {}],
   ['end-to-end', 'end-to-end', {}],
   ['end-to-end x3', 'end-to-end', { BENCH_CAMERAS: '3' }],
+  // Where the 3-camera run's CPU goes, per analysed frame (V8 profiles and /proc; cpu-account.ts).
+  ['cpu-account', 'cpu-account', {}],
   ['motion-gate', 'motion-gate', {}],
   // The motion step between analysed frames: extra decoding and tracing, in cores per camera.
   ['motion', 'motion', {}],
