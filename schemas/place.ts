@@ -76,3 +76,18 @@ export interface CameraPlace {
   district?: string;
   corridors?: CorridorMembership[];
 }
+
+/** The keys of a camera's configuration that make its place. */
+export const PLACE_KEYS = ['location', 'heading', 'district', 'corridors'] as const;
+
+/** The place keys of a camera's configuration object (those it has). */
+export function placeOf(config: Record<string, unknown>): CameraPlace {
+  return Object.fromEntries(PLACE_KEYS.filter((k) => config[k] !== undefined).map((k) => [k, config[k]]));
+}
+
+/** A camera's configuration without its place keys (to put another place in). */
+export function withoutPlace<T extends object>(config: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(config).filter(([k]) => !(PLACE_KEYS as readonly string[]).includes(k)),
+  ) as Partial<T>;
+}

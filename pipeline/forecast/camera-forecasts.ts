@@ -12,7 +12,8 @@ export interface CameraSeries {
 
 export const MODEL = 'profile+residual/1';
 export const HORIZONS = [1, 2, 4] as const; // 15, 30 and 60 minutes
-const STEP_MS = 900_000;
+/** The forecasts' grid: 15-minute intervals, ms. */
+export const STEP_MS = 900_000;
 /** Weeks of history needed before a camera is forecast: two values of each weekly slot. */
 export const MIN_WEEKS = 2;
 

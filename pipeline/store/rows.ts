@@ -1,4 +1,5 @@
 import type { EventRecord } from '../../schemas/events.ts';
+import type { ForecastRow } from '../../schemas/forecast.ts';
 import type { CameraHealthRow } from '../../schemas/health.ts';
 import type { StoreJob } from '../../schemas/jobs.ts';
 
@@ -12,6 +13,7 @@ import type { StoreJob } from '../../schemas/jobs.ts';
  *            ──trackRows──────▶ tracks          ──measureRows───▶ traffic_measures
  *            ──ledgerRow──────▶ segments
  *   EventRecord ──eventRow──▶ events            CameraHealthRow ──healthRow──▶ camera_health
+ *   ForecastRow ──forecastRows──▶ forecasts     an acknowledgement ──alertAckRow──▶ alert_acks
  */
 
 export function frameRows(job: StoreJob) {
@@ -192,4 +194,34 @@ export function plateReadRows(job: StoreJob) {
     box: { x: p.box.x, y: p.box.y, w: p.box.w, h: p.box.h },
     crop: p.crop ?? '',
   }));
+}
+
+/** Forecasts as rows of `forecasts` (its issued_at and target_start are DateTime: epoch seconds). */
+export function forecastRows(rows: readonly ForecastRow[]) {
+  return rows.map((r) => ({
+    ...r,
+    issued_at: Math.round(r.issued_at / 1000),
+    target_start: Math.round(r.target_start / 1000),
+  }));
+}
+
+/** One acknowledgement of an alert, as a row of `alert_acks`. */
+export function alertAckRow(a: {
+  eventId: string;
+  cameraId: string;
+  atMs: number;
+  key: { id: string; name: string; role: string } | undefined;
+  comment: string;
+  clientIp: string;
+}) {
+  return {
+    event_id: a.eventId,
+    camera_id: a.cameraId,
+    acked_at: Math.round(a.atMs),
+    key_id: a.key?.id ?? '',
+    key_name: a.key?.name ?? '',
+    role: a.key?.role ?? '',
+    comment: a.comment,
+    client_ip: a.clientIp,
+  };
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import type { CameraConfig } from '../../schemas/config.ts';
-import type { CameraPlace } from '../../schemas/place.ts';
+import { type CameraPlace, placeOf, withoutPlace } from '../../schemas/place.ts';
 import type { SceneConfig } from '../../schemas/scene.ts';
 
 /**
@@ -14,7 +14,6 @@ import type { SceneConfig } from '../../schemas/scene.ts';
 export const SCENE_SET_BY = 'sceneSetBy';
 /** The same for a camera's place (`PUT /api/v1/cameras/:id/place`): location, heading, district, corridors. */
 export const PLACE_SET_BY = 'placeSetBy';
-const PLACE_KEYS = ['location', 'heading', 'district', 'corridors'] as const;
 
 /** The newest config JSON of each camera (unreadable rows left out). */
 async function storedConfigs(client: ClickHouseClient): Promise<Map<string, Record<string, unknown>>> {
@@ -38,10 +37,7 @@ export async function apiPlaces(client: ClickHouseClient): Promise<Map<string, C
   const out = new Map<string, CameraPlace>();
   for (const [id, config] of await storedConfigs(client)) {
     if (config[PLACE_SET_BY] !== 'api') continue;
-    out.set(
-      id,
-      Object.fromEntries(PLACE_KEYS.filter((k) => k in config).map((k) => [k, config[k]])) as CameraPlace,
-    );
+    out.set(id, placeOf(config));
   }
   return out;
 }
@@ -62,10 +58,7 @@ export function withApiPlaces(
   return cameras.map((c) => {
     const place = places.get(c.id);
     if (!place) return c;
-    const bare = Object.fromEntries(
-      Object.entries(c).filter(([k]) => !(PLACE_KEYS as readonly string[]).includes(k)),
-    );
-    return { ...bare, ...place } as CameraConfig;
+    return { ...withoutPlace(c), ...place } as CameraConfig;
   });
 }
 

@@ -1,8 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { STEP_MS } from '../../pipeline/forecast/camera-forecasts.ts';
 import { logger } from '../logger.ts';
 import { refreshForecasts } from './refresh-forecasts.ts';
-
-const STEP_MS = 900_000;
 
 export interface ForecastRefresherOptions {
   losDensity: readonly number[];

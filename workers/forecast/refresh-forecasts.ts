@@ -3,12 +3,13 @@ import {
   type CameraSeries,
   forecastCamera,
   type NoForecast,
+  STEP_MS,
 } from '../../pipeline/forecast/camera-forecasts.ts';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
+import { forecastRows } from '../../pipeline/store/rows.ts';
 import type { ForecastRow } from '../../schemas/forecast.ts';
 import type { CorridorMembership } from '../../schemas/place.ts';
 
-const STEP_MS = 900_000;
 /** History read per refresh: the profile's 6 weeks plus a day. */
 const HISTORY_DAYS = 6 * 7 + 1;
 
@@ -96,8 +97,6 @@ async function upstreamOf(
   return out;
 }
 
-const chTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-
 /**
  * One refresh: forecasts for every camera from the measures up to the last complete 15-minute
  * interval before `nowMs`, written to `forecasts` (a refresh of the same interval replaces its rows).
@@ -120,11 +119,7 @@ export async function refreshForecasts(
     if (Array.isArray(out)) rows.push(...out);
     else insufficient.push(out);
   }
-  await insertRows(
-    client,
-    'forecasts',
-    rows.map((r) => ({ ...r, issued_at: chTime(r.issued_at), target_start: chTime(r.target_start) })),
-  );
+  await insertRows(client, 'forecasts', forecastRows(rows));
   return {
     issuedAt: new Date(issuedMs).toISOString(),
     cameras: series.length,

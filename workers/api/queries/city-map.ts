@@ -1,5 +1,5 @@
 import type { MapAnswer, MapCamera, MapCorridor } from '../../../schemas/api/map.ts';
-import type { CameraPlace, Corridor } from '../../../schemas/place.ts';
+import { type CameraPlace, type Corridor, placeOf } from '../../../schemas/place.ts';
 import type { ApiStore } from '../store.ts';
 import { isoOf } from './time.ts';
 
@@ -86,10 +86,9 @@ FROM forecasts FINAL
 WHERE horizon_min = 60 AND issued_at >= now() - INTERVAL 2 HOUR
 GROUP BY camera_id`;
 
-function placeOf(config: string): CameraPlace {
+function parsedPlace(config: string): CameraPlace {
   try {
-    const c = JSON.parse(config || '{}') as CameraPlace;
-    return { location: c.location, heading: c.heading, district: c.district, corridors: c.corridors };
+    return placeOf(JSON.parse(config || '{}') as Record<string, unknown>);
   } catch {
     return {}; // an unreadable row is drawn nowhere, not an error for the whole map
   }
@@ -178,7 +177,7 @@ export async function cityMap(store: ApiStore, settings: MapSettings, district?:
   const h = new Map(health.map((r) => [r.camera_id, r.status]));
   const a = new Map(alerts.map((r) => [r.camera_id, r]));
   const all = rows.map((row) => {
-    const place = placeOf(row.config);
+    const place = parsedPlace(row.config);
     const id = row.camera_id;
     const state = cameraState(row, place, m.get(id), h.get(id), a.get(id), f.get(id));
     return { state, place };

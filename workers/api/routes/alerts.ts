@@ -3,6 +3,7 @@ import { realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isTimeZone } from '../../../pipeline/config/time-zone.ts';
+import { alertAckRow } from '../../../pipeline/store/rows.ts';
 import {
   AckAnswer,
   AckBody,
@@ -23,8 +24,6 @@ export interface AlertRouteOptions {
   /** Where the pipeline writes evidence snapshots (config alerts.snapshotsDir); none: not served. */
   snapshotsDir?: string;
 }
-
-const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /** POST /alerts/:id/ack (operator): acknowledge an alert with a comment; every one is kept. */
 function acknowledge(app: FastifyInstance): void {
@@ -56,16 +55,7 @@ function acknowledge(app: FastifyInstance): void {
       const comment = request.body.comment.trim();
       if (!comment) throw httpError(400, 'body.comment: must not be blank');
       await store.insert('alert_acks', [
-        {
-          event_id: id,
-          camera_id: event.camera_id,
-          acked_at: chTime(at),
-          key_id: key?.id ?? '',
-          key_name: key?.name ?? '',
-          role: key?.role ?? '',
-          comment,
-          client_ip: request.ip,
-        },
+        alertAckRow({ eventId: id, cameraId: event.camera_id, atMs: at, key, comment, clientIp: request.ip }),
       ]);
       request.log.info(
         { audit: 'alert_ack', event: id, key: key?.id, role: key?.role },

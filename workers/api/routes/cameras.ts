@@ -10,7 +10,13 @@ import {
   SceneAnswer,
 } from '../../../schemas/api/cameras.ts';
 import { errorResponses } from '../../../schemas/api/common.ts';
-import type { CameraPlace, Corridor, CorridorMembership } from '../../../schemas/place.ts';
+import {
+  type CameraPlace,
+  type Corridor,
+  type CorridorMembership,
+  placeOf,
+  withoutPlace,
+} from '../../../schemas/place.ts';
 import type { SceneConfig as Scene } from '../../../schemas/scene.ts';
 import { SceneConfig } from '../../../schemas/scene.ts';
 import { check } from '../../../schemas/validate.ts';
@@ -45,10 +51,6 @@ const parseConfig = (row: CameraDbRow): Record<string, unknown> => {
     return {};
   }
 };
-
-const PLACE_KEYS = ['location', 'heading', 'district', 'corridors'] as const;
-const placeOf = (config: Record<string, unknown>): CameraPlace =>
-  Object.fromEntries(PLACE_KEYS.filter((k) => config[k] !== undefined).map((k) => [k, config[k]]));
 
 /** GET /cameras: every camera with the number of lines and zones in its scene. */
 function listCameras(app: FastifyInstance): void {
@@ -214,9 +216,7 @@ function putPlace(app: FastifyInstance, declared?: readonly Corridor[]): void {
       const [row] = await cameraRows(store, id);
       if (!row) throw httpError(404, `params.id: no camera "${id}" (cameras are added by the configuration)`);
       await checkCorridors(store, id, place, declared);
-      const bare = Object.fromEntries(
-        Object.entries(parseConfig(row)).filter(([k]) => !(PLACE_KEYS as readonly string[]).includes(k)),
-      );
+      const bare = withoutPlace(parseConfig(row));
       const updatedMs = Math.max(Date.now(), Number(row.updated_ms) + 1); // strictly newer: it must win
       await store.insert('cameras', [
         {
