@@ -65,7 +65,7 @@ test('on a Redis Cluster (prefix a hash tag): the same rows as on a single Redis
   }
 }, 240_000);
 
-test('a Cluster address with a prefix that is not a hash tag is refused, naming the key', () => {
+test('a Cluster address with a prefix that is not a hash tag, or without nodes, is refused, naming it', () => {
   expect(() =>
     normaliseConfig({ queuePrefix: 'cityflow' }, join(dir, 'c.yaml'), {
       REDIS_URL: 'redis+cluster://127.0.0.1:7000',
@@ -73,4 +73,5 @@ test('a Cluster address with a prefix that is not a hash tag is refused, naming 
   ).toThrow(
     /c\.yaml: queuePrefix: with a Redis Cluster \(redis\+cluster:\/\/\) the prefix must be a hash tag, e\.g\. "\{cityflow\}"/,
   );
+  expect(() => createRedis('redis+cluster://')).toThrow(/REDIS_URL: not a redis\+cluster:\/\/host:port/);
 });
