@@ -104,13 +104,23 @@ function matchStep(
   // image): unblurred, fine texture decorrelates within a pixel and the coarse grid would miss it.
   let t = template(a, box, o, s >> 1);
   if (!t) return null;
-  let best = { u: cu, v: cv, cost: Number.POSITIVE_INFINITY, diff: Number.POSITIVE_INFINITY };
+  // The best candidate so far, in locals: this loop runs a few hundred times per box.
+  let bu = cu;
+  let bv = cv;
+  let bestCost = Number.POSITIVE_INFINITY;
+  let bestDiff = Number.POSITIVE_INFINITY;
   const consider = (tpl: Template, u: number, v: number) => {
-    const diff = meanDiff(b, tpl, u, v);
     // A slight preference for the expected motion breaks ties between look-alike neighbours
     // (the next car of a platoon, lane markings) in favour of physical continuity.
-    const cost = diff + (2 * Math.hypot(u - cu, v - cv)) / size;
-    if (cost < best.cost) best = { u, v, cost, diff };
+    const penalty = (2 * Math.hypot(u - cu, v - cv)) / size;
+    const diff = meanDiff(b, tpl, u, v, bestCost - penalty);
+    const cost = diff + penalty;
+    if (cost < bestCost) {
+      bu = u;
+      bv = v;
+      bestCost = cost;
+      bestDiff = diff;
+    }
   };
   for (let iv = -span; iv <= span; iv++)
     for (let iu = -span; iu <= span; iu++) consider(t, cu + iu * s, cv + iv * s);
@@ -118,11 +128,13 @@ function matchStep(
     s = Math.max(1, s >> 1);
     t = template(a, box, o, s >> 1);
     if (!t) return null;
-    const { u: bu, v: bv } = best;
-    best = { ...best, cost: Number.POSITIVE_INFINITY, diff: Number.POSITIVE_INFINITY };
-    for (let iv = -1; iv <= 1; iv++) for (let iu = -1; iu <= 1; iu++) consider(t, bu + iu * s, bv + iv * s);
+    const u0 = bu;
+    const v0 = bv;
+    bestCost = Number.POSITIVE_INFINITY;
+    bestDiff = Number.POSITIVE_INFINITY;
+    for (let iv = -1; iv <= 1; iv++) for (let iu = -1; iu <= 1; iu++) consider(t, u0 + iu * s, v0 + iv * s);
   }
-  return best.diff <= o.maxMeanDiff ? { u: best.u, v: best.v } : null;
+  return bestDiff <= o.maxMeanDiff ? { u: bu, v: bv } : null;
 }
 
 interface Template {
@@ -167,16 +179,51 @@ function template(f: GreyFrame, box: Box, o: Required<BoxMotionOptions>, r: numb
   return { xs: Int32Array.from(xs), ys: Int32Array.from(ys), values: Float64Array.from(values), r };
 }
 
-/** Mean absolute difference between the template and frame `f` shifted by (u, v); samples off the frame cost 64. */
-function meanDiff(f: GreyFrame, t: Template, u: number, v: number): number {
-  const { width, height } = f;
+/**
+ * Mean absolute difference between the template and frame `f` shifted by (u, v); samples off the
+ * frame cost 64. Gives up, returning +Infinity, once the mean can no longer be below `stopAt` (the
+ * sum only grows): most candidates of a search lose after a few samples.
+ */
+function meanDiff(
+  f: GreyFrame,
+  t: Template,
+  u: number,
+  v: number,
+  stopAt = Number.POSITIVE_INFINITY,
+): number {
+  const { width, height, data } = f;
+  const { xs, ys, values, r } = t;
+  const n = values.length;
   let sum = 0;
-  for (let k = 0; k < t.values.length; k++) {
-    const x = t.xs[k] + u;
-    const y = t.ys[k] + v;
-    sum += x < 0 || y < 0 || x >= width || y >= height ? 64 : Math.abs(pixel(f, x, y, t.r) - t.values[k]);
+  if (r === 0) {
+    for (let k = 0; k < n; k++) {
+      const x = xs[k] + u;
+      const y = ys[k] + v;
+      sum += x < 0 || y < 0 || x >= width || y >= height ? 64 : Math.abs(data[y * width + x] - values[k]);
+      if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
+    }
+    return sum / n;
   }
-  return sum / t.values.length;
+  // pixel()'s window mean, inlined: the summed-area table is looked up once, not per sample.
+  const sums = integral(f);
+  const w1 = width + 1;
+  for (let k = 0; k < n; k++) {
+    const x = xs[k] + u;
+    const y = ys[k] + v;
+    if (x < 0 || y < 0 || x >= width || y >= height) {
+      sum += 64;
+      if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
+      continue;
+    }
+    const x0 = Math.max(0, x - r);
+    const y0 = Math.max(0, y - r);
+    const x1 = Math.min(width, x + r + 1);
+    const y1 = Math.min(height, y + r + 1);
+    const box = sums[y1 * w1 + x1] - sums[y0 * w1 + x1] - sums[y1 * w1 + x0] + sums[y0 * w1 + x0];
+    sum += Math.abs(box / ((x1 - x0) * (y1 - y0)) - values[k]);
+    if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
+  }
+  return sum / n;
 }
 
 /** The grey value at (x, y), or the mean of the (2r+1)² window around it (clipped to the frame). */
