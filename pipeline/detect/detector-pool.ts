@@ -2,7 +2,7 @@ import type { Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import type { Detector } from './detector.ts';
 import type { DetectorSpec } from './detector-spec.ts';
-import { ThreadedDetector } from './threaded-detector.ts';
+import { ThreadedDetector, type TracedFrame } from './threaded-detector.ts';
 
 export interface DetectorPoolOptions {
   /** Detector instances, each in its own worker thread, each working on a different frame. */
@@ -17,7 +17,7 @@ export interface DetectorPoolOptions {
 }
 
 interface Task {
-  frame: RgbFrame;
+  frame: TracedFrame;
   resolve: (r: { detections: Detection[]; ms: number }) => void;
   reject: (e: Error) => void;
 }
@@ -89,8 +89,12 @@ export class DetectorPool implements Detector {
     return (await this.detectTimed(frames)).detections;
   }
 
-  /** Detections per frame, and each frame's detector time in ms (its batch's run time / batch size; queue wait excluded). */
-  async detectTimed(frames: RgbFrame[]): Promise<{ detections: Detection[][]; ms: number[] }> {
+  /**
+   * Detections per frame, and each frame's detector time in ms (its batch's model time / batch size;
+   * queue wait and tracing excluded). A frame with a `trace` has its detections traced back through
+   * its motion chain in the detector's thread (threaded-detector.ts).
+   */
+  async detectTimed(frames: TracedFrame[]): Promise<{ detections: Detection[][]; ms: number[] }> {
     // Queue the whole call before waking an instance, so its frames can share a batch.
     const pending = frames.map(
       (frame) =>
@@ -125,13 +129,12 @@ export class DetectorPool implements Detector {
     const tasks = this.queue.splice(0, this.batchSize);
     this.stats.runs++;
     this.stats.frames += tasks.length;
-    const t0 = performance.now();
     member
-      .detect(tasks.map((t) => t.frame))
+      .detectTimed(tasks.map((t) => t.frame))
       .then(
-        (found) => {
-          const ms = (performance.now() - t0) / tasks.length;
-          for (const [i, t] of tasks.entries()) t.resolve({ detections: found[i], ms });
+        ({ detections, inferMs }) => {
+          const ms = inferMs / tasks.length;
+          for (const [i, t] of tasks.entries()) t.resolve({ detections: detections[i], ms });
         },
         (e: Error) => {
           for (const t of tasks) t.reject(e);

@@ -3,7 +3,10 @@
  * detect requests. Frames arrive as transferred ArrayBuffers (no copy across the thread boundary).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
+import { attachMotion } from '../motion/detection-motion.ts';
+import type { GreyFrame } from '../motion/grey-frame.ts';
 import { createDetector, type DetectorSpec } from './detector-spec.ts';
 import type { DetectorThreadMessage, DetectRequest } from './threaded-detector.ts';
 
@@ -39,11 +42,36 @@ try {
         offset += size;
         return frame;
       });
-      post({ type: 'result', id: req.id, detections: await detector.detect(frames) });
+      const t0 = performance.now();
+      const detections = await detector.detect(frames);
+      const inferMs = performance.now() - t0;
+      traceBack(req, frames, detections);
+      post({ type: 'result', id: req.id, detections, inferMs });
     } catch (e) {
       post({ type: 'error', id: req.id, message: (e as Error).message });
     }
   });
 } catch (e) {
   post({ type: 'failed', message: (e as Error).message });
+}
+
+/** Traces each traced frame's detections back through its motion chain (sets their `motion`). */
+function traceBack(req: DetectRequest, frames: RgbFrame[], detections: Detection[][]): void {
+  if (!req.greyBuffer) return;
+  const bytes = new Uint8Array(req.greyBuffer);
+  let offset = 0;
+  for (const [i, f] of req.frames.entries()) {
+    if (!f.trace) continue;
+    const chain: GreyFrame[] = f.trace.greys.map(({ width, height }) => {
+      const data = bytes.subarray(offset, offset + width * height);
+      offset += width * height;
+      return { data, width, height };
+    });
+    attachMotion(
+      detections[i],
+      chain,
+      { scale: frames[i].scale, frameWidth: f.trace.frameWidth },
+      f.trace.dtMs,
+    );
+  }
 }

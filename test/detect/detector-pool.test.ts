@@ -4,6 +4,8 @@ import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
 import { ThreadedDetector } from '../../pipeline/detect/threaded-detector.ts';
 import { ModelError } from '../../pipeline/errors/model-error.ts';
+import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
+import { greyHalf } from '../../pipeline/motion/grey-frame.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { SAMPLE } from '../helpers/cli.ts';
 import { decodeRgbFrames } from '../helpers/gst-frames.ts';
@@ -112,6 +114,36 @@ describe('DetectorPool', () => {
     await eager.detect(frames.slice(0, 2));
     expect(eager.stats).toEqual({ runs: 1, frames: 2 });
     await eager.close();
+  });
+
+  test("traces a frame's detections back through its motion chain in the detector's thread, as attachMotion would here", async () => {
+    // The sample at 10 fps: every fifth frame analysed (2 fps), its chain the six frames up to it.
+    const w = 256;
+    const h = 141;
+    const raw = await decodeRgbFrames(SAMPLE, { width: w, height: h, framerate: '10/1' });
+    const at10 = raw.map((data) => ({ data, width: w, height: h, scale: w / 640 }));
+    const pool = await DetectorPool.create(
+      { name: 'yolox-nano', spec: BUILTIN_MODELS['yolox-nano'], threads: 1 },
+      { instances: 2 },
+    );
+    const analysed = at10.filter((_, i) => i >= 5 && i % 5 === 0);
+    const chains = analysed.map((_, k) => at10.slice(5 * k, 5 * k + 6).map(greyHalf));
+    const plain = await pool.detect(analysed);
+    const expected = plain.map((found, k) => {
+      const copy = found.map((d) => ({ ...d, box: { ...d.box } }));
+      attachMotion(copy, chains[k], { scale: w / 640, frameWidth: w }, 500);
+      return copy;
+    });
+    const traced = await pool.detectTimed(
+      analysed.map((f, k) => ({ ...f, trace: { chain: chains[k], frameWidth: w, dtMs: 500 } })),
+    );
+    expect(traced.detections).toEqual(expected);
+    // Cars drive through the sample: some detections moved, and the times exclude nothing odd.
+    expect(
+      traced.detections.flat().filter((d) => d.motion && Math.abs(d.motion.dx) > 5).length,
+    ).toBeGreaterThan(5);
+    expect(traced.ms.every((ms) => ms > 0)).toBe(true);
+    await pool.close();
   });
 
   test('rejects a size that is not a positive integer', async () => {

@@ -1,10 +1,11 @@
 import type { ConnectionOptions } from 'bullmq';
 import type { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { MotionGate } from '../../pipeline/detect/motion/motion-gate.ts';
+import type { TracedFrame } from '../../pipeline/detect/threaded-detector.ts';
 import type { FrameFiles } from '../../pipeline/frames/frame-files.ts';
-import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
 import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
 import type { Detection } from '../../schemas/detection.ts';
+import type { RgbFrame } from '../../schemas/frame.ts';
 import {
   type DetectJob,
   DetectJob as DetectJobSchema,
@@ -74,9 +75,11 @@ export function startDetectStage(o: DetectStageOptions): RunningStage {
       // analysed and segments stay independent units of work.
       const gate = data.motionGate ? new MotionGate(data.motionGate) : null;
       const analysed = read.frames.map((f) => (gate ? gate.update(f) : true));
-      // The pool spreads the frames over its instances.
-      const { detections, ms } = await o.detector.detectTimed(read.frames.filter((_, i) => analysed[i]));
-      const results = frameResults(data, analysed, detections, ms, read.grey);
+      // The pool spreads the frames over its instances, which also trace each analysed frame's
+      // detections back through its motion chain.
+      const traced = withTraces(data, read.frames, read.grey);
+      const { detections, ms } = await o.detector.detectTimed(traced.filter((_, i) => analysed[i]));
+      const results = frameResults(data, analysed, detections, ms);
       await outputs.next.add(
         o.tracking ? 'track' : 'store',
         {
@@ -133,34 +136,36 @@ function evidenceFrames(
   };
 }
 
+/** The segment's frames, each with the motion chain that leads to it (the job's grey frames, in order). */
+function withTraces(data: DetectJob, frames: RgbFrame[], grey: GreyFrame[]): TracedFrame[] {
+  let g = 0;
+  return frames.map((frame, i) => {
+    const t = data.frames[i];
+    const chain = grey.slice(g, g + (t.motion?.frames ?? 0));
+    g += chain.length;
+    if (!t.motion || chain.length < 2) return frame;
+    return { ...frame, trace: { chain, frameWidth: data.width, dtMs: t.ptsMs - t.motion.fromPtsMs } };
+  });
+}
+
 /**
- * The segment's frame results: boxes in source pixels (shifted by the region's offset), each analysed
- * frame's detections traced back through its motion chain (attachMotion); a frame the gate skipped
- * reports the objects of the last analysed one, since nothing in view changed.
+ * The segment's frame results: boxes in source pixels (shifted by the region's offset, which moves
+ * no motion), each analysed frame's detections with their motion (traced in the detector's thread);
+ * a frame the gate skipped reports the objects of the last analysed one, since nothing in view changed.
  */
 function frameResults(
   data: DetectJob,
   analysed: boolean[],
   detections: Detection[][],
   ms: number[],
-  grey: GreyFrame[],
 ): FrameResult[] {
   const dx = data.offset?.x ?? 0;
   const dy = data.offset?.y ?? 0;
-  const geometry = {
-    scale: data.scale,
-    frameWidth: data.width,
-    ...(data.offset ? { offset: data.offset } : {}),
-  };
   const results: FrameResult[] = [];
   let k = -1;
-  let g = 0;
   for (const [i, t] of data.frames.entries()) {
     if (analysed[i]) k++;
     const found = detections[k].map((d) => ({ ...d, box: { ...d.box, x: d.box.x + dx, y: d.box.y + dy } }));
-    const chain = grey.slice(g, g + (t.motion?.frames ?? 0));
-    g += chain.length;
-    if (analysed[i] && t.motion) attachMotion(found, chain, geometry, t.ptsMs - t.motion.fromPtsMs);
     results.push({
       ptsMs: t.ptsMs,
       tsMs: t.tsMs,
