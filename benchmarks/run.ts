@@ -28,6 +28,8 @@ const phases = [
   // benchmarks/backfill/phase.ts: `cityflow backfill` on 720p and 1080p H.264 clips at 2 and 5 fps.
   ['backfill', '../backfill/phase', {}],
   ['live-capacity', '../live/live-capacity', {}],
+  // `cityflow run` with N live 720p cameras, counting on, N raised until one falls behind (live-ramp.ts).
+  ['live-ramp', '../live/live-ramp', {}],
   // benchmarks/plates/phase.ts: what reading plates adds per camera at 2 fps (bundled footage).
   ['plates', '../plates/phase', {}],
   // Tracker + rule engine per frame on a synthetic street with ~100 objects (benchmarks/rules/).
