@@ -84,14 +84,27 @@ export class GdpError extends Error {
   }
 }
 
+export interface GdpReaderOptions {
+  /**
+   * Where a payload that spans chunks is copied to (default: a new buffer each time); e.g. a
+   * BufferPool's alloc, for frames that are mostly dropped soon after.
+   */
+  alloc?: (n: number) => Buffer;
+}
+
 export class GdpReader {
   readonly #chunks: Buffer[] = [];
+  readonly #alloc: (n: number) => Buffer;
   /** Bytes of `#chunks[0]` already consumed. */
   #head = 0;
   #available = 0;
   /** Header of the packet whose payload is still incomplete. */
   #pending: Buffer | null = null;
   #packets = 0;
+
+  constructor(options: GdpReaderOptions = {}) {
+    this.#alloc = options.alloc ?? ((n) => Buffer.allocUnsafe(n));
+  }
 
   /** Bytes received but not yet returned as packets (bounded by one packet plus one chunk). */
   get bufferedBytes(): number {
@@ -152,7 +165,7 @@ export class GdpReader {
       }
       return view;
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = this.#alloc(n);
     let filled = 0;
     while (filled < n) {
       const c = this.#chunks[0];

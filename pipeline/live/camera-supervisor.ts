@@ -273,6 +273,7 @@ export class CameraSupervisor {
         };
         const analysed = sampler ? sampler.push(frame) : frame;
         if (analysed) this.#onFrame(analysed);
+        else f.release?.(); // a motion frame: its grey copy is all that is kept
         if (this.#stopped) break;
       }
     } finally {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { BufferPool } from '../extract/buffer-pool.ts';
 import { fitInside, fpsFraction, packRgb } from '../extract/frame-extractor.ts';
 import { GdpReader } from '../extract/gdp-reader.ts';
 import { gstChildEnv } from '../extract/gst-process.ts';
@@ -42,6 +43,11 @@ export interface LiveFrame {
   source?: RgbFrame;
   ptsMs: number;
   receivedMs: number;
+  /**
+   * Gives `frame`'s bytes back to the decoder for a later frame: call it when the frame is dropped
+   * and nothing refers to it (see BufferPool). Absent with keepSource.
+   */
+  release?: () => void;
 }
 
 /** How a decoder run ended: never "fine" for a live source, so always with a reason. */
@@ -210,7 +216,9 @@ export class LiveDecoder {
     child.stderr?.on('data', (d: string) => this.#onStderr(d));
     const data = child.stdio[3] as Readable;
     data.on('error', () => {});
-    const reader = new GdpReader();
+    // Frames are mostly dropped after a look (motion frames): their buffers come back through release().
+    const pool = new BufferPool(4);
+    const reader = new GdpReader({ alloc: (n) => pool.alloc(n) });
     let caps: { width: number; height: number } | null = null;
     let keptPts: number | null = null;
     try {
@@ -246,7 +254,9 @@ export class LiveDecoder {
                   : 1,
             };
             yield {
-              ...(this.options.keepSource ? this.#withSource(decoded) : { frame: decoded }),
+              ...(this.options.keepSource
+                ? this.#withSource(decoded)
+                : { frame: decoded, release: () => pool.release(decoded.data) }),
               ptsMs: pkt.ptsNs / 1e6,
               receivedMs,
             };

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { BufferPool } from '../../pipeline/extract/buffer-pool.ts';
 import {
   encodeGdpPacket,
   GDP_PAYLOAD_BUFFER,
@@ -77,6 +78,28 @@ describe('GdpReader', () => {
     expect(r.bufferedBytes).toBe(0);
     expect(r.packetCount).toBe(5);
     r.end();
+  });
+
+  test('copies payloads that span chunks into buffers from its alloc, reused once released', () => {
+    const { bytes, payloads } = sampleStream();
+    const pool = new BufferPool(2);
+    const r = new GdpReader({ alloc: (n) => pool.alloc(n) });
+    const cuts = Array.from({ length: bytes.length - 1 }, (_, i) => i + 1); // every payload spans chunks
+    const packets = feed(r, bytes, cuts);
+    check(packets, payloads);
+    const frames = packets.flatMap((p) => (p.kind === 'buffer' ? [p.payload] : []));
+    // Dropped frames give their buffers back; the next ones of that size are written into them.
+    pool.release(frames[0]);
+    pool.release(frames[0]); // twice: kept once
+    pool.release(Buffer.alloc(24)); // not the pool's: ignored
+    expect(pool.size).toBe(1);
+    const again = feed(r, encodeGdpPacket(GDP_PAYLOAD_BUFFER, Buffer.alloc(24, 9), { ptsNs: 0 }), [70]);
+    const [p] = again;
+    if (p.kind !== 'buffer') throw new Error('kind');
+    expect(p.payload.buffer).toBe(frames[0].buffer);
+    expect([...p.payload]).toEqual(Array(24).fill(9));
+    expect(pool.size).toBe(0);
+    expect(() => new BufferPool(-1)).toThrow(/max/);
   });
 
   test('byte by byte: headers and payloads split everywhere', () => {
