@@ -84,20 +84,28 @@ function treeCpu(pid: number): number {
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** A 150 s 720p clip: the sample four times over, so no camera's stream ends during a trial. */
+/**
+ * A 150 s 720p clip: the sample four times over, so no camera's stream ends during a trial. Tried
+ * up to three times: gst-launch's concat now and then never reaches the end of the stream after
+ * writing the whole file (GStreamer 1.22), and then it is stopped and started again.
+ */
 async function makeClip(dir: string): Promise<string> {
   const clip = join(dir, 'street-720p-150s.mp4');
   const legs = Array.from({ length: 4 }, () => `filesrc location=${SAMPLE} ! decodebin ! c.`).join(' ');
-  await run(
-    'bash',
-    [
-      '-c',
-      `gst-launch-1.0 -q concat name=c ! videoscale ! videoconvert ! video/x-raw,format=I420,width=1280,height=720 ` +
-        `! x264enc speed-preset=ultrafast bitrate=2500 key-int-max=48 ! h264parse ! mp4mux ! filesink location=${clip} ${legs}`,
-    ],
-    { timeout: 300_000 },
-  );
-  return clip;
+  const line =
+    `gst-launch-1.0 -q concat name=c ! videoscale ! videoconvert ! video/x-raw,format=I420,width=1280,height=720 ` +
+    `! x264enc speed-preset=ultrafast bitrate=2500 key-int-max=48 ! h264parse ! mp4mux ! filesink location=${clip} ${legs}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('bash', ['-c', `exec ${line}`], { timeout: 120_000, killSignal: 'SIGKILL' });
+      return clip;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      process.stderr.write(
+        `live-ramp: making the clip failed (${(e as Error).message.split('\n')[0]}); again\n`,
+      );
+    }
+  }
 }
 
 interface Trial {
