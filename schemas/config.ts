@@ -196,12 +196,6 @@ export const Config = Type.Object(
          * cameras are taken over by another worker within about lockMs + lockMs / 2.
          */
         lockMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 5000 }),
-        /**
-         * Threads of each camera's software H.264/H.265 decoder; 0: libav's choice (one per core).
-         * One thread costs about a fifth less CPU per camera where cameras outnumber cores, and
-         * decodes 1080p30 several times faster than real time; a 4K H.265 camera may want 2.
-         */
-        decoderThreads: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
         /** Ceiling of the restart backoff, ms (first restart after about 250 ms, doubling). */
         restartMaxMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 3000 }),
         /** Long health stretches are cut into camera_health rows this long, seconds. */

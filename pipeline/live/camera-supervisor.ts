@@ -47,8 +47,6 @@ export interface CameraSupervisorOptions {
   healthReportMs?: number;
   /** GST_PLUGIN_FEATURE_RANK for the decoder (hardware decoders). */
   featureRank?: string;
-  /** Threads of a software H.264/H.265 decoder (live-source.ts); 0 or absent: libav's choice. */
-  decoderThreads?: number;
   /**
    * Region of interest, source pixels: only it is decoded into frames. A live stream tells its size
    * only once connected, so the first connection learns it and reconnects with the crop at once.
@@ -216,7 +214,6 @@ export class CameraSupervisor {
         maxHeight: o.maxHeight,
         rtspTransport: o.rtspTransport,
         featureRank: o.featureRank,
-        decoderThreads: o.decoderThreads,
         ...(o.keepSource ? { keepSource: true } : {}),
         ...(o.roi && size ? { crop: { ...o.roi, sourceWidth: size.width, sourceHeight: size.height } } : {}),
       });

@@ -21,8 +21,6 @@ export interface LiveDecoderOptions {
   rtspTransport?: RtspTransport;
   /** GST_PLUGIN_FEATURE_RANK for the child (hardware decoders first); '' or absent: GStreamer's choice. */
   featureRank?: string;
-  /** Threads of a software H.264/H.265 decoder (live-source.ts); 0 or absent: libav's choice. */
-  decoderThreads?: number;
   /**
    * A region of interest (source pixels) and the source's size: only the region is decoded into
    * frames (videocrop before videoscale, so a small region keeps its detail). The size must be the
@@ -116,7 +114,7 @@ export class LiveDecoder {
     }
     this.#featureRank = options.featureRank ?? '';
     this.#intervalMs = (1000 * f.den) / f.num;
-    const src = liveSourceElements(options.uri, options.rtspTransport, options.decoderThreads ?? 0);
+    const src = liveSourceElements(options.uri, options.rtspTransport);
     this.#sampledByVideorate = src.videorate;
     const rate = src.videorate
       ? ['!', 'videorate', 'drop-only=true', '!', `video/x-raw,framerate=${f.num}/${f.den}`]

@@ -8,24 +8,6 @@ export function isLiveSource(source: string): boolean {
 }
 
 /**
- * decodebin properties that cap the threads of the software H.264 and H.265 decoders decodebin may
- * pick (none for 0: libav's own choice, a thread per core). The decoders do not exist when the line
- * is parsed; gst-launch sets a child's property when decodebin adds it, by its default name (the
- * first avdec_h264 of a process is `avdec_h264-0`), and never for one that is not added.
- *
- * Why 1 for live cameras: each camera has its own decoder process, so a machine running more
- * cameras than cores gains nothing from threads inside one decoder, and libav's frame threading
- * costs about a fifth more CPU per stream (benchmarks/RESULTS.md). One thread decodes 1080p30 H.264
- * several times faster than real time; a 4K H.265 camera may want 2.
- */
-export function softwareDecoderThreads(threads: number): string[] {
-  if (!(Number.isInteger(threads) && threads >= 0)) {
-    throw new ConfigError('live', 'decoderThreads', `must be an integer >= 0, got ${threads}`);
-  }
-  return threads ? [`avdec_h264-0::max-threads=${threads}`, `avdec_h265-0::max-threads=${threads}`] : [];
-}
-
-/**
  * The gst-launch-1.0 elements that receive and decode a live source, up to raw video:
  *
  *   rtsp://…         rtspsrc location=… protocols=tcp latency=200 ! (video RTP only) ! decodebin
@@ -44,7 +26,6 @@ export function softwareDecoderThreads(threads: number): string[] {
 export function liveSourceElements(
   uri: string,
   transport: RtspTransport = 'tcp',
-  decoderThreads = 0,
 ): { elements: string[]; videorate: boolean } {
   let url: URL;
   try {
@@ -65,7 +46,6 @@ export function liveSourceElements(
       'application/x-rtp,media=video',
       '!',
       'decodebin',
-      ...softwareDecoderThreads(decoderThreads),
     ];
     return { elements, videorate: true };
   }

@@ -148,7 +148,6 @@ export class LiveCameraRunner {
         segmentMs: this.o.segmentMs,
         healthReportMs: cfg.live.healthReportS * 1000,
         featureRank: rank,
-        decoderThreads: cfg.live.decoderThreads,
         afterSegment,
         ...(cam.roi ? { roi: cam.roi } : {}),
         ...(steps ? { motionSteps: steps } : {}),
