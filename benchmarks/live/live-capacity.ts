@@ -90,16 +90,13 @@ interface Setup {
   model: 'yolox-nano' | 'centernet';
   /** Decoder frames per analysed frame (0: no motion). */
   steps: number;
-  /** live.decoderThreads (0: libav's choice). */
-  decoderThreads: number;
 }
 const DEFAULT: Setup = {
-  name: 'yolox-nano + motion, 1 decoder thread',
+  name: 'yolox-nano + motion',
   model: 'yolox-nano',
   steps: motionSteps(FPS, 10),
-  decoderThreads: 1,
 };
-const BASELINE: Setup = { name: 'centernet, no motion', model: 'centernet', steps: 0, decoderThreads: 0 };
+const BASELINE: Setup = { name: 'centernet, no motion', model: 'centernet', steps: 0 };
 
 /** Runs `n` cameras for `seconds`, detecting each analysed frame as it arrives. */
 async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorPool | null) {
@@ -112,7 +109,6 @@ async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorP
         fps: FPS * Math.max(1, setup.steps),
         maxWidth: input.width,
         maxHeight: input.height,
-        decoderThreads: setup.decoderThreads,
       }),
   );
   const frames: RgbFrame[] = [];
@@ -138,7 +134,10 @@ async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorP
       for await (const decoded of d.frames()) {
         const time = { ptsMs: decoded.ptsMs, tsMs: decoded.receivedMs };
         const f = sampler ? sampler.push({ frame: decoded.frame, time }) : { frame: decoded.frame, time };
-        if (!f) continue;
+        if (!f) {
+          decoded.release?.(); // a motion frame, as the camera supervisor drops it
+          continue;
+        }
         counts[i]++;
         frozen.update(f.frame, f.time.tsMs);
         classifyPicture(pictureStats(f.frame));

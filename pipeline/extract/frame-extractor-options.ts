@@ -52,6 +52,11 @@ export interface ExtractedFrame {
   frame: RgbFrame;
   time: FrameTime;
   index: number;
+  /**
+   * Gives `frame`'s bytes back to the decoder for a later frame: call it when the frame is dropped
+   * and nothing refers to it (a motion frame once its grey copy is made; see BufferPool).
+   */
+  release?: () => void;
 }
 
 /** Size of the delivered frames and their scale relative to the source's pixels. */

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { RgbFrame, SourceInfo } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { SourceError } from '../errors/source-error.ts';
+import { BufferPool } from './buffer-pool.ts';
 import {
   type ExtractedFrame,
   type FrameExtractorOptions,
@@ -218,7 +219,9 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
   async *#decode(child: ChildProcessByStdio<null, Readable, Readable>): AsyncGenerator<ExtractedFrame> {
     const info = this.info;
     const out = this.output;
-    const reader = new GdpReader();
+    // Motion frames are dropped after a look: their buffers come back through release().
+    const pool = new BufferPool(4);
+    const reader = new GdpReader({ alloc: (n) => pool.alloc(n) });
     let caps: { width: number; height: number } | null = null;
     let segment = { startNs: 0, baseNs: 0 };
     let streamFault: Error | null = null;
@@ -253,7 +256,8 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
             };
             const index = this.#frames++;
             this.#lastPtsMs = ptsMs;
-            yield { frame, time: { ptsMs, tsMs: this.#opts.startTimeMs + ptsMs }, index };
+            const release = () => pool.release(frame.data);
+            yield { frame, time: { ptsMs, tsMs: this.#opts.startTimeMs + ptsMs }, index, release };
           }
         }
       }

@@ -38,6 +38,7 @@ export async function* sampleWithMotion(
   for await (const f of frames) {
     const analysed = sampler.push(f);
     if (analysed) yield analysed;
+    else f.release?.(); // only its grey copy is kept
   }
 }
 
