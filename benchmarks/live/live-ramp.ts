@@ -39,6 +39,10 @@ const { values: args } = parseArgs({
     step: { type: 'string', default: '2' },
     max: { type: 'string', default: '24' },
     'hold-s': { type: 'string', default: '60' },
+    /** Times the sample is played in the cameras' clip (37.7 s each); a trial must fit in it. */
+    loops: { type: 'string', default: '4' },
+    /** Seconds after the window before its frames are counted. */
+    'drain-s': { type: 'string', default: '30' },
     /** JSON merged into every trial's configuration, e.g. '{"live":{"decoderThreads":0}}'. */
     extra: { type: 'string', default: '{}' },
   },
@@ -46,6 +50,8 @@ const { values: args } = parseArgs({
 const FPS = 2;
 const EXTRA = JSON.parse(args.extra) as Record<string, unknown> & { live?: object };
 const HOLD_S = Number(args['hold-s']);
+const LOOPS = Number(args.loops);
+const DRAIN_S = Number(args['drain-s']);
 const MIN_FPS = 1.9;
 const CLI = fileURLToPath(new URL('../../bin/cityflow.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -90,8 +96,8 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
  * writing the whole file (GStreamer 1.22), and then it is stopped and started again.
  */
 async function makeClip(dir: string): Promise<string> {
-  const clip = join(dir, 'street-720p-150s.mp4');
-  const legs = Array.from({ length: 4 }, () => `filesrc location=${SAMPLE} ! decodebin ! c.`).join(' ');
+  const clip = join(dir, `street-720p-x${LOOPS}.mp4`);
+  const legs = Array.from({ length: LOOPS }, () => `filesrc location=${SAMPLE} ! decodebin ! c.`).join(' ');
   const line =
     `gst-launch-1.0 -q concat name=c ! videoscale ! videoconvert ! video/x-raw,format=I420,width=1280,height=720 ` +
     `! x264enc speed-preset=ultrafast bitrate=2500 key-int-max=48 ! h264parse ! mp4mux ! filesink location=${clip} ${legs}`;
@@ -116,6 +122,8 @@ interface Trial {
   /** Cores used by cityflow run's process tree (Node, its Redis, the decoders) over the window. */
   pipelineCores: number;
   serverCores: number;
+  /** Line crossings stored by the end of the trial, all cameras (counting was on). */
+  crossings: number;
 }
 
 async function trial(n: number, clip: string, scene: SceneConfig, dir: string): Promise<Trial> {
@@ -156,12 +164,13 @@ async function trial(n: number, clip: string, scene: SceneConfig, dir: string): 
     const w1 = Date.now();
     const pipelineCores = (treeCpu(pid) - cpu0) / ((w1 - w0) / 1000);
     const serverCores = (servers.reduce((a, s) => a + treeCpu(s.pid ?? 0), 0) - srv0) / ((w1 - w0) / 1000);
-    await sleep(30_000); // drain: the window's last segments reach the store
+    await sleep(DRAIN_S * 1000); // drain: the window's last segments reach the store
     const rows = await sql(
       `SELECT camera_id, count() AS n FROM frames WHERE ts >= fromUnixTimestamp64Milli(${w0}) ` +
         `AND ts < fromUnixTimestamp64Milli(${w1}) GROUP BY camera_id`,
     );
     const byCamera = new Map(rows.map((r) => [String(r.camera_id), Number(r.n)]));
+    const crossings = Number((await sql('SELECT count() AS n FROM line_crossings'))[0]?.n ?? 0);
     const fps = servers.map((_, i) => round((byCamera.get(`cam-${i + 1}`) ?? 0) / ((w1 - w0) / 1000), 2));
     return {
       cameras: n,
@@ -169,6 +178,7 @@ async function trial(n: number, clip: string, scene: SceneConfig, dir: string): 
       fps,
       pipelineCores: round(pipelineCores),
       serverCores: round(serverCores),
+      crossings,
     };
   } finally {
     child.kill('SIGTERM');
@@ -199,7 +209,7 @@ try {
     framesPerSecond: n * FPS,
     cpuMsPerFrame: best ? round((best.pipelineCores * 1000) / (n * FPS), 1) : 0,
     source:
-      '1280x720 H.264 (the sample scaled up, ~2.5 Mb/s, looped 4 times) over RTSP/TCP from local libgstrtspserver servers',
+      '1280x720 H.264 (the sample scaled up, ~2.5 Mb/s, looped) over RTSP/TCP from local libgstrtspserver servers',
     analysedFps: FPS,
     holdS: HOLD_S,
     extra: EXTRA,
