@@ -45,11 +45,16 @@ export class PersistentRedis {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
+    if (child) await terminate(child);
   }
+}
+
+/** SIGTERM, and the process's exit (a redis-server then flushes its append-only file). */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** Waits (10 s at most) until a redis-server on this loopback port answers PING. */

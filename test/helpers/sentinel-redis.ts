@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../workers/local/local-redis.ts';
-import { redisAnswers } from './persistent-redis.ts';
+import { redisAnswers, terminate } from './persistent-redis.ts';
 import { until } from './until.ts';
 
 /**
@@ -85,14 +85,7 @@ export class SentinelRedis {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (c) => {
-        if (c.exitCode !== null) return;
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await Promise.all(this.children.map(terminate));
   }
 
   private async sentinel(...args: string[]): Promise<unknown> {
