@@ -5,14 +5,17 @@
  * buffer for each made the process's garbage collector run several times a second with many
  * cameras; the pool gives the dropped frames' buffers to the next ones instead.
  *
- * Only a buffer this pool handed out, released once, is taken back; anything else is ignored, so a
- * frame that was never pooled (a view on a pipe chunk) is safe to release.
+ * Only a buffer this pool handed out is taken back; anything else is ignored, so a frame that was
+ * never pooled (a view on a pipe chunk) is safe to release. A buffer must be released at most once
+ * per alloc(): released again after it was handed out anew, it would be given to a third user while
+ * the second still reads it. Frame sources therefore wrap release() so that it acts once
+ * ({@link releaseOnce}), and a frame that is kept (analysed) carries no release at all.
  *
  * @example
  *   const pool = new BufferPool(4);
  *   const a = pool.alloc(292_032);
- *   pool.release(a);                 // the frame was dropped: its buffer may be reused
- *   pool.alloc(292_032) === a;       // true
+ *   pool.release(a);                                 // the frame was dropped: its memory may be reused
+ *   pool.alloc(292_032).buffer === a.buffer;         // true (a new view on the same memory)
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];
@@ -46,4 +49,21 @@ export class BufferPool {
     if (this.#free.length >= this.max || this.#free.some((b) => b.buffer === data.buffer)) return;
     this.#free.push(Buffer.from(data.buffer, 0, data.byteLength));
   }
+}
+
+/**
+ * A release function for one pooled buffer that acts only on its first call, so that a frame
+ * released twice by mistake cannot give its buffer to two later frames.
+ *
+ * @example
+ *   const release = releaseOnce(pool, frame.data);
+ *   release(); release(); // the second call does nothing
+ */
+export function releaseOnce(pool: BufferPool, data: Uint8Array): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    pool.release(data);
+  };
 }

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { RgbFrame, SourceInfo } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { SourceError } from '../errors/source-error.ts';
-import { BufferPool } from './buffer-pool.ts';
+import { BufferPool, releaseOnce } from './buffer-pool.ts';
 import {
   type ExtractedFrame,
   type FrameExtractorOptions,
@@ -256,7 +256,7 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
             };
             const index = this.#frames++;
             this.#lastPtsMs = ptsMs;
-            const release = () => pool.release(frame.data);
+            const release = releaseOnce(pool, frame.data);
             yield { frame, time: { ptsMs, tsMs: this.#opts.startTimeMs + ptsMs }, index, release };
           }
         }

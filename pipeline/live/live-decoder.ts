@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { ConfigError } from '../errors/config-error.ts';
-import { BufferPool } from '../extract/buffer-pool.ts';
+import { BufferPool, releaseOnce } from '../extract/buffer-pool.ts';
 import { fitInside, fpsFraction, packRgb } from '../extract/frame-extractor.ts';
 import { GdpReader } from '../extract/gdp-reader.ts';
 import { gstChildEnv } from '../extract/gst-process.ts';
@@ -254,7 +254,7 @@ export class LiveDecoder {
             yield {
               ...(this.options.keepSource
                 ? this.#withSource(decoded)
-                : { frame: decoded, release: () => pool.release(decoded.data) }),
+                : { frame: decoded, release: releaseOnce(pool, decoded.data) }),
               ptsMs: pkt.ptsNs / 1e6,
               receivedMs,
             };

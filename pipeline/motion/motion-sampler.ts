@@ -76,7 +76,10 @@ export class MotionSampler {
     this.chain = [grey];
     this.fromPtsMs = pts;
     this.next = (Math.floor((pts + 0.25) / this.interval) + 1) * this.interval;
-    return { ...f, index: this.index++, ...(motion ? { motion } : {}) };
+    // An analysed frame is kept (in a segment, a frames file): it goes on without release(), so its
+    // buffer can never return to the decoder's pool while something still reads it.
+    const { release: _kept, ...frame } = f;
+    return { ...(frame as F), index: this.index++, ...(motion ? { motion } : {}) };
   }
 }
 

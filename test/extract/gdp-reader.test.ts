@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { BufferPool } from '../../pipeline/extract/buffer-pool.ts';
+import { BufferPool, releaseOnce } from '../../pipeline/extract/buffer-pool.ts';
 import {
   encodeGdpPacket,
   GDP_PAYLOAD_BUFFER,
@@ -100,6 +100,19 @@ describe('GdpReader', () => {
     expect([...p.payload]).toEqual(Array(24).fill(9));
     expect(pool.size).toBe(0);
     expect(() => new BufferPool(-1)).toThrow(/max/);
+  });
+
+  test('releaseOnce: a frame released again after its buffer went to another frame does not free it', () => {
+    const pool = new BufferPool(2);
+    const a = pool.alloc(24);
+    const release = releaseOnce(pool, a);
+    release();
+    const b = pool.alloc(24); // a's memory, now another frame's
+    expect(b.buffer).toBe(a.buffer);
+    release(); // a stale second call
+    expect(pool.size).toBe(0);
+    pool.release(a); // the bare pool would take it back: what releaseOnce guards against
+    expect(pool.size).toBe(1);
   });
 
   test('byte by byte: headers and payloads split everywhere', () => {

@@ -25,6 +25,18 @@ test('analysed frames at 2 fps out of a 10 fps decoder: the 2 fps grid, each wit
   expect(out[3].motion?.frames[0].data[0]).toBe(10);
 });
 
+test('frames with release(): the dropped ones are released, the analysed ones go on without it', async () => {
+  const released: number[] = [];
+  async function* pooled(): AsyncGenerator<ExtractedFrame> {
+    for await (const f of decoder(10, 1)) yield { ...f, release: () => released.push(f.index) };
+  }
+  const out: SampledFrame[] = [];
+  for await (const f of sampleWithMotion(pooled(), 2)) out.push(f);
+  expect(out.map((f) => f.index)).toEqual([0, 1]);
+  expect(out.every((f) => !('release' in f))).toBe(true);
+  expect(released).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+});
+
 test('an irregular 30 fps decoder at 3 fps: one analysed frame per third of a second', async () => {
   const out: number[] = [];
   for await (const f of sampleWithMotion(decoder(30, 1), 3)) out.push(f.index);
