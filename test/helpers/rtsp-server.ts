@@ -89,7 +89,10 @@ export class RtspTestServer {
   /** Starts the server (again, on the same port once it has one). */
   async restart(): Promise<void> {
     const args = [String(this.port), this.launch, ...(this.once ? ['once'] : [])];
-    const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // --pdeathsig: a server never outlives the test or bench that started it.
+    const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', this.bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#child = child;
     let err = '';
     child.stderr?.on('data', (d) => (err += d));
