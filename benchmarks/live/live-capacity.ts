@@ -7,7 +7,8 @@
 //  2. decode cost: one LiveDecoder for 15 s; the CPU of its gst-launch-1.0 (from /proc) and of this
 //     process (reading frames, picture checks, motion chains) per second of video
 //  3. detector cost: the detector (2 instances x 1 thread, the pipeline's layout) on those frames,
-//     CPU ms per frame, plus tracing each detection back through its motion chain
+//     CPU ms per frame, plus tracing each detection back through its motion chain (in the detector
+//     threads, as in the pipeline: measured as the same frames again with their chains)
 //  Steps 2-4 run for two set-ups in the same run: the default one (yolox-nano, motion between
 //  frames at tracking.motionFps 10: the decoder runs at 10 fps) and, as the baseline, the one before
 //  motion existed (centernet, decoding at 2 fps). The check (5) runs the default set-up.
@@ -22,9 +23,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DetectorPool } from '../../pipeline/detect/detector-pool.ts';
 import { BUILTIN_MODELS } from '../../pipeline/detect/detector-spec.ts';
+import type { TracedFrame } from '../../pipeline/detect/threaded-detector.ts';
 import { classifyPicture, FrozenDetector, pictureStats } from '../../pipeline/live/image-checks.ts';
 import { LiveDecoder } from '../../pipeline/live/live-decoder.ts';
-import { attachMotion } from '../../pipeline/motion/detection-motion.ts';
 import type { GreyFrame } from '../../pipeline/motion/grey-frame.ts';
 import { MotionSampler, motionSteps } from '../../pipeline/motion/motion-sampler.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
@@ -98,6 +99,11 @@ const DEFAULT: Setup = {
 };
 const BASELINE: Setup = { name: 'centernet, no motion', model: 'centernet', steps: 0 };
 
+/** A frame with its motion chain to trace its detections through (none without a chain). */
+function traced(frame: RgbFrame, chain: GreyFrame[] | undefined, dtMs: number): TracedFrame {
+  return chain && chain.length >= 2 ? { ...frame, trace: { chain, frameWidth: frame.width, dtMs } } : frame;
+}
+
 /** Runs `n` cameras for `seconds`, detecting each analysed frame as it arrives. */
 async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorPool | null) {
   const input = BUILTIN_MODELS[setup.model].input;
@@ -149,16 +155,11 @@ async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorP
         if (pool) {
           pending++;
           maxPending = Math.max(maxPending, pending);
+          // As the detect stage does: the detections are traced back in the detector's thread.
+          const dtMs = chain ? f.time.ptsMs - chain.fromPtsMs : 0;
           void pool
-            .detect([f.frame])
-            .then(([found]) => {
-              if (chain)
-                attachMotion(
-                  found,
-                  chain.frames,
-                  { scale: f.frame.scale, frameWidth: f.frame.width },
-                  1000 / FPS,
-                );
+            .detect([traced(f.frame, chain?.frames, dtMs)])
+            .then(() => {
               detected++;
             })
             .catch(() => {})
@@ -201,17 +202,14 @@ async function estimateFor(setup: Setup) {
   await pool.detect(one.frames.slice(0, 4));
   const c0 = ownCpu();
   const d0 = performance.now();
-  const found = await pool.detect(one.frames);
+  await pool.detect(one.frames);
   const detectorMs = (performance.now() - d0) / one.frames.length;
   const detectorCpuMs = ((ownCpu() - c0) * 1000) / one.frames.length;
-  // Tracing the detections back through their chains (the detect stage's motion step).
-  const t0 = process.cpuUsage();
-  for (const [i, f] of one.frames.entries()) {
-    const chain = one.chains[i];
-    if (chain) attachMotion(found[i], chain, { scale: f.scale, frameWidth: f.width }, 1000 / FPS);
-  }
-  const t = process.cpuUsage(t0);
-  const traceCpuMs = (t.user + t.system) / 1000 / one.frames.length;
+  // The same frames with their motion chains: the detections are also traced back, in the detector
+  // threads as in the pipeline; the difference is the tracing's cost.
+  const t0 = ownCpu();
+  await pool.detect(one.frames.map((f, i) => traced(f, one.chains[i], 1000 / FPS)));
+  const traceCpuMs = Math.max(0, ((ownCpu() - t0) * 1000) / one.frames.length - detectorCpuMs);
   const perCamera = decodeCores + ownCoresPerCamera + (FPS * (detectorCpuMs + traceCpuMs)) / 1000;
   const estimate = Math.max(1, Math.floor(cpus().length / perCamera));
   const figures = {
