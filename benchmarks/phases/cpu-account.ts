@@ -17,6 +17,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { report } from './common.ts';
 
 const E2E = fileURLToPath(new URL('./end-to-end.ts', import.meta.url));
 const TICK = 100; // /proc/<pid>/stat counts in clock ticks of 10 ms
@@ -166,14 +167,14 @@ try {
   for (const [k, ms] of rows)
     console.log(`| ${k} | ${(ms / frames).toFixed(2)} | ${((100 * ms) / total).toFixed(1)} % |`);
   console.log(`| **all** | **${(total / frames).toFixed(2)}** | 100 % |`);
-  console.log(
-    JSON.stringify({
-      phase: 'cpu-account',
-      frames,
-      seconds: figures.seconds,
-      msPerFrame: Object.fromEntries(rows.map(([k, ms]) => [k, Math.round((ms / frames) * 100) / 100])),
-    }),
-  );
+  report({
+    phase: 'cpu-account',
+    frames,
+    seconds: figures.seconds,
+    framesPerSecond: Math.round((frames / figures.seconds) * 10) / 10,
+    cpuMsPerFrame: Math.round((total / frames) * 10) / 10,
+    msPerFrame: Object.fromEntries(rows.map(([k, ms]) => [k, Math.round((ms / frames) * 100) / 100])),
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
