@@ -122,6 +122,7 @@ runs.push({
   frames: still.framesAnalysed,
   wallSeconds: still.wallSeconds,
   realtimeFactor: still.realtimeFactor,
+  framesPerSecond: still.framesPerSecond,
   decodeOnlyRealtimeFactor: decode['720p'],
 });
 process.stderr.write(`bench: backfill 720p at 2 fps without motion: ${still.realtimeFactor}x real time\n`);
