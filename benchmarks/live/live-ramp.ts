@@ -99,9 +99,9 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
  * A 720p clip: the sample --loops times over (4: 150 s), so no camera's stream ends during a trial
- * (trial() checks that its window fits). Tried
- * up to three times: gst-launch's concat now and then never reaches the end of the stream after
- * writing the whole file (GStreamer 1.22), and then it is stopped and started again.
+ * (trial() checks that its window fits). Tried up to three times: gst-launch's concat now and then
+ * never reaches the end of the stream after writing the whole file (GStreamer 1.22), and then it is
+ * stopped and started again.
  */
 async function makeClip(dir: string): Promise<string> {
   const clip = join(dir, `street-720p-x${LOOPS}.mp4`);
