@@ -139,11 +139,15 @@ async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorP
       }, stopAt - Date.now());
       for await (const decoded of d.frames()) {
         const time = { ptsMs: decoded.ptsMs, tsMs: decoded.receivedMs };
-        const f = sampler ? sampler.push({ frame: decoded.frame, time }) : { frame: decoded.frame, time };
-        if (!f) {
-          decoded.release?.(); // a motion frame, as the camera supervisor drops it
-          continue;
-        }
+        // As the camera supervisor does: the sampler gives a motion frame's buffer back.
+        const f = sampler
+          ? sampler.push({
+              frame: decoded.frame,
+              time,
+              ...(decoded.release ? { release: decoded.release } : {}),
+            })
+          : { frame: decoded.frame, time };
+        if (!f) continue;
         counts[i]++;
         frozen.update(f.frame, f.time.tsMs);
         classifyPicture(pictureStats(f.frame));

@@ -268,9 +268,11 @@ export class CameraSupervisor {
           time: { ptsMs: tsMs, tsMs },
           ...(f.source ? { source: f.source } : {}),
         };
-        const analysed = sampler ? sampler.push(frame) : frame;
+        // The sampler gives a motion frame's buffer back to the decoder once it has its grey copy.
+        const analysed = sampler
+          ? sampler.push({ ...frame, ...(f.release ? { release: f.release } : {}) })
+          : frame;
         if (analysed) this.#onFrame(analysed);
-        else f.release?.(); // a motion frame: its grey copy is all that is kept
         if (this.#stopped) break;
       }
     } finally {

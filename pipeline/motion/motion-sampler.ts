@@ -38,14 +38,14 @@ export async function* sampleWithMotion(
   for await (const f of frames) {
     const analysed = sampler.push(f);
     if (analysed) yield analysed;
-    else f.release?.(); // only its grey copy is kept
   }
 }
 
 /**
  * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
- * push() every decoded frame; it returns the analysed ones, with their chains, and null for the rest.
- * A new connection starts a new sampler, so no chain spans an outage.
+ * push() every decoded frame; it returns the analysed ones, with their chains, and null for the rest,
+ * whose buffers it gives back (`release`) once their grey copies are made. A new connection starts a
+ * new sampler, so no chain spans an outage.
  *
  * @example
  *   const sampler = new MotionSampler(2);
@@ -71,7 +71,10 @@ export class MotionSampler {
     const grey = greyHalf(f.frame);
     this.chain.push(grey);
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
-    if (pts < this.next - 0.25) return null;
+    if (pts < this.next - 0.25) {
+      f.release?.(); // a motion frame: its grey copy is all that is kept
+      return null;
+    }
     const motion = this.chain.length >= 2 ? { frames: this.chain, fromPtsMs: this.fromPtsMs } : undefined;
     this.chain = [grey];
     this.fromPtsMs = pts;
