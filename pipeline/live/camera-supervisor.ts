@@ -267,11 +267,9 @@ export class CameraSupervisor {
           frame: f.frame,
           time: { ptsMs: tsMs, tsMs },
           ...(f.source ? { source: f.source } : {}),
+          ...(sampler && f.release ? { release: f.release } : {}), // the sampler releases motion frames
         };
-        // The sampler gives a motion frame's buffer back to the decoder once it has its grey copy.
-        const analysed = sampler
-          ? sampler.push({ ...frame, ...(f.release ? { release: f.release } : {}) })
-          : frame;
+        const analysed = sampler ? sampler.push(frame) : frame;
         if (analysed) this.#onFrame(analysed);
         if (this.#stopped) break;
       }
