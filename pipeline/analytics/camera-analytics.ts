@@ -12,6 +12,7 @@ import {
   type TrackerState,
 } from '../track/byte-tracker.ts';
 import { withoutRiders } from '../track/riders.ts';
+import { TwoWheelersBySize } from '../track/two-wheelers-by-size.ts';
 
 export interface CameraAnalyticsOptions {
   tracker: ByteTrackerOptions;
@@ -36,10 +37,11 @@ export interface AnalyticsStep extends MeasureStep {
 /**
  * One camera's analytics, frame by frame, as the track stage runs them:
  *
- *   detections ──▶ withoutRiders ──▶ ByteTracker ──▶ SceneMeasurer ──▶ RuleEngine ──▶ events
- *                                   │    ▲                │
- *                                   │    └─ congestion level per zone (reported with the intervals)
- *                                   └─▶ crossings, visits, 1/15-minute intervals, ended tracks
+ *   detections ──▶ TwoWheelersBySize ──▶ withoutRiders ──▶ ByteTracker ──▶ SceneMeasurer ──▶ crossings, visits,
+ *                  (with a calibration)                                         │    ▲       1/15-minute intervals,
+ *                                                                               ▼    │       ended tracks
+ *                                                                           RuleEngine ──▶ events
+ *                                                          (congestion level per zone back to the intervals)
  *
  * Deterministic, with plain-JSON state, so a camera's segments can be processed by any worker in
  * turn, each from the state the previous one left.
@@ -58,6 +60,7 @@ export class CameraAnalytics {
   private readonly measurer: SceneMeasurer;
   private readonly engine: RuleEngine;
   private readonly watchesCongestion: boolean;
+  private readonly sizes: TwoWheelersBySize | null;
 
   constructor(
     readonly cameraId: string,
@@ -75,6 +78,9 @@ export class CameraAnalytics {
       ? RuleEngine.restore(state.rules, cameraId, scene, rules)
       : new RuleEngine(cameraId, scene, rules);
     this.watchesCongestion = this.engine.rules.some((r) => r.type === 'congestion');
+    this.sizes = scene.calibration
+      ? new TwoWheelersBySize(scene.calibration, scene.frame ? { frame: scene.frame } : {})
+      : null;
   }
 
   /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
@@ -97,9 +103,11 @@ export class CameraAnalytics {
 
   /** One analysed frame's detections, taken at tsMs, of a segment of a source. */
   update(detections: Detection[], tsMs: number, at: { sourceId: string; segment: number }): AnalyticsStep {
-    // Riders are part of their motorbike: not tracked, counted or watched as pedestrians.
-    const objects = withoutRiders(detections);
-    const inputOf = new Map(detections.map((d, i) => [d, i]));
+    // Motorbikes the detector called `car` (measured on the ground), then riders: they are part of
+    // their motorbike, not tracked, counted or watched as pedestrians.
+    const relabelled = this.sizes ? this.sizes.relabel(detections) : detections;
+    const objects = withoutRiders(relabelled);
+    const inputOf = new Map(relabelled.map((d, i) => [d, i]));
     const tracked = this.tracker
       .update(objects, tsMs)
       .map((t) => ({ ...t, input: inputOf.get(objects[t.input]) ?? -1 }));
