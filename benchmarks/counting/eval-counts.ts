@@ -34,6 +34,8 @@ const HERE = fileURLToPath(new URL('./', import.meta.url));
 export interface ClipTruth {
   video: string;
   line: { id: string; from: [number, number]; to: [number, number] };
+  /** The camera's ground calibration, where the clip's `.md` file says how it was estimated. */
+  calibration?: { image: [number, number][]; world: [number, number][] };
   classes?: string[];
   crossings: Array<{ t: number; direction: 'positive' | 'negative'; class: string }>;
 }
@@ -101,7 +103,10 @@ export async function countClip(
         {
           id: 'eval',
           source: video,
-          scene: { lines: [{ ...line, ...(truth.classes ? { classes: truth.classes } : {}) }] },
+          scene: {
+            lines: [{ ...line, ...(truth.classes ? { classes: truth.classes } : {}) }],
+            ...(truth.calibration ? { calibration: truth.calibration } : {}),
+          },
         },
       ],
     };

@@ -34,11 +34,19 @@ describe('annotated clips through the backfill path', () => {
   for (const [name, fps] of runs) {
     const clip = clips.find((c) => c.name === name);
     test.skipIf(!clip)(
-      `${name} at ${fps} fps: each direction within its target${clip ? '' : ' (skipped: ../shared/footage is absent)'}`,
+      `${name} at ${fps} fps: each direction within its target${name === 'night-arterial-motorbikes' && fps === 5 ? ', motorcycles and cars too' : ''}${clip ? '' : ' (skipped: ../shared/footage is absent)'}`,
       async () => {
         if (!clip) return;
-        const rows = totals(compare(name, fps, clip.truth, await countClip(clip.video, clip.truth, fps)));
-        expect(rows.filter((r) => !within(r))).toEqual([]);
+        const rows = compare(name, fps, clip.truth, await countClip(clip.video, clip.truth, fps));
+        expect(totals(rows).filter((r) => !within(r))).toEqual([]);
+        if (name === 'night-arterial-motorbikes' && fps === 5) {
+          // Per class on the motorbike clip: motorcycles and cars within 10 % (at least ±1) each way.
+          const perClass = rows
+            .filter((r) => r.class === 'motorcycle' || r.class === 'car')
+            .map((r) => ({ ...r, allowed: Math.max(1, Math.floor(0.1 * r.truth)) }));
+          expect(perClass.length).toBe(4);
+          expect(perClass.filter((r) => !within(r))).toEqual([]);
+        }
       },
       240_000,
     );
