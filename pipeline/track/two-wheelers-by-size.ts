@@ -4,9 +4,9 @@ import { Homography } from '../scene/homography.ts';
 
 export interface TwoWheelersBySizeOptions {
   /**
-   * A `car` box narrower than this on the ground, metres, is a two-wheeler (default 1.3). The
-   * narrowest cars on the road are about 1.45 m wide (kei cars); a motorbike with its rider is
-   * 0.6-0.9 m, a little more as a detector draws it.
+   * A car, truck or bus box narrower than this on the ground, metres, is a two-wheeler (default
+   * 1.3). The narrowest cars and trucks on the road are about 1.45 m wide (kei cars and trucks); a
+   * motorbike with its rider is 0.6-0.9 m, a little more as a detector draws it.
    */
   maxWidthM?: number;
   /** The source frame: a box touching its left or right edge is cut there, its width unknown. */
@@ -19,10 +19,10 @@ export interface TwoWheelersBySizeOptions {
 }
 
 /**
- * Gives back `motorcycle` to the motorbikes a detector calls `car`. At night, in glare or in rain a
- * COCO detector sees a motorbike's lights and body and often says `car` (YOLOX-Nano does so for
- * nearly every motorbike on a night arterial). With a ground calibration the box's width on the
- * road tells them apart: the bottom edge of the box, where the vehicle meets the road, is mapped to
+ * Gives back `motorcycle` to the motorbikes a detector calls `car` (or, loaded with goods, `truck`).
+ * At night, in glare or in rain a COCO detector sees a motorbike's lights and body and often says
+ * `car` (YOLOX-Nano does so for nearly every motorbike on a night arterial). With a ground
+ * calibration the box's width on the road tells them apart: the bottom edge of the box, where the vehicle meets the road, is mapped to
  * the ground plane and measured.
  *
  *      image                                   ground (metres)
@@ -31,7 +31,7 @@ export interface TwoWheelersBySizeOptions {
  *     ●──────●      ●──●        H         mb  ●━━━● 0.6-1.0 m
  *     bottom edge → ground  ─────────▶
  *
- * Only `car` boxes are relabelled, and only where the measure can be trusted: both bottom corners
+ * Only four-wheeler boxes (car, truck, bus) are relabelled, and only where the measure can be trusted: both bottom corners
  * on the ground plane near the calibrated area, the box not cut by the picture's left or right
  * edge. The tracker's class vote then settles a track that is relabelled in most of its frames.
  *
@@ -39,6 +39,8 @@ export interface TwoWheelersBySizeOptions {
  *   const sizes = new TwoWheelersBySize(scene.calibration, { frame: { width: 1280, height: 720 } });
  *   const objects = sizes.relabel(detections); // same order; narrow `car` boxes now `motorcycle`
  */
+const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
+
 export class TwoWheelersBySize {
   private readonly homography: Homography;
   private readonly maxWidthM: number;
@@ -65,10 +67,10 @@ export class TwoWheelersBySize {
     this.trusted = [x0 - mx, y0 - my, x1 + mx, y1 + my];
   }
 
-  /** The detections in the same order, narrow `car` boxes as `motorcycle` (new objects; the others as given). */
+  /** The detections in the same order, narrow four-wheelers as `motorcycle` (new objects; the others as given). */
   relabel(detections: readonly Detection[]): Detection[] {
     return detections.map((d) => {
-      if (d.cls !== 'car') return d;
+      if (!FOUR_WHEELERS.has(d.cls)) return d;
       const width = this.groundWidth(d);
       return width !== null && width < this.maxWidthM ? { ...d, cls: 'motorcycle' } : d;
     });

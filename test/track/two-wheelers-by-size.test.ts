@@ -56,12 +56,20 @@ describe('TwoWheelersBySize', () => {
     expect(out.map((d) => d.cls)).toEqual(['motorcycle', 'car', 'motorcycle']);
   });
 
-  it('keeps the order, the scores and every other class as given', () => {
-    const given = [box('person', 100, 400, 40), box('truck', 200, 400, 50), box('car', 400, 400, 60)];
+  it('relabels narrow trucks too, and keeps the order, the scores and every other class as given', () => {
+    const given = [
+      box('person', 100, 400, 40),
+      box('bicycle', 200, 400, 50),
+      box('car', 400, 400, 60),
+      box('truck', 600, 400, 90), // a motorbike loaded with goods
+      box('bus', 800, 600, 190),
+    ];
     const out = new TwoWheelersBySize(TOP_DOWN).relabel(given);
     expect(out[0]).toBe(given[0]);
     expect(out[1]).toBe(given[1]);
     expect(out[2]).toEqual({ ...given[2], cls: 'motorcycle' });
+    expect(out[3]).toEqual({ ...given[3], cls: 'motorcycle' });
+    expect(out[4]).toBe(given[4]);
     expect(given[2].cls).toBe('car'); // the input is not changed
   });
 
