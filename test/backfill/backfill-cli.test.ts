@@ -143,6 +143,8 @@ describe.skipIf(!haveFootage)('cityflow backfill (needs ../shared/footage: three
     expect(first.rowsInserted).toBeGreaterThan(first.framesAnalysed);
     expect(first.objects).toBeGreaterThan(5);
     expect(first.realtimeFactor).toBeGreaterThan(0);
+    expect(first.startupSeconds).toBeGreaterThan(0);
+    expect(first.startupSeconds).toBeLessThan(first.wallSeconds);
     // Progress: plain lines (stderr is not a terminal) with rates, and a line per finished file.
     expect(r.stderr).toMatch(/backfill: \d+\/\d+ frames \(\d+%\).*frames\/s, [\d.]+x real time, ETA/);
     expect(r.stderr).toMatch(/backfill: done people-walking\.mp4/);

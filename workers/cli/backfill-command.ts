@@ -79,9 +79,11 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
       const c = cam ?? { id: opts.camera, source: file };
       return scene ? { ...c, scene } : c;
     };
+    const startup = (performance.now() - t0) / 1000;
     const running = await submitPlans(run, cfg, planned.plans, camera, fps, reports);
     await watchFiles(run, running, reports, fps);
-    const report = await finalReport(ch, reports, before, fps, (performance.now() - t0) / 1000);
+    const wall = (performance.now() - t0) / 1000;
+    const report = await finalReport(ch, reports, before, fps, { wall, startup });
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
     if (report.failures.length) process.exitCode = 1;
   } finally {
@@ -216,7 +218,7 @@ async function finalReport(
   reports: Map<string, BackfillFileReport>,
   before: Record<string, number>,
   fps: number,
-  wall: number,
+  { wall, startup }: { wall: number; startup: number },
 ): Promise<BackfillReport> {
   const after = await tableRowCounts(ch.client);
   const rowsByTable = Object.fromEntries(Object.entries(after).map(([t, n]) => [t, n - (before[t] ?? 0)]));
@@ -232,6 +234,7 @@ async function finalReport(
     framesAnalysed,
     videoSeconds: round2(videoSeconds),
     wallSeconds: round2(wall),
+    startupSeconds: round2(startup),
     framesPerSecond: round2(framesAnalysed / wall),
     realtimeFactor: round2(videoSeconds / wall),
     fps,
