@@ -114,27 +114,7 @@ export class PipelineNode {
       defaultJobOptions: jobOptions(cfg.queues.attempts),
     });
 
-    let clickhouse: ClickHouseHandle | null = null;
-    let detector: DetectorPool | null = null;
-    if (o.stages.includes('store')) {
-      const store = await openStore(cfg);
-      if (store.applied.length) log.info({ applied: store.applied }, 'applied ClickHouse migrations');
-      clickhouse = store;
-    }
-    if (o.stages.includes('detect')) {
-      // In worker threads: inference blocks its thread, and this one must keep decoding and storing.
-      // With tracking on, weak boxes too (trackThreshold): the track stage keeps those a track takes.
-      const declared = resolveModel(cfg.detector.model, cfg.models);
-      const spec = cfg.tracking.enabled ? trackingSpec(declared) : declared;
-      detector = await DetectorPool.create(
-        { name: cfg.detector.model, spec, threads: cfg.detector.threads },
-        {
-          instances: cfg.detector.instances,
-          batchSize: cfg.detector.batchSize,
-          maxWaitMs: cfg.detector.maxWaitMs,
-        },
-      );
-    }
+    const { clickhouse, detector } = await openStoreAndDetector(cfg, o.stages, log);
     const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector);
     node.closers = startStages(o.stages, {
       config: cfg,
@@ -211,4 +191,44 @@ export class PipelineNode {
     const bull = this.extractQueue.opts.connection;
     if (bull instanceof Cluster) bull.disconnect();
   }
+}
+
+/**
+ * The store (for 'store') and the detector (for 'detect'), opened together: the detector loads in
+ * its own threads while this one opens the store and applies migrations. If one fails, the other is
+ * closed before the error goes on.
+ */
+async function openStoreAndDetector(
+  cfg: Config,
+  stages: readonly Stage[],
+  log: Logger,
+): Promise<{ clickhouse: ClickHouseHandle | null; detector: DetectorPool | null }> {
+  const store = async () => {
+    if (!stages.includes('store')) return null;
+    const s = await openStore(cfg);
+    if (s.applied.length) log.info({ applied: s.applied }, 'applied ClickHouse migrations');
+    return s;
+  };
+  const detect = async () => {
+    if (!stages.includes('detect')) return null;
+    // In worker threads: inference blocks its thread, and this one must keep decoding and storing.
+    // With tracking on, weak boxes too (trackThreshold): the track stage keeps those a track takes.
+    const declared = resolveModel(cfg.detector.model, cfg.models);
+    const spec = cfg.tracking.enabled ? trackingSpec(declared) : declared;
+    return DetectorPool.create(
+      { name: cfg.detector.model, spec, threads: cfg.detector.threads },
+      {
+        instances: cfg.detector.instances,
+        batchSize: cfg.detector.batchSize,
+        maxWaitMs: cfg.detector.maxWaitMs,
+      },
+    );
+  };
+  const [s, d] = await Promise.allSettled([store(), detect()]);
+  if (s.status === 'fulfilled' && d.status === 'fulfilled') return { clickhouse: s.value, detector: d.value };
+  await Promise.allSettled([
+    s.status === 'fulfilled' ? s.value?.close() : undefined,
+    d.status === 'fulfilled' ? d.value?.close() : undefined,
+  ]);
+  throw s.status === 'rejected' ? s.reason : (d as PromiseRejectedResult).reason;
 }

@@ -65,12 +65,16 @@ export class DetectorPool implements Detector {
       throw new RangeError(`DetectorPool: batchSize must be an integer ≥ 1, got ${batchSize}`);
     }
     if (!(maxWaitMs >= 0)) throw new RangeError(`DetectorPool: maxWaitMs must be ≥ 0, got ${maxWaitMs}`);
-    const members: ThreadedDetector[] = [];
-    try {
-      for (let i = 0; i < o.instances; i++) members.push(await ThreadedDetector.create(spec));
-    } catch (e) {
+    // Started together: each loads its model in its own thread, so n instances take about as long
+    // as one (this is most of a backfill's start-up).
+    const made = await Promise.allSettled(
+      Array.from({ length: o.instances }, () => ThreadedDetector.create(spec)),
+    );
+    const members = made.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = made.find((r) => r.status === 'rejected');
+    if (failed) {
       await Promise.all(members.map((m) => m.close()));
-      throw e;
+      throw failed.reason;
     }
     return new DetectorPool(members, batchSize, maxWaitMs);
   }

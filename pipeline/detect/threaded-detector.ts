@@ -96,10 +96,10 @@ export class ThreadedDetector implements Detector {
     });
     if (ready.type !== 'ready') {
       await worker.terminate();
-      throw new ModelError(
-        spec.name,
-        ready.type === 'failed' ? ready.message : 'detector thread did not start',
-      );
+      // The thread's error names the model already; say it once.
+      const prefix = `model ${spec.name}: `;
+      const detail = ready.type === 'failed' ? ready.message : 'detector thread did not start';
+      throw new ModelError(spec.name, detail.startsWith(prefix) ? detail.slice(prefix.length) : detail);
     }
     return new ThreadedDetector(worker, ready.name, ready.inputWidth, ready.inputHeight);
   }

@@ -66,6 +66,15 @@ describe('ThreadedDetector', () => {
     ).rejects.toThrow(/scoreThreshold/);
   });
 
+  test('a pool whose instances (started together) cannot load fails with their ModelError', async () => {
+    const err = await DetectorPool.create(
+      { name: 'mine', spec: { ...BUILTIN_MODELS['yolox-nano'], file: '/nonexistent/model.onnx' } },
+      { instances: 3 },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toMatch(/^model mine: (?!model mine).*nonexistent\/model\.onnx/);
+  });
+
   test('after close, detect rejects instead of hanging', async () => {
     const threaded = await ThreadedDetector.create({
       name: 'centernet',
