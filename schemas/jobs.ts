@@ -36,6 +36,28 @@ export const MotionGateSchema = Type.Object(
 );
 
 /**
+ * What probing a file found (pipeline/extract/probe-source.ts), carried in its extract job when the
+ * submitter probed it already (a backfill probes every file to plan it), so the extract stage starts
+ * decoding without running the discoverer again.
+ */
+export const ProbedSourceSchema = Type.Object(
+  {
+    width: Type.Integer({ minimum: 1, maximum: 16384 }),
+    height: Type.Integer({ minimum: 1, maximum: 16384 }),
+    durationMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    fps: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]),
+    createdAtMs: Type.Union([Type.Number(), Type.Null()]),
+    codec: Type.Union([Type.String({ maxLength: 256 }), Type.Null()]),
+    par: Type.Object(
+      { num: Type.Integer({ minimum: 1 }), den: Type.Integer({ minimum: 1 }) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ProbedSource = Static<typeof ProbedSourceSchema>;
+
+/**
  * One source (file, later a stream) to decode, sample and cut into segments. Any host's extract
  * worker may take it; the segments then go to that host's detect queue, where its frames are.
  */
@@ -59,6 +81,8 @@ export const ExtractJob = Type.Object(
     scene: Type.Optional(SceneConfig),
     /** Read licence plates: the extract stage also keeps the frames at source resolution. */
     plates: Type.Optional(PlatesConfig),
+    /** The file as the submitter probed it; absent: the extract stage probes it. */
+    probe: Type.Optional(ProbedSourceSchema),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { motionSteps } from '../pipeline/motion/motion-sampler.ts';
 import type { CameraConfig, Config } from '../schemas/config.ts';
-import type { ExtractJob } from '../schemas/jobs.ts';
+import type { ExtractJob, ProbedSource } from '../schemas/jobs.ts';
 
 /**
  * The extract job of one file of a camera: the one place that turns the configuration (the camera's
@@ -13,7 +13,7 @@ import type { ExtractJob } from '../schemas/jobs.ts';
 export function extractJobFor(
   config: Config,
   cam: CameraConfig,
-  file: { sourceId: string; uri: string; startTimeMs: number; fps?: number },
+  file: { sourceId: string; uri: string; startTimeMs: number; fps?: number; probe?: ProbedSource },
 ): ExtractJob {
   const fps = file.fps ?? cam.fps ?? config.extract.fps;
   const steps = config.tracking.enabled ? motionSteps(fps, config.tracking.motionFps) : 0;
@@ -29,5 +29,6 @@ export function extractJobFor(
     ...(cam.motionGate ? { motionGate: cam.motionGate } : {}),
     ...(cam.scene ? { scene: cam.scene } : {}),
     ...(cam.plates ? { plates: cam.plates } : {}),
+    ...(file.probe ? { probe: file.probe } : {}),
   };
 }

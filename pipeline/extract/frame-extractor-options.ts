@@ -1,4 +1,5 @@
 import type { FrameTime, RgbFrame } from '../../schemas/frame.ts';
+import type { ProbedSource } from '../../schemas/jobs.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { fpsFraction } from './gst-frame-pipeline.ts';
 import { locateFile, locateSource, type SourceLocation } from './source-location.ts';
@@ -25,6 +26,11 @@ export interface FrameSamplingOptions {
   crop?: CropRect;
   /** Limit for probing the source. Default 10 s for files, 20 s for URIs. */
   probeTimeoutMs?: number;
+  /**
+   * The source as probed before (a local file's checks for an empty or index-less file still run);
+   * absent: start() probes it.
+   */
+  probed?: ProbedSource;
   /**
    * A decoder that sends nothing for this long while frames are being pulled has stalled (some
    * damaged files make GStreamer hang rather than fail): it is stopped and the source fails with
@@ -123,6 +129,10 @@ export function validateExtractorOptions(options: FrameExtractorOptions): {
   if (typeof startTimeMs !== 'number' || !Number.isFinite(startTimeMs)) {
     throw bad('startTimeMs', `must be a finite number (epoch ms), got ${String(startTimeMs)}`);
   }
+  const probed = sampling.probed;
+  if (probed !== undefined && !(isSize(probed?.width) && isSize(probed?.height))) {
+    throw bad('probed', `width and height must be integers ≥ 1, got ${probed?.width}x${probed?.height}`);
+  }
   if (probeTimeoutMs !== undefined && !(typeof probeTimeoutMs === 'number' && probeTimeoutMs > 0)) {
     throw bad('probeTimeoutMs', `must be a number > 0, got ${String(probeTimeoutMs)}`);
   }
@@ -133,4 +143,8 @@ export function validateExtractorOptions(options: FrameExtractorOptions): {
     throw bad('truncationToleranceMs', `must be a number >= 0, got ${String(truncationToleranceMs)}`);
   }
   return { loc, fps: frac, sampling };
+}
+
+function isSize(v: unknown): boolean {
+  return Number.isInteger(v) && (v as number) >= 1;
 }

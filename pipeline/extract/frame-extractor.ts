@@ -15,7 +15,7 @@ import { GdpError, GdpReader } from './gdp-reader.ts';
 import { buildGstLaunchArgs, fitInside, packRgb, rgbCaps, segmentTimes } from './gst-frame-pipeline.ts';
 import { gstChildEnv } from './gst-process.ts';
 import { describeGstMessage, parseGstLaunchStderr, reasonForGstError } from './gst-stderr.ts';
-import { describeCut, isoBmffLayout, probeLocation } from './probe-source.ts';
+import { describeCut, isoBmffLayout, probeUnlessProbed } from './probe-source.ts';
 import type { SourceLocation } from './source-location.ts';
 
 // The options and the gst-launch pipeline live beside this file; importers may keep using this one.
@@ -158,7 +158,9 @@ export class FrameExtractor implements AsyncIterable<ExtractedFrame> {
   }
 
   async #start(): Promise<SourceInfo> {
-    const probe = await probeLocation(this.#loc, { timeoutMs: this.#opts.probeTimeoutMs });
+    const probe = await probeUnlessProbed(this.#loc, this.#opts.probed, {
+      timeoutMs: this.#opts.probeTimeoutMs,
+    });
     const info = probe.info;
     this.#info = info;
     const crop = this.#opts.crop;

@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import type { SourceInfo } from '../../schemas/frame.ts';
+import type { ProbedSource } from '../../schemas/jobs.ts';
 import { SourceError } from '../errors/source-error.ts';
 import { type CapturedRun, runCapture } from './gst-process.ts';
 import { locateSource, type SourceLocation } from './source-location.ts';
@@ -57,28 +58,7 @@ export interface ProbeResult {
 export async function probeLocation(loc: SourceLocation, options: ProbeOptions = {}): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? (loc.kind === 'file' ? 10_000 : 20_000);
   if (!(timeoutMs > 0)) throw new RangeError(`probe timeoutMs must be > 0, got ${timeoutMs}`);
-  if (loc.path !== null) {
-    // An empty file (a copy cut short at its start, a recorder that never wrote) says so plainly.
-    if ((await stat(loc.path).catch(() => null))?.size === 0)
-      throw new SourceError(loc.name, 'unreadable', 'the file is empty (0 bytes)');
-    // An MP4 without its moov index cannot be played. Answer without the discoverer: on such files
-    // it sometimes misses qtdemux's immediate error and sits out its whole timeout (measured: 5 of
-    // 60 runs two at a time, 8 of 30 beside a busy core).
-    const layout = await isoBmffLayout(loc.path);
-    if (layout && !layout.hasMoov) {
-      throw layout.cut
-        ? new SourceError(
-            loc.name,
-            'truncated',
-            `${describeCut(layout)}; an MP4 cannot be decoded without its moov index`,
-          )
-        : new SourceError(
-            loc.name,
-            'unreadable',
-            'an MP4/MOV file without a moov index box cannot be decoded',
-          );
-    }
-  }
+  await checkLocalFile(loc);
   let run = await discover(loc, timeoutMs);
   // That race may exist elsewhere too; a local file answers in ~0.1 s, so one retry is cheap.
   if (run.timedOut && loc.kind === 'file') run = await discover(loc, timeoutMs);
@@ -103,6 +83,56 @@ export async function probeLocation(loc: SourceLocation, options: ProbeOptions =
     par: v.par,
     live: parsed.live,
   };
+}
+
+/**
+ * The checks on a local file that need no GStreamer: an empty file, an MP4 without its moov index
+ * (cut short, or never finished). Run by every probe, and before decoding a file probed earlier.
+ */
+export async function checkLocalFile(loc: SourceLocation): Promise<void> {
+  if (loc.path !== null) {
+    // An empty file (a copy cut short at its start, a recorder that never wrote) says so plainly.
+    if ((await stat(loc.path).catch(() => null))?.size === 0)
+      throw new SourceError(loc.name, 'unreadable', 'the file is empty (0 bytes)');
+    // An MP4 without its moov index cannot be played. Answer without the discoverer: on such files
+    // it sometimes misses qtdemux's immediate error and sits out its whole timeout (measured: 5 of
+    // 60 runs two at a time, 8 of 30 beside a busy core).
+    const layout = await isoBmffLayout(loc.path);
+    if (layout && !layout.hasMoov) {
+      throw layout.cut
+        ? new SourceError(
+            loc.name,
+            'truncated',
+            `${describeCut(layout)}; an MP4 cannot be decoded without its moov index`,
+          )
+        : new SourceError(
+            loc.name,
+            'unreadable',
+            'an MP4/MOV file without a moov index box cannot be decoded',
+          );
+    }
+  }
+}
+
+/**
+ * An earlier probe's findings (ProbedSource, as an extract job carries it) once the local file's
+ * checks pass (it may have been cut short since), or a new probe when there are none.
+ */
+export async function probeUnlessProbed(
+  loc: SourceLocation,
+  probed: ProbedSource | undefined,
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
+  if (!probed) return probeLocation(loc, options);
+  await checkLocalFile(loc);
+  const { par, ...info } = probed;
+  return { info: { uri: loc.uri, ...info }, par, live: false };
+}
+
+/** What a ProbeResult says of a file, as an extract job carries it. */
+export function probedSource(r: ProbeResult): ProbedSource {
+  const { uri: _uri, ...info } = r.info;
+  return { ...info, par: r.par };
 }
 
 /** Runs the plain and the verbose discoverer side by side. */

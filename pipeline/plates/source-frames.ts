@@ -1,4 +1,5 @@
 import type { RgbFrame } from '../../schemas/frame.ts';
+import type { ProbedSource } from '../../schemas/jobs.ts';
 import { FrameExtractor } from '../extract/frame-extractor.ts';
 import type { CropRect, ExtractedFrame } from '../extract/frame-extractor-options.ts';
 
@@ -20,7 +21,7 @@ export class SourceFrames {
   private pending: ExtractedFrame | null = null;
   private ended = false;
 
-  constructor(o: { uri: string; fps: number; startTimeMs: number; crop?: CropRect }) {
+  constructor(o: { uri: string; fps: number; startTimeMs: number; crop?: CropRect; probed?: ProbedSource }) {
     this.extractor = new FrameExtractor({
       uri: o.uri,
       fps: o.fps,
@@ -28,6 +29,7 @@ export class SourceFrames {
       maxWidth: 16384,
       maxHeight: 16384,
       ...(o.crop ? { crop: o.crop } : {}),
+      ...(o.probed ? { probed: o.probed } : {}),
     });
     this.iterator = this.extractor.frames();
     this.toleranceMs = 250 / o.fps;

@@ -27,8 +27,8 @@ export interface BackfillReport {
   videoSeconds: number;
   wallSeconds: number;
   /**
-   * Of wallSeconds, the start before the first file went in: the local Redis and store, the
-   * detector, the store's migrations. A long archive pays it once.
+   * Of wallSeconds, the start before the first file went in: probing the files, and meanwhile the
+   * local Redis and store, the detector, the store's migrations.
    */
   startupSeconds: number;
   framesPerSecond: number;

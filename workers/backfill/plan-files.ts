@@ -1,6 +1,8 @@
-import { probeSource } from '../../pipeline/extract/probe-source.ts';
+import { type ProbeResult, probedSource, probeLocation } from '../../pipeline/extract/probe-source.ts';
+import { locateSource } from '../../pipeline/extract/source-location.ts';
 import { fileSourceId } from '../../pipeline/sources/source-identity.ts';
 import { resolveStartTime, type StartTimeOrigin } from '../../pipeline/sources/start-time.ts';
+import type { ProbedSource } from '../../schemas/jobs.ts';
 import { RAW_RETENTION_DAYS } from '../../schemas/retention.ts';
 
 /** A file the backfill will process: who it is, when it starts, how much there is. */
@@ -10,6 +12,8 @@ export interface FilePlan {
   startTimeMs: number;
   startOrigin: StartTimeOrigin;
   durationMs: number;
+  /** What probing it found: its extract job carries it, so the file is not probed twice. */
+  probe: ProbedSource;
 }
 
 export interface PlannedFiles {
@@ -37,9 +41,13 @@ export async function planFiles(
   let chained = o.startMs; // the next file's start under --start; undefined once the chain breaks
   let chainBrokenBy: string | null = null;
   const oldest = (o.nowMs ?? Date.now()) - RAW_RETENTION_DAYS * 86_400_000;
-  for (const file of files) {
+  const looked = await lookAtFiles(files, o.cameraId);
+  for (const [i, file] of files.entries()) {
     try {
-      const [sourceId, info] = await Promise.all([fileSourceId(o.cameraId, file), probeSource(file)]);
+      const seen = looked[i];
+      if ('error' in seen) throw seen.error;
+      const { sourceId, probe } = seen;
+      const info = probe.info;
       const durationMs = info.durationMs ?? 0;
       const start = resolveStartTime({
         path: file,
@@ -70,7 +78,14 @@ export async function planFiles(
         chained = start.ms + durationMs;
         chainBrokenBy = null;
       }
-      plans.push({ file, sourceId, startTimeMs: start.ms, startOrigin: start.origin, durationMs });
+      plans.push({
+        file,
+        sourceId,
+        startTimeMs: start.ms,
+        startOrigin: start.origin,
+        durationMs,
+        probe: probedSource(probe),
+      });
     } catch (e) {
       if (chained !== undefined) {
         chained = undefined;
@@ -80,4 +95,34 @@ export async function planFiles(
     }
   }
   return { plans, failures };
+}
+
+/** Files probed at once: probing is mostly two discoverer processes starting up. */
+const PROBES_AT_ONCE = 4;
+
+/**
+ * Each file's identity and probe (or why it has none), a few files at a time: a month of archive is
+ * thousands of files, and one at a time its planning alone would take many minutes.
+ */
+async function lookAtFiles(
+  files: string[],
+  cameraId: string,
+): Promise<Array<{ sourceId: string; probe: ProbeResult } | { error: Error }>> {
+  const out: Array<{ sourceId: string; probe: ProbeResult } | { error: Error }> = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      try {
+        const [sourceId, probe] = await Promise.all([
+          fileSourceId(cameraId, files[i]),
+          probeLocation(locateSource(files[i])),
+        ]);
+        out[i] = { sourceId, probe };
+      } catch (e) {
+        out[i] = { error: e as Error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PROBES_AT_ONCE, files.length) }, worker));
+  return out;
 }

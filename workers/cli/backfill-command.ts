@@ -55,17 +55,20 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   const t0 = performance.now();
 
   const expanded = await expandInputs(inputs);
-  const planned = await planFiles(expanded.files, { cameraId: opts.camera, startMs });
-  const reports = new Map<string, BackfillFileReport>();
-  for (const f of expanded.failures) reports.set(f.input, failedReport(f.input, `${f.input}: ${f.error}`));
-  for (const f of planned.failures) reports.set(f.file, failedReport(f.file, f.error));
-
-  const run = await BackfillRun.start(
-    cfg,
-    !opts.json && process.stderr.isTTY === true ? 'bars' : 'lines',
-    fps,
-  );
+  // The files are probed while Redis, the store and the detector start.
+  const view = !opts.json && process.stderr.isTTY === true ? 'bars' : 'lines';
+  const [planning, starting] = await Promise.allSettled([
+    planFiles(expanded.files, { cameraId: opts.camera, startMs }),
+    BackfillRun.start(cfg, view, fps),
+  ]);
+  if (starting.status === 'rejected') throw starting.reason;
+  const run = starting.value;
   try {
+    if (planning.status === 'rejected') throw planning.reason;
+    const planned = planning.value;
+    const reports = new Map<string, BackfillFileReport>();
+    for (const f of expanded.failures) reports.set(f.input, failedReport(f.input, `${f.input}: ${f.error}`));
+    for (const f of planned.failures) reports.set(f.file, failedReport(f.file, f.error));
     const { ch } = run;
     const before = await tableRowCounts(ch.client);
     await registerCameraOnce(
@@ -157,6 +160,7 @@ async function submitPlans(
       uri: plan.file,
       startTimeMs: plan.startTimeMs,
       fps,
+      probe: plan.probe,
     });
     const parentId = await run.flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
     running.push({ plan, parentId });
@@ -165,41 +169,46 @@ async function submitPlans(
   return running;
 }
 
-/** Watches the parents until every file is finished, updating the reports and the progress view. */
+/**
+ * Watches the parents until every file is finished, updating the reports and the progress view.
+ * A finished file is not asked about again, nor is a queued file's parent: with a month of archive
+ * most files are one or the other, and each question is a Redis round trip every 250 ms.
+ */
 async function watchFiles(
   run: BackfillRun,
   running: RunningFile[],
   reports: Map<string, BackfillFileReport>,
   fps: number,
 ): Promise<void> {
-  const finished = new Set<string>();
+  const finished = new Map<string, FileProgress>(); // file → its last row in the view
   for (;;) {
     const view: FileProgress[] = [];
     for (const { plan, parentId } of running) {
+      const done = finished.get(plan.file);
+      if (done) {
+        view.push(done);
+        continue;
+      }
       const s = await run.orLost(run.node.tracker.state(plan.sourceId));
       const r = reports.get(plan.file) as BackfillFileReport;
-      if (!finished.has(plan.file)) {
-        const st = await run.orLost(run.flow.status(parentId));
-        // A failed parent's file may still have segments in flight: wait until they are stored.
-        if (st.state === 'completed' || (st.state === 'failed' && SourceTracker.finished(s))) {
-          finished.add(plan.file);
-          if (st.state === 'failed') {
-            r.status = 'failed';
-            r.error = s.error ?? st.reason;
-          }
-        }
+      // A failed parent's file may still have segments in flight: wait until they are stored.
+      const st = s.extract === 'queued' ? null : await run.orLost(run.flow.status(parentId));
+      const ended = st?.state === 'completed' || (st?.state === 'failed' && SourceTracker.finished(s));
+      if (st?.state === 'failed' && ended) {
+        r.status = 'failed';
+        r.error = s.error ?? st.reason;
       }
       r.framesAnalysed = s.framesStored;
       r.segments = s.stored;
-      r.videoSeconds = round2(
-        r.status === 'done' && finished.has(plan.file) ? plan.durationMs / 1000 : s.framesStored / fps,
-      );
-      view.push({
+      r.videoSeconds = round2(r.status === 'done' && ended ? plan.durationMs / 1000 : s.framesStored / fps);
+      const row: FileProgress = {
         file: plan.file,
         frames: s.framesStored,
         total: Math.round((plan.durationMs / 1000) * fps),
-        status: finished.has(plan.file) ? r.status : s.extract === 'queued' ? 'queued' : 'running',
-      });
+        status: ended ? r.status : s.extract === 'queued' ? 'queued' : 'running',
+      };
+      if (ended) finished.set(plan.file, row);
+      view.push(row);
     }
     for (const r of reports.values()) {
       if (r.status === 'already stored')

@@ -74,6 +74,7 @@ export function startExtractStage(o: ExtractStageOptions): RunningStage {
         maxHeight: o.frameBox.height,
         startTimeMs: data.startTimeMs,
         ...(data.roi ? { crop: data.roi } : {}),
+        ...(data.probe ? { probed: data.probe } : {}),
       });
       running.add(extractor);
       // Cameras that read plates: a second decoder keeps the analysed frames at source resolution.
@@ -83,6 +84,7 @@ export function startExtractStage(o: ExtractStageOptions): RunningStage {
             fps: data.fps,
             startTimeMs: data.startTimeMs,
             ...(data.roi ? { crop: data.roi } : {}),
+            ...(data.probe ? { probed: data.probe } : {}),
           })
         : null;
       try {
