@@ -1,16 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { CAMERA_ID_PATTERN } from '../../schemas/config.ts';
-import { backfillCommand } from './backfill-command.ts';
-import { demoCommand } from './demo-command.ts';
-import { detectCommand } from './detect-command.ts';
-import { forecastCommand } from './forecast-command.ts';
-import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys-command.ts';
-import { migrateCommand } from './migrate-command.ts';
-import { platesCommand } from './plates-command.ts';
-import { queryCommand } from './query-command.ts';
-import { runCommand } from './run-command.ts';
-import { serveCommand } from './serve-command.ts';
-import { workerCommand } from './worker-command.ts';
 
 const positive = (v: string) => {
   const n = Number(v);
@@ -44,6 +33,19 @@ const score = (v: string) => {
   return n;
 };
 
+/**
+ * A command's action, loaded when the command runs: each command's modules (the pipeline, the API
+ * server, the plate reader) take up to a second to load, and `cityflow query` needs none of the others.
+ */
+function later<M extends Record<K, (...args: never[]) => unknown>, K extends keyof M & string>(
+  load: () => Promise<M>,
+  name: K,
+): (...args: Parameters<M[K]>) => Promise<void> {
+  return async (...args) => {
+    await (await load())[name](...args);
+  };
+}
+
 const program = new Command('cityflow')
   .description('Traffic analytics for a city camera network: decode, detect, store, query.')
   .showHelpAfterError();
@@ -56,7 +58,7 @@ program
   .option('--fps <n>', 'frames analysed per second of video', positive, 5)
   .option('--camera <id>', 'camera id for the rows', cameraId, 'demo')
   .option('--data-dir <dir>', 'local state folder', 'var')
-  .action(demoCommand);
+  .action(later(() => import('./demo-command.ts'), 'demoCommand'));
 
 program
   .command('run')
@@ -68,7 +70,7 @@ program
     '--stages <list>',
     'stages run in this process (must include store; default: all, extract,detect,track,store,live); others run as `worker`',
   )
-  .action(runCommand);
+  .action(later(() => import('./run-command.ts'), 'runCommand'));
 
 program
   .command('worker')
@@ -77,7 +79,7 @@ program
   )
   .requiredOption('-c, --config <file>', 'YAML or JSON configuration')
   .requiredOption('--stages <list>', 'comma-separated: extract,detect,store')
-  .action(workerCommand);
+  .action(later(() => import('./worker-command.ts'), 'workerCommand'));
 
 program
   .command('query')
@@ -86,7 +88,7 @@ program
   .option('--json', 'print rows as a JSON array')
   .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl)')
   .option('--data-dir <dir>', 'local state folder', 'var')
-  .action(queryCommand);
+  .action(later(() => import('./query-command.ts'), 'queryCommand'));
 
 program
   .command('detect')
@@ -112,7 +114,7 @@ program
   .option('--fps <n>', 'videos: frames analysed per second of video', positive, 1)
   .option('--max-frames <n>', 'videos: analyse at most this many frames', positiveInt, 10)
   .option('--score-threshold <s>', "override the model's score threshold, in (0, 1)", score)
-  .action(detectCommand);
+  .action(later(() => import('./detect-command.ts'), 'detectCommand'));
 
 program
   .command('plates')
@@ -148,7 +150,7 @@ program
   .option('--detector-threshold <s>', 'its score threshold, in (0, 1)', score, 0.4)
   .option('--fps <n>', 'videos: frames read per second of video', positive, 2)
   .option('--max-frames <n>', 'videos: read at most this many frames', positiveInt, 20)
-  .action(platesCommand);
+  .action(later(() => import('./plates-command.ts'), 'platesCommand'));
 
 program
   .command('migrate')
@@ -159,7 +161,7 @@ program
     '--cluster <name>',
     'print the DDL for a sharded, replicated ClickHouse cluster (ON CLUSTER, Replicated*MergeTree, Distributed by camera) instead of applying',
   )
-  .action(migrateCommand);
+  .action(later(() => import('./migrate-command.ts'), 'migrateCommand'));
 
 program
   .command('forecast')
@@ -169,7 +171,7 @@ program
   .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl and measures.losDensity)')
   .option('--data-dir <dir>', 'local state folder', 'var')
   .option('--json', 'print the summary as JSON')
-  .action(forecastCommand);
+  .action(later(() => import('./forecast-command.ts'), 'forecastCommand'));
 
 program
   .command('backfill')
@@ -190,7 +192,7 @@ program
   .option('-c, --config <file>', "configuration (the camera's scene, roi and motion gate; store and queues)")
   .option('--data-dir <dir>', 'local state folder', 'var')
   .option('--json', 'print the report as one JSON object on the last line of stdout')
-  .action(backfillCommand);
+  .action(later(() => import('./backfill-command.ts'), 'backfillCommand'));
 
 program
   .command('serve')
@@ -202,7 +204,7 @@ program
   .option('--rate-limit <n>', 'requests per minute per API key', positiveInt, 600)
   .option('-c, --config <file>', 'configuration (for dataDir / clickhouseUrl / redisUrl / queuePrefix)')
   .option('--data-dir <dir>', 'local state folder', 'var')
-  .action(serveCommand);
+  .action(later(() => import('./serve-command.ts'), 'serveCommand'));
 
 const keys = program
   .command('keys')
@@ -217,21 +219,21 @@ keys
   .option('--name <text>', 'who or what the key is for')
   .option('-c, --config <file>', 'configuration (for dataDir)')
   .option('--data-dir <dir>', 'local state folder', 'var')
-  .action(keysCreateCommand);
+  .action(later(() => import('./keys-command.ts'), 'keysCreateCommand'));
 keys
   .command('list')
   .description('list keys (ids, roles, dates; never the secrets)')
   .option('--json', 'print as JSON')
   .option('-c, --config <file>', 'configuration (for dataDir)')
   .option('--data-dir <dir>', 'local state folder', 'var')
-  .action(keysListCommand);
+  .action(later(() => import('./keys-command.ts'), 'keysListCommand'));
 keys
   .command('revoke')
   .description('revoke a key by id (a running server refuses it from the next request)')
   .argument('<id>', 'key id (see keys list)')
   .option('-c, --config <file>', 'configuration (for dataDir)')
   .option('--data-dir <dir>', 'local state folder', 'var')
-  .action(keysRevokeCommand);
+  .action(later(() => import('./keys-command.ts'), 'keysRevokeCommand'));
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`cityflow: ${e instanceof Error ? e.message : String(e)}\n`);
