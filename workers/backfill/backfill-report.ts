@@ -27,8 +27,8 @@ export interface BackfillReport {
   videoSeconds: number;
   wallSeconds: number;
   /**
-   * Of wallSeconds, the start before the first file went in: probing the files, and meanwhile the
-   * local Redis and store, the detector, the store's migrations.
+   * Of wallSeconds, the start before the first file could go in: the local Redis and store, the
+   * detector, the store's migrations (the files are probed meanwhile, and on as the run goes).
    */
   startupSeconds: number;
   framesPerSecond: number;

@@ -21,10 +21,28 @@ export interface PlannedFiles {
   failures: Array<{ file: string; error: string }>;
 }
 
+/** One file of a backfill, planned: a plan, or why it cannot be processed. */
+export type PlannedFile = { file: string; plan: FilePlan } | { file: string; error: string };
+
+/** Every file planned, collected (planEach, all at once). */
+export async function planFiles(
+  files: string[],
+  o: { cameraId: string; startMs?: number; nowMs?: number },
+): Promise<PlannedFiles> {
+  const plans: FilePlan[] = [];
+  const failures: PlannedFiles['failures'] = [];
+  for await (const p of planEach(files, o)) {
+    if ('plan' in p) plans.push(p.plan);
+    else failures.push(p);
+  }
+  return { plans, failures };
+}
+
 /**
- * Probes each file (in the given order) and decides its identity and start time. A file that cannot
- * be probed, has no known start or is older than the raw tables' retention is a failure with its
- * reason; the others go on.
+ * Probes each file and decides its identity and start time, yielding them in the given order as
+ * they are known, so a run over thousands of files starts on the first while the others are probed
+ * (four at a time, from the moment this is called). A file that cannot be probed, has no known
+ * start or is older than the raw tables' retention is a failure with its reason; the others go on.
  *
  * `--start` is the first file's start; each following file starts where the one before it ended
  * (a camera's archive is a sequence of back-to-back recordings, sorted by name). After a file that
@@ -32,19 +50,26 @@ export interface PlannedFiles {
  * date-time in its name, or the container's creation time); a file without one has no known start
  * and fails too, saying why, rather than a guess shifting every row after it.
  */
-export async function planFiles(
+export function planEach(
   files: string[],
   o: { cameraId: string; startMs?: number; nowMs?: number },
-): Promise<PlannedFiles> {
-  const plans: FilePlan[] = [];
-  const failures: PlannedFiles['failures'] = [];
+): AsyncGenerator<PlannedFile> {
+  // Started here, not on the first pull: the probes run while the caller starts the pipeline.
+  const looks = lookAtFiles(files, o.cameraId);
+  return chainPlans(files, looks, o);
+}
+
+async function* chainPlans(
+  files: string[],
+  looks: Array<Promise<Looked>>,
+  o: { startMs?: number; nowMs?: number },
+): AsyncGenerator<PlannedFile> {
   let chained = o.startMs; // the next file's start under --start; undefined once the chain breaks
   let chainBrokenBy: string | null = null;
   const oldest = (o.nowMs ?? Date.now()) - RAW_RETENTION_DAYS * 86_400_000;
-  const looked = await lookAtFiles(files, o.cameraId);
   for (const [i, file] of files.entries()) {
     try {
-      const seen = looked[i];
+      const seen = await looks[i];
       if ('error' in seen) throw seen.error;
       const { sourceId, probe } = seen;
       const info = probe.info;
@@ -78,51 +103,50 @@ export async function planFiles(
         chained = start.ms + durationMs;
         chainBrokenBy = null;
       }
-      plans.push({
-        file,
-        sourceId,
-        startTimeMs: start.ms,
-        startOrigin: start.origin,
-        durationMs,
-        probe: probedSource(probe),
-      });
+      const plan = { sourceId, startTimeMs: start.ms, startOrigin: start.origin, durationMs };
+      yield { file, plan: { file, ...plan, probe: probedSource(probe) } };
     } catch (e) {
       if (chained !== undefined) {
         chained = undefined;
         chainBrokenBy = file;
       }
-      failures.push({ file, error: (e as Error).message });
+      yield { file, error: (e as Error).message };
     }
   }
-  return { plans, failures };
 }
 
 /** Files probed at once: probing is mostly two discoverer processes starting up. */
 const PROBES_AT_ONCE = 4;
 
+type Looked = { sourceId: string; probe: ProbeResult } | { error: Error };
+
 /**
- * Each file's identity and probe (or why it has none), a few files at a time: a month of archive is
- * thousands of files, and one at a time its planning alone would take many minutes.
+ * Each file's identity and probe (or why it has none), started in order, a few at a time: a month
+ * of archive is thousands of files, and one at a time its planning alone would take hours.
  */
-async function lookAtFiles(
-  files: string[],
-  cameraId: string,
-): Promise<Array<{ sourceId: string; probe: ProbeResult } | { error: Error }>> {
-  const out: Array<{ sourceId: string; probe: ProbeResult } | { error: Error }> = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < files.length; i = next++) {
-      try {
-        const [sourceId, probe] = await Promise.all([
-          fileSourceId(cameraId, files[i]),
-          probeLocation(locateSource(files[i])),
-        ]);
-        out[i] = { sourceId, probe };
-      } catch (e) {
-        out[i] = { error: e as Error };
-      }
-    }
+function lookAtFiles(files: string[], cameraId: string): Array<Promise<Looked>> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const slot = async () => {
+    if (running >= PROBES_AT_ONCE) await new Promise<void>((r) => waiting.push(r));
+    running++;
   };
-  await Promise.all(Array.from({ length: Math.min(PROBES_AT_ONCE, files.length) }, worker));
-  return out;
+  const free = () => {
+    running--;
+    waiting.shift()?.();
+  };
+  return files.map(async (file): Promise<Looked> => {
+    await slot();
+    try {
+      const [sourceId, probe] = await Promise.all([
+        fileSourceId(cameraId, file),
+        probeLocation(locateSource(file)),
+      ]);
+      return { sourceId, probe };
+    } catch (e) {
+      return { error: e as Error };
+    } finally {
+      free();
+    }
+  });
 }

@@ -12,7 +12,7 @@ import {
 } from '../backfill/backfill-report.ts';
 import { BackfillRun } from '../backfill/backfill-run.ts';
 import { expandInputs } from '../backfill/expand-inputs.ts';
-import { type FilePlan, planFiles } from '../backfill/plan-files.ts';
+import { type FilePlan, type PlannedFile, planEach } from '../backfill/plan-files.ts';
 import {
   knownSourceId,
   ledgerComplete,
@@ -55,20 +55,16 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   const t0 = performance.now();
 
   const expanded = await expandInputs(inputs);
-  // The files are probed while Redis, the store and the detector start.
-  const view = !opts.json && process.stderr.isTTY === true ? 'bars' : 'lines';
-  const [planning, starting] = await Promise.allSettled([
-    planFiles(expanded.files, { cameraId: opts.camera, startMs }),
-    BackfillRun.start(cfg, view, fps),
-  ]);
-  if (starting.status === 'rejected') throw starting.reason;
-  const run = starting.value;
+  // The files are probed from here on (a few at a time), while Redis, the store and the detector start.
+  const feed = planEach(expanded.files, { cameraId: opts.camera, startMs });
+  const run = await BackfillRun.start(
+    cfg,
+    !opts.json && process.stderr.isTTY === true ? 'bars' : 'lines',
+    fps,
+  );
   try {
-    if (planning.status === 'rejected') throw planning.reason;
-    const planned = planning.value;
     const reports = new Map<string, BackfillFileReport>();
     for (const f of expanded.failures) reports.set(f.input, failedReport(f.input, `${f.input}: ${f.error}`));
-    for (const f of planned.failures) reports.set(f.file, failedReport(f.file, f.error));
     const { ch } = run;
     const before = await tableRowCounts(ch.client);
     await registerCameraOnce(
@@ -83,8 +79,18 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
       return scene ? { ...c, scene } : c;
     };
     const startup = (performance.now() - t0) / 1000;
-    const running = await submitPlans(run, cfg, planned.plans, camera, fps, reports);
-    await watchFiles(run, running, reports, fps);
+    // Files are submitted as they are planned, and watched meanwhile.
+    const files: RunningFiles = { list: [], planned: false, stopped: false };
+    const submitting = submitPlans(run, cfg, feed, camera, fps, reports, files).finally(() => {
+      files.planned = true;
+    });
+    await Promise.all([
+      submitting.catch((e: unknown) => {
+        files.stopped = true;
+        throw e;
+      }),
+      watchFiles(run, files, reports, fps),
+    ]);
     const wall = (performance.now() - t0) / 1000;
     const report = await finalReport(ch, reports, before, fps, { wall, startup });
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
@@ -92,6 +98,14 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   } finally {
     await run.close();
   }
+}
+
+/** The files of this run submitted so far; `planned` once every input has been planned. */
+interface RunningFiles {
+  list: RunningFile[];
+  planned: boolean;
+  /** Submitting failed: the watch ends. */
+  stopped: boolean;
 }
 
 /** A file's parent job in this run. */
@@ -115,23 +129,29 @@ function failedReport(file: string, error: string): BackfillFileReport {
 }
 
 /**
- * Submits each planned file as a flow, except the same recording given twice and files whose
- * segments are all in the ledger already (reported as "already stored").
+ * Submits each file as a flow as soon as it is planned, except the same recording given twice and
+ * files whose segments are all in the ledger already (reported as "already stored").
  */
 async function submitPlans(
   run: BackfillRun,
   cfg: Config,
-  plans: FilePlan[],
+  feed: AsyncIterable<PlannedFile>,
   camera: (file: string) => CameraConfig,
   fps: number,
   reports: Map<string, BackfillFileReport>,
-): Promise<RunningFile[]> {
+  files: RunningFiles,
+): Promise<void> {
   const { ch } = run;
   const segmentMs = Math.round(cfg.extract.segmentSeconds * 1000);
   const runId = randomBytes(4).toString('hex');
-  const running: RunningFile[] = [];
   const seen = new Set<string>();
-  for (const plan of plans) {
+  for await (const planned of feed) {
+    if (files.stopped) return;
+    if (!('plan' in planned)) {
+      reports.set(planned.file, failedReport(planned.file, planned.error));
+      continue;
+    }
+    const { plan } = planned;
     // A renamed or moved copy of a stored recording goes on under the id it was stored with.
     plan.sourceId = await knownSourceId(ch.client, plan.sourceId);
     const content = plan.sourceId.slice(plan.sourceId.lastIndexOf('@'));
@@ -163,51 +183,40 @@ async function submitPlans(
       probe: plan.probe,
     });
     const parentId = await run.flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
-    running.push({ plan, parentId });
     reports.set(plan.file, { ...base, status: 'done' });
+    files.list.push({ plan, parentId });
   }
-  return running;
 }
 
+/** Queued files asked about per look: the extract queue takes files in order, so the rest wait. */
+const QUEUED_POLLED = 8;
+
 /**
- * Watches the parents until every file is finished, updating the reports and the progress view.
- * A finished file is not asked about again, nor is a queued file's parent: with a month of archive
- * most files are one or the other, and each question is a Redis round trip every 250 ms.
+ * Watches the parents until every file is planned and finished, updating the reports and the
+ * progress view. Each question is a Redis round trip every 250 ms, and a month of archive is
+ * thousands of files, so a finished file is not asked about again, a queued file's parent is not
+ * asked about, and only the first few queued files are asked about at all.
  */
 async function watchFiles(
   run: BackfillRun,
-  running: RunningFile[],
+  files: RunningFiles,
   reports: Map<string, BackfillFileReport>,
   fps: number,
 ): Promise<void> {
   const finished = new Map<string, FileProgress>(); // file → its last row in the view
-  for (;;) {
+  while (!files.stopped) {
+    const planned = files.planned; // before looking: a file submitted meanwhile is looked at next time
     const view: FileProgress[] = [];
-    for (const { plan, parentId } of running) {
-      const done = finished.get(plan.file);
-      if (done) {
-        view.push(done);
+    let queued = 0;
+    for (const f of files.list) {
+      const done = finished.get(f.plan.file);
+      const row = done ?? (queued < QUEUED_POLLED ? await lookAtFile(run, f, reports, fps) : null);
+      if (!row) {
+        view.push({ file: f.plan.file, frames: 0, total: frameCount(f.plan, fps), status: 'queued' });
         continue;
       }
-      const s = await run.orLost(run.node.tracker.state(plan.sourceId));
-      const r = reports.get(plan.file) as BackfillFileReport;
-      // A failed parent's file may still have segments in flight: wait until they are stored.
-      const st = s.extract === 'queued' ? null : await run.orLost(run.flow.status(parentId));
-      const ended = st?.state === 'completed' || (st?.state === 'failed' && SourceTracker.finished(s));
-      if (st?.state === 'failed' && ended) {
-        r.status = 'failed';
-        r.error = s.error ?? st.reason;
-      }
-      r.framesAnalysed = s.framesStored;
-      r.segments = s.stored;
-      r.videoSeconds = round2(r.status === 'done' && ended ? plan.durationMs / 1000 : s.framesStored / fps);
-      const row: FileProgress = {
-        file: plan.file,
-        frames: s.framesStored,
-        total: Math.round((plan.durationMs / 1000) * fps),
-        status: ended ? r.status : s.extract === 'queued' ? 'queued' : 'running',
-      };
-      if (ended) finished.set(plan.file, row);
+      if (row.status === 'queued') queued++;
+      if (!done && (row.status === 'done' || row.status === 'failed')) finished.set(f.plan.file, row);
       view.push(row);
     }
     for (const r of reports.values()) {
@@ -215,10 +224,41 @@ async function watchFiles(
         view.push({ file: r.file, frames: 0, total: 0, status: 'already stored' });
     }
     run.progress.update(view);
-    if (finished.size === running.length) break;
+    if (planned && finished.size === files.list.length) break;
     await new Promise((res) => setTimeout(res, 250));
   }
   run.progress.stop();
+}
+
+function frameCount(plan: FilePlan, fps: number): number {
+  return Math.round((plan.durationMs / 1000) * fps);
+}
+
+/** One file's state now, into its report; its row in the progress view. */
+async function lookAtFile(
+  run: BackfillRun,
+  { plan, parentId }: RunningFile,
+  reports: Map<string, BackfillFileReport>,
+  fps: number,
+): Promise<FileProgress> {
+  const s = await run.orLost(run.node.tracker.state(plan.sourceId));
+  const r = reports.get(plan.file) as BackfillFileReport;
+  // A failed parent's file may still have segments in flight: wait until they are stored.
+  const st = s.extract === 'queued' ? null : await run.orLost(run.flow.status(parentId));
+  const ended = st?.state === 'completed' || (st?.state === 'failed' && SourceTracker.finished(s));
+  if (st?.state === 'failed' && ended) {
+    r.status = 'failed';
+    r.error = s.error ?? st.reason;
+  }
+  r.framesAnalysed = s.framesStored;
+  r.segments = s.stored;
+  r.videoSeconds = round2(r.status === 'done' && ended ? plan.durationMs / 1000 : s.framesStored / fps);
+  return {
+    file: plan.file,
+    frames: s.framesStored,
+    total: frameCount(plan, fps),
+    status: ended ? r.status : s.extract === 'queued' ? 'queued' : 'running',
+  };
 }
 
 /** The run's report: per file, and what the store gained (rows, objects, events). */
