@@ -29,9 +29,15 @@ const eta = (s: number | null) =>
         ? `${Math.round(s / 60)} min`
         : `${Math.round(s)} s`;
 
+/** Finished files whose bars stay on screen. */
+const FINISHED_BARS = 5;
+const FILE_BAR = '  {name} {bar} {value}/{total} frames  {status}';
+const OVERALL_BAR =
+  '  {name} {bar} {value}/{total} frames  {files}  {speed} frames/s  {rt}x real time  ETA {eta}';
+
 /**
- * Progress of a backfill on stderr: with a terminal, one bar per file and an overall bar (frames/s,
- * × real time, ETA); otherwise (a pipe, a log file, `--json`) a plain line every `intervalMs` and
+ * Progress of a backfill on stderr: with a terminal, a bar per file in flight (and the last few
+ * finished) and an overall bar (files, frames/s, × real time, ETA); otherwise (a pipe, a log file, `--json`) a plain line every `intervalMs` and
  * one when a file ends, so scripts and CI logs get progress without control characters.
  */
 export class BackfillProgress {
@@ -41,6 +47,9 @@ export class BackfillProgress {
   private overall: cliProgress.SingleBar | null = null;
   private lastLine = 0;
   private readonly reported = new Set<string>();
+  /** Bars of finished files still on screen, oldest first; and those taken off. */
+  private readonly finished: string[] = [];
+  private readonly retired = new Set<string>();
 
   constructor(
     mode: 'bars' | 'lines',
@@ -68,39 +77,7 @@ export class BackfillProgress {
       eta: eta(r.etaSeconds),
     };
     if (this.multi) {
-      const width = Math.min(32, Math.max(...files.map((f) => basename(f.file).length), 7));
-      for (const f of files) {
-        const name = basename(f.file).slice(0, width).padEnd(width);
-        let bar = this.bars.get(f.file);
-        if (!bar) {
-          bar = this.multi.create(
-            Math.max(f.total, 1),
-            0,
-            { name, status: f.status },
-            {
-              format: '  {name} {bar} {value}/{total} frames  {status}',
-            },
-          );
-          this.bars.set(f.file, bar);
-        }
-        bar.setTotal(Math.max(f.total, f.frames, 1));
-        bar.update(f.status === 'already stored' ? Math.max(f.total, 1) : f.frames, {
-          name,
-          status: f.status,
-        });
-      }
-      if (!this.overall) {
-        this.overall = this.multi.create(
-          Math.max(total, 1),
-          0,
-          { ...figures, name: 'overall'.padEnd(width) },
-          {
-            format: '  {name} {bar} {value}/{total} frames  {speed} frames/s  {rt}x real time  ETA {eta}',
-          },
-        );
-      }
-      this.overall.setTotal(Math.max(total, 1));
-      this.overall.update(frames, figures);
+      this.drawBars(this.multi, files, total, frames, figures);
       return;
     }
     for (const f of files) {
@@ -119,6 +96,46 @@ export class BackfillProgress {
           `${figures.speed} frames/s, ${figures.rt}x real time, ETA ${figures.eta}\n`,
       );
     }
+  }
+
+  /**
+   * A bar per file in flight and for the last few finished (a month of archive is thousands of
+   * files: queued ones are counted in the overall bar, not drawn), and the overall bar.
+   */
+  private drawBars(
+    multi: cliProgress.MultiBar,
+    files: FileProgress[],
+    total: number,
+    frames: number,
+    figures: Record<string, string>,
+  ): void {
+    const shown = files.filter((f) => f.status !== 'queued');
+    const width = Math.min(32, Math.max(...shown.map((f) => basename(f.file).length), 7));
+    for (const f of shown) {
+      const name = basename(f.file).slice(0, width).padEnd(width);
+      let bar = this.bars.get(f.file);
+      if (!bar) {
+        if (this.retired.has(f.file)) continue; // shown when it finished, then taken off
+        bar = multi.create(Math.max(f.total, 1), 0, { name, status: f.status }, { format: FILE_BAR });
+        this.bars.set(f.file, bar);
+      }
+      bar.setTotal(Math.max(f.total, f.frames, 1));
+      bar.update(f.status === 'already stored' ? Math.max(f.total, 1) : f.frames, { name, status: f.status });
+      if (f.status !== 'running' && !this.finished.includes(f.file)) this.finished.push(f.file);
+    }
+    // Finished files beyond the last few leave the screen.
+    while (this.finished.length > FINISHED_BARS) {
+      const old = this.finished.shift() as string;
+      const bar = this.bars.get(old);
+      if (bar) multi.remove(bar);
+      this.bars.delete(old);
+      this.retired.add(old);
+    }
+    const ended = files.length - files.filter((f) => f.status === 'queued' || f.status === 'running').length;
+    const counts = { ...figures, files: `${ended}/${files.length} files`, name: 'overall'.padEnd(width) };
+    this.overall ??= multi.create(Math.max(total, 1), 0, counts, { format: OVERALL_BAR });
+    this.overall.setTotal(Math.max(total, 1));
+    this.overall.update(frames, counts);
   }
 
   stop(): void {
