@@ -52,6 +52,13 @@ export const ProbedSourceSchema = Type.Object(
       { num: Type.Integer({ minimum: 1 }), den: Type.Integer({ minimum: 1 }) },
       { additionalProperties: false },
     ),
+    /** The local file as it was when probed: a file changed since is probed again. */
+    file: Type.Optional(
+      Type.Object(
+        { bytes: Type.Integer({ minimum: 0 }), mtimeMs: Type.Number() },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

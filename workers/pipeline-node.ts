@@ -114,7 +114,13 @@ export class PipelineNode {
       defaultJobOptions: jobOptions(cfg.queues.attempts),
     });
 
-    const { clickhouse, detector } = await openStoreAndDetector(cfg, o.stages, log);
+    const { clickhouse, detector } = await openStoreAndDetector(cfg, o.stages, log).catch(async (e) => {
+      // Nothing started yet holds these: close them, or their reconnecting keeps the process alive.
+      await extractQueue.close().catch(() => {});
+      redis.disconnect();
+      if (connection instanceof Cluster) connection.disconnect();
+      throw e;
+    });
     const node = new PipelineNode(cfg, redis, tracker, extractQueue, clickhouse, detector);
     node.closers = startStages(o.stages, {
       config: cfg,

@@ -133,6 +133,13 @@ export function validateExtractorOptions(options: FrameExtractorOptions): {
   if (probed !== undefined && !(isSize(probed?.width) && isSize(probed?.height))) {
     throw bad('probed', `width and height must be integers ≥ 1, got ${probed?.width}x${probed?.height}`);
   }
+  // A frame at source size (plates keep those) must stay within memory: 8192 × 8192 at the most.
+  if (probed !== undefined && probed.width * probed.height > 8192 * 8192) {
+    throw bad(
+      'probed',
+      `${probed.width}x${probed.height} is larger than any camera (8192 x 8192 at the most)`,
+    );
+  }
   if (probeTimeoutMs !== undefined && !(typeof probeTimeoutMs === 'number' && probeTimeoutMs > 0)) {
     throw bad('probeTimeoutMs', `must be a number > 0, got ${String(probeTimeoutMs)}`);
   }

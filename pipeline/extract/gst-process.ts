@@ -24,7 +24,12 @@ export interface CapturedRun {
  */
 export function runCapture(cmd: string, args: string[], timeoutMs: number): Promise<CapturedRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: gstChildEnv() });
+    // Dies with this process (setpriv --pdeathsig, as the decoders do): a probe left running by a
+    // command that exits mid-plan must not outlive it.
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', cmd, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: gstChildEnv(),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -40,13 +45,13 @@ export function runCapture(cmd: string, args: string[], timeoutMs: number): Prom
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        code,
-        signal,
-        timedOut,
-      });
+      const stderr = Buffer.concat(err).toString('utf8');
+      // setpriv could not start the command itself (not installed): as spawn would have said.
+      if (code === 127 && stderr.startsWith('setpriv: failed to execute')) {
+        reject(new Error(stderr.trim().replace(/^setpriv: /, '')));
+        return;
+      }
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr, code, signal, timedOut });
     });
   });
 }

@@ -123,16 +123,23 @@ export async function probeUnlessProbed(
   probed: ProbedSource | undefined,
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  if (!probed) return probeLocation(loc, options);
+  if (!probed || !(await unchanged(loc, probed.file))) return probeLocation(loc, options);
   await checkLocalFile(loc);
-  const { par, ...info } = probed;
+  const { par, file: _file, ...info } = probed;
   return { info: { uri: loc.uri, ...info }, par, live: false };
 }
 
-/** What a ProbeResult says of a file, as an extract job carries it. */
-export function probedSource(r: ProbeResult): ProbedSource {
+/** Whether a local file still has the size and modification time it had when probed. */
+async function unchanged(loc: SourceLocation, was: ProbedSource['file']): Promise<boolean> {
+  if (!loc.path || !was) return !loc.path; // a local file probed without them: probe it again
+  const st = await stat(loc.path).catch(() => null);
+  return st !== null && st.size === was.bytes && st.mtimeMs === was.mtimeMs;
+}
+
+/** What a ProbeResult says of a file (and the file's size and time, from `stat`), as an extract job carries it. */
+export function probedSource(r: ProbeResult, file?: { size: number; mtimeMs: number }): ProbedSource {
   const { uri: _uri, ...info } = r.info;
-  return { ...info, par: r.par };
+  return { ...info, par: r.par, ...(file ? { file: { bytes: file.size, mtimeMs: file.mtimeMs } } : {}) };
 }
 
 /** Runs the plain and the verbose discoverer side by side. */

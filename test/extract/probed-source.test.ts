@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -26,10 +26,11 @@ async function frames(ex: FrameExtractor): Promise<Buffer[]> {
   return out;
 }
 
-test("a backfill's plan carries each file's probe, as the discoverer gave it", async () => {
+test("a backfill's plan carries each file's probe, as the discoverer gave it, with the file's size and time", async () => {
   const r = await planFiles([SAMPLE], { cameraId: 'cam', startMs: BOX.startTimeMs });
   expect(r.failures).toEqual([]);
   const info = await probeSource(SAMPLE);
+  const st = statSync(SAMPLE);
   expect(r.plans[0].probe).toEqual({
     width: info.width,
     height: info.height,
@@ -38,11 +39,12 @@ test("a backfill's plan carries each file's probe, as the discoverer gave it", a
     createdAtMs: info.createdAtMs,
     codec: info.codec,
     par: { num: 1, den: 1 },
+    file: { bytes: st.size, mtimeMs: st.mtimeMs },
   });
 });
 
 test('decoding with the earlier probe gives the same frames as probing again', async () => {
-  const probed = probedSource(await probeLocation(locateSource(SAMPLE)));
+  const probed = probedSource(await probeLocation(locateSource(SAMPLE)), statSync(SAMPLE));
   const again = await frames(new FrameExtractor({ path: SAMPLE, ...BOX }));
   const ex = new FrameExtractor({ path: SAMPLE, ...BOX, probed });
   const info = await ex.start();
@@ -53,13 +55,31 @@ test('decoding with the earlier probe gives the same frames as probing again', a
   expect(reused.every((f, i) => f.equals(again[i]))).toBe(true);
 });
 
-test('a file probed whole and cut short since is still refused before decoding, naming the cut', async () => {
-  const probed = probedSource(await probeLocation(locateSource(SAMPLE)));
+test('the earlier probe is used while the file is unchanged, and the file probed again once it changed', async () => {
+  const st = statSync(SAMPLE);
+  // A probe that says something the discoverer would not: it shows which one the extractor used.
+  const probed = { ...probedSource(await probeLocation(locateSource(SAMPLE)), st), width: 320, height: 176 };
+  const same = new FrameExtractor({ path: SAMPLE, ...BOX, probed });
+  expect((await same.start()).width).toBe(320);
+  await same.close();
+  const changed = { ...probed, file: { bytes: st.size + 1, mtimeMs: st.mtimeMs } };
+  const again = new FrameExtractor({ path: SAMPLE, ...BOX, probed: changed });
+  expect((await again.start()).width).toBe(640);
+  await again.close();
+});
+
+test('a file cut short since its probe is refused before decoding, naming the cut', async () => {
   const cut = join(dir, 'cut.mp4');
   const bytes = readFileSync(SAMPLE);
   writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
-  const err = await new FrameExtractor({ path: cut, ...BOX, probed }).start().catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(SourceError);
-  expect((err as SourceError).reason).toBe('truncated');
-  expect((err as SourceError).message).toContain(cut);
+  const whole = probedSource(await probeLocation(locateSource(SAMPLE)), statSync(SAMPLE));
+  for (const probed of [
+    whole,
+    { ...whole, file: { bytes: statSync(cut).size, mtimeMs: statSync(cut).mtimeMs } },
+  ]) {
+    const err = await new FrameExtractor({ path: cut, ...BOX, probed }).start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as SourceError).reason).toBe('truncated');
+    expect((err as SourceError).message).toContain(cut);
+  }
 });

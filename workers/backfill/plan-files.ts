@@ -1,4 +1,5 @@
-import { type ProbeResult, probedSource, probeLocation } from '../../pipeline/extract/probe-source.ts';
+import { stat } from 'node:fs/promises';
+import { probedSource, probeLocation } from '../../pipeline/extract/probe-source.ts';
 import { locateSource } from '../../pipeline/extract/source-location.ts';
 import { fileSourceId } from '../../pipeline/sources/source-identity.ts';
 import { resolveStartTime, type StartTimeOrigin } from '../../pipeline/sources/start-time.ts';
@@ -41,7 +42,7 @@ export async function planFiles(
 /**
  * Probes each file and decides its identity and start time, yielding them in the given order as
  * they are known, so a run over thousands of files starts on the first while the others are probed
- * (four at a time, from the moment this is called). A file that cannot be probed, has no known
+ * (four at a time, from the moment this is called, until `signal` aborts). A file that cannot be probed, has no known
  * start or is older than the raw tables' retention is a failure with its reason; the others go on.
  *
  * `--start` is the first file's start; each following file starts where the one before it ended
@@ -52,10 +53,10 @@ export async function planFiles(
  */
 export function planEach(
   files: string[],
-  o: { cameraId: string; startMs?: number; nowMs?: number },
+  o: { cameraId: string; startMs?: number; nowMs?: number; signal?: AbortSignal },
 ): AsyncGenerator<PlannedFile> {
   // Started here, not on the first pull: the probes run while the caller starts the pipeline.
-  const looks = lookAtFiles(files, o.cameraId);
+  const looks = lookAtFiles(files, o.cameraId, o.signal);
   return chainPlans(files, looks, o);
 }
 
@@ -72,12 +73,11 @@ async function* chainPlans(
       const seen = await looks[i];
       if ('error' in seen) throw seen.error;
       const { sourceId, probe } = seen;
-      const info = probe.info;
-      const durationMs = info.durationMs ?? 0;
+      const durationMs = probe.durationMs ?? 0;
       const start = resolveStartTime({
         path: file,
         explicitMs: chained,
-        containerCreatedAtMs: info.createdAtMs,
+        containerCreatedAtMs: probe.createdAtMs,
       });
       if (!start && chainBrokenBy) {
         throw new Error(
@@ -104,7 +104,7 @@ async function* chainPlans(
         chainBrokenBy = null;
       }
       const plan = { sourceId, startTimeMs: start.ms, startOrigin: start.origin, durationMs };
-      yield { file, plan: { file, ...plan, probe: probedSource(probe) } };
+      yield { file, plan: { file, ...plan, probe } };
     } catch (e) {
       if (chained !== undefined) {
         chained = undefined;
@@ -118,35 +118,41 @@ async function* chainPlans(
 /** Files probed at once: probing is mostly two discoverer processes starting up. */
 const PROBES_AT_ONCE = 4;
 
-type Looked = { sourceId: string; probe: ProbeResult } | { error: Error };
+type Looked = { sourceId: string; probe: ProbedSource } | { error: Error };
 
 /**
  * Each file's identity and probe (or why it has none), started in order, a few at a time: a month
- * of archive is thousands of files, and one at a time its planning alone would take hours.
+ * of archive is thousands of files, and one at a time its planning alone would take hours. Once
+ * `signal` is aborted (the run ended or failed) no further probe starts.
  */
-function lookAtFiles(files: string[], cameraId: string): Array<Promise<Looked>> {
-  let running = 0;
+function lookAtFiles(files: string[], cameraId: string, signal?: AbortSignal): Array<Promise<Looked>> {
+  let free = PROBES_AT_ONCE;
   const waiting: Array<() => void> = [];
-  const slot = async () => {
-    if (running >= PROBES_AT_ONCE) await new Promise<void>((r) => waiting.push(r));
-    running++;
+  const take = async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((r) => waiting.push(r)); // the slot is handed over by give()
   };
-  const free = () => {
-    running--;
-    waiting.shift()?.();
+  const give = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
   };
   return files.map(async (file): Promise<Looked> => {
-    await slot();
+    await take();
     try {
-      const [sourceId, probe] = await Promise.all([
+      if (signal?.aborted) return { error: new Error(`${file}: not probed: the run ended`) };
+      // Both settle before the slot is given back, so no more than PROBES_AT_ONCE probes run.
+      // The file's size and time first: a file that changes while it is probed is probed again later.
+      const st = await stat(file).catch(() => undefined);
+      const [id, probe] = await Promise.allSettled([
         fileSourceId(cameraId, file),
         probeLocation(locateSource(file)),
       ]);
-      return { sourceId, probe };
-    } catch (e) {
-      return { error: e as Error };
+      if (id.status === 'rejected') return { error: id.reason as Error };
+      if (probe.status === 'rejected') return { error: probe.reason as Error };
+      return { sourceId: id.value, probe: probedSource(probe.value, st) };
     } finally {
-      free();
+      give();
     }
   });
 }

@@ -3,6 +3,8 @@ import { basename } from 'node:path';
 import { parseIsoTime } from '../../pipeline/sources/start-time.ts';
 import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
 import type { CameraConfig, Config } from '../../schemas/config.ts';
+import { ExtractJob as ExtractJobSchema } from '../../schemas/jobs.ts';
+import { assertValid } from '../../schemas/validate.ts';
 import type { FileProgress } from '../backfill/backfill-progress.ts';
 import {
   type BackfillFileReport,
@@ -55,13 +57,18 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
   const t0 = performance.now();
 
   const expanded = await expandInputs(inputs);
-  // The files are probed from here on (a few at a time), while Redis, the store and the detector start.
-  const feed = planEach(expanded.files, { cameraId: opts.camera, startMs });
+  // The files are probed from here on (a few at a time), while Redis, the store and the detector
+  // start; no further probe starts once the command ends, whichever way.
+  const probing = new AbortController();
+  const feed = planEach(expanded.files, { cameraId: opts.camera, startMs, signal: probing.signal });
   const run = await BackfillRun.start(
     cfg,
     !opts.json && process.stderr.isTTY === true ? 'bars' : 'lines',
     fps,
-  );
+  ).catch((e: unknown) => {
+    probing.abort();
+    throw e;
+  });
   try {
     const reports = new Map<string, BackfillFileReport>();
     for (const f of expanded.failures) reports.set(f.input, failedReport(f.input, `${f.input}: ${f.error}`));
@@ -79,32 +86,39 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
       return scene ? { ...c, scene } : c;
     };
     const startup = (performance.now() - t0) / 1000;
-    // Files are submitted as they are planned, and watched meanwhile.
+    // Files are submitted as they are planned, and watched meanwhile; if either fails, both stop
+    // before the run closes.
     const files: RunningFiles = { list: [], planned: false, stopped: false };
-    const submitting = submitPlans(run, cfg, feed, camera, fps, reports, files).finally(() => {
-      files.planned = true;
-    });
-    await Promise.all([
-      submitting.catch((e: unknown) => {
-        files.stopped = true;
-        throw e;
-      }),
-      watchFiles(run, files, reports, fps),
+    const stopOnFailure = (e: unknown) => {
+      files.stopped = true;
+      throw e;
+    };
+    const [submitted, watched] = await Promise.allSettled([
+      submitPlans(run, cfg, feed, camera, fps, reports, files)
+        .then(() => {
+          files.planned = true;
+        })
+        .catch(stopOnFailure),
+      watchFiles(run, files, reports, fps).catch(stopOnFailure),
     ]);
+    if (submitted.status === 'rejected') throw submitted.reason;
+    if (watched.status === 'rejected') throw watched.reason;
     const wall = (performance.now() - t0) / 1000;
     const report = await finalReport(ch, reports, before, fps, { wall, startup });
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatBackfillReport(report)}\n`);
     if (report.failures.length) process.exitCode = 1;
   } finally {
+    probing.abort();
     await run.close();
   }
 }
 
-/** The files of this run submitted so far; `planned` once every input has been planned. */
+/** The files of this run submitted so far. */
 interface RunningFiles {
   list: RunningFile[];
+  /** Every input has been planned and submitted (or reported). */
   planned: boolean;
-  /** Submitting failed: the watch ends. */
+  /** Submitting or watching failed: the other one stops too. */
   stopped: boolean;
 }
 
@@ -182,6 +196,13 @@ async function submitPlans(
       fps,
       probe: plan.probe,
     });
+    // A job its stage would refuse (say, a probe out of the schema's bounds) fails here, with its reason.
+    try {
+      assertValid(ExtractJobSchema, extract, `${plan.file}: its extract job`);
+    } catch (e) {
+      reports.set(plan.file, { ...base, status: 'failed', error: (e as Error).message });
+      continue;
+    }
     const parentId = await run.flow.submit({ file: plan.file, sourceId: plan.sourceId }, extract, runId);
     reports.set(plan.file, { ...base, status: 'done' });
     files.list.push({ plan, parentId });
@@ -194,8 +215,8 @@ const QUEUED_POLLED = 8;
 /**
  * Watches the parents until every file is planned and finished, updating the reports and the
  * progress view. Each question is a Redis round trip every 250 ms, and a month of archive is
- * thousands of files, so a finished file is not asked about again, a queued file's parent is not
- * asked about, and only the first few queued files are asked about at all.
+ * thousands of files, so a finished file is not asked about again and only the first few queued
+ * files are asked about at all.
  */
 async function watchFiles(
   run: BackfillRun,
@@ -209,6 +230,7 @@ async function watchFiles(
     const view: FileProgress[] = [];
     let queued = 0;
     for (const f of files.list) {
+      if (files.stopped) break;
       const done = finished.get(f.plan.file);
       const row = done ?? (queued < QUEUED_POLLED ? await lookAtFile(run, f, reports, fps) : null);
       if (!row) {
@@ -223,6 +245,7 @@ async function watchFiles(
       if (r.status === 'already stored')
         view.push({ file: r.file, frames: 0, total: 0, status: 'already stored' });
     }
+    if (files.stopped) break;
     run.progress.update(view);
     if (planned && finished.size === files.list.length) break;
     await new Promise((res) => setTimeout(res, 250));
@@ -243,10 +266,13 @@ async function lookAtFile(
 ): Promise<FileProgress> {
   const s = await run.orLost(run.node.tracker.state(plan.sourceId));
   const r = reports.get(plan.file) as BackfillFileReport;
-  // A failed parent's file may still have segments in flight: wait until they are stored.
-  const st = s.extract === 'queued' ? null : await run.orLost(run.flow.status(parentId));
-  const ended = st?.state === 'completed' || (st?.state === 'failed' && SourceTracker.finished(s));
-  if (st?.state === 'failed' && ended) {
+  const st = await run.orLost(run.flow.status(parentId));
+  // A failed parent's file may still have segments in flight: wait until they are stored (unless
+  // its extract never started: a job refused before it ran).
+  const ended =
+    st.state === 'completed' ||
+    (st.state === 'failed' && (SourceTracker.finished(s) || s.extract === 'queued'));
+  if (st.state === 'failed' && ended) {
     r.status = 'failed';
     r.error = s.error ?? st.reason;
   }
