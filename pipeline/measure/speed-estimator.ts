@@ -1,4 +1,5 @@
 import type { Homography } from '../scene/homography.ts';
+import { TrustedGround } from '../scene/trusted-ground.ts';
 
 export interface SpeedEstimatorOptions {
   /** Positions older than this (relative to the newest) are not used for the current speed (default 2000 ms). */
@@ -73,8 +74,8 @@ export interface SpeedReading {
 export class SpeedEstimator {
   private readonly o: Required<SpeedEstimatorOptions>;
   private tracks = new Map<number, Sample[]>();
-  /** The trusted ground rectangle: [minX, minY, maxX, maxY], metres; null = everywhere. */
-  private readonly trusted: [number, number, number, number] | null;
+  /** Where ground positions are trusted; null = everywhere. */
+  private readonly trusted: TrustedGround | null;
 
   /**
    * @param calibrationWorld the calibration's ground points; with them, positions far outside are
@@ -94,14 +95,7 @@ export class SpeedEstimator {
     if (o.minPoints < 2) throw new RangeError(`SpeedEstimator: minPoints must be >= 2, got ${o.minPoints}`);
     if (o.maxSpeedKmh <= 0) throw new RangeError('SpeedEstimator: maxSpeedKmh must be > 0');
     this.o = o;
-    if (calibrationWorld?.length) {
-      const xs = calibrationWorld.map((p) => p[0]);
-      const ys = calibrationWorld.map((p) => p[1]);
-      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-      const mx = (x1 - x0) * o.trustMargin;
-      const my = (y1 - y0) * o.trustMargin;
-      this.trusted = [x0 - mx, y0 - my, x1 + mx, y1 + my];
-    } else this.trusted = null;
+    this.trusted = calibrationWorld?.length ? new TrustedGround(calibrationWorld, o.trustMargin) : null;
   }
 
   static restore(
@@ -133,8 +127,7 @@ export class SpeedEstimator {
   /** The track's anchor (image pixels) at tsMs; returns its ground position and current speed. */
   update(trackId: number, anchor: readonly [number, number], tsMs: number): SpeedReading {
     const world = this.homography.toWorld([anchor[0], anchor[1]]);
-    const t = this.trusted;
-    if (!world || (t && (world[0] < t[0] || world[1] < t[1] || world[0] > t[2] || world[1] > t[3]))) {
+    if (!world || (this.trusted && !this.trusted.contains(world))) {
       return { world: null, speedKmh: this.current(trackId) };
     }
     let samples = this.tracks.get(trackId);

@@ -1,6 +1,7 @@
 import type { Detection } from '../../schemas/detection.ts';
 import type { SceneCalibration } from '../../schemas/scene.ts';
 import { Homography } from '../scene/homography.ts';
+import { TrustedGround } from '../scene/trusted-ground.ts';
 
 export interface TwoWheelersBySizeOptions {
   /**
@@ -18,12 +19,15 @@ export interface TwoWheelersBySizeOptions {
   trustMargin?: number;
 }
 
+/** The classes a narrow box is taken back from. */
+const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
+
 /**
  * Gives back `motorcycle` to the motorbikes a detector calls `car` (or, loaded with goods, `truck`).
  * At night, in glare or in rain a COCO detector sees a motorbike's lights and body and often says
  * `car` (YOLOX-Nano does so for nearly every motorbike on a night arterial). With a ground
- * calibration the box's width on the road tells them apart: the bottom edge of the box, where the vehicle meets the road, is mapped to
- * the ground plane and measured.
+ * calibration the box's width on the road tells them apart: the bottom edge of the box, where the
+ * vehicle meets the road, is mapped to the ground plane and measured.
  *
  *      image                                   ground (metres)
  *     ┌──────┐      ┌──┐
@@ -31,22 +35,19 @@ export interface TwoWheelersBySizeOptions {
  *     ●──────●      ●──●        H         mb  ●━━━● 0.6-1.0 m
  *     bottom edge → ground  ─────────▶
  *
- * Only four-wheeler boxes (car, truck, bus) are relabelled, and only where the measure can be trusted: both bottom corners
- * on the ground plane near the calibrated area, the box not cut by the picture's left or right
- * edge. The tracker's class vote then settles a track that is relabelled in most of its frames.
+ * Only four-wheeler boxes (car, truck, bus) are relabelled, and only where the measure can be
+ * trusted: both bottom corners on the ground plane near the calibrated area (TrustedGround), the box
+ * not cut by the picture's left or right edge. The tracker's class vote then settles a track that is relabelled in most of its frames.
  *
  * @example
  *   const sizes = new TwoWheelersBySize(scene.calibration, { frame: { width: 1280, height: 720 } });
  *   const objects = sizes.relabel(detections); // same order; narrow `car` boxes now `motorcycle`
  */
-const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
-
 export class TwoWheelersBySize {
   private readonly homography: Homography;
   private readonly maxWidthM: number;
   private readonly frame: { width: number; height: number } | null;
-  /** The trusted ground rectangle: [minX, minY, maxX, maxY], metres. */
-  private readonly trusted: [number, number, number, number];
+  private readonly trusted: TrustedGround;
 
   constructor(calibration: SceneCalibration, options: TwoWheelersBySizeOptions = {}) {
     const maxWidthM = options.maxWidthM ?? 1.3;
@@ -54,17 +55,10 @@ export class TwoWheelersBySize {
     if (!(Number.isFinite(maxWidthM) && maxWidthM > 0 && maxWidthM < 5)) {
       throw new RangeError(`TwoWheelersBySize: maxWidthM must be in (0, 5) metres, got ${maxWidthM}`);
     }
-    if (!(Number.isFinite(margin) && margin >= 0)) {
-      throw new RangeError(`TwoWheelersBySize: trustMargin must be a finite number >= 0, got ${margin}`);
-    }
     this.homography = Homography.fromPoints(calibration.image, calibration.world);
     this.maxWidthM = maxWidthM;
     this.frame = options.frame ?? null;
-    const xs = calibration.world.map((p) => p[0]);
-    const ys = calibration.world.map((p) => p[1]);
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const [mx, my] = [(x1 - x0) * margin, (y1 - y0) * margin];
-    this.trusted = [x0 - mx, y0 - my, x1 + mx, y1 + my];
+    this.trusted = new TrustedGround(calibration.world, margin);
   }
 
   /** The detections in the same order, narrow four-wheelers as `motorcycle` (new objects; the others as given). */
@@ -82,12 +76,7 @@ export class TwoWheelersBySize {
     if (x <= 1 || (this.frame && x + w >= this.frame.width - 1)) return null;
     const left = this.homography.toWorld([x, y + h]);
     const right = this.homography.toWorld([x + w, y + h]);
-    if (!left || !right || !this.inTrusted(left) || !this.inTrusted(right)) return null;
+    if (!left || !right || !this.trusted.contains(left) || !this.trusted.contains(right)) return null;
     return Math.hypot(right[0] - left[0], right[1] - left[1]);
-  }
-
-  private inTrusted([x, y]: readonly [number, number]): boolean {
-    const [x0, y0, x1, y1] = this.trusted;
-    return x >= x0 && x <= x1 && y >= y0 && y <= y1;
   }
 }
