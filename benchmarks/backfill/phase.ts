@@ -6,10 +6,11 @@
 // (its report's `startupSeconds`, paid once per run); `steadyRealtimeFactor` leaves it out, as a run
 // over months of archive does.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distinctCopy } from '../../test/helpers/distinct-copy.ts';
 import type { BackfillReport } from '../../workers/backfill/backfill-report.ts';
 import { report } from '../phases/common.ts';
 import { benchClip, RESOLUTIONS, type Resolution } from './clips.ts';
@@ -49,18 +50,10 @@ function backfill(clip: string, fps: number, motion = true): BackfillReport {
     // The baseline without the motion step: the same command with `tracking.motionFps: 0`.
     const config = join(dir, 'no-motion.yaml');
     writeFileSync(config, 'tracking:\n  motionFps: 0\n');
-    // Each copy must be a distinct recording: backfill recognises a renamed copy of a file by its
-    // content and skips it. A top-level MP4 `free` box of a different length at each copy's end
-    // changes its size and last bytes (so its identity) and nothing a demuxer plays.
-    const files = Array.from({ length: COPIES }, (_, i) => {
-      const f = join(dir, `copy-${i + 1}.mp4`);
-      copyFileSync(clip, f);
-      const free = Buffer.alloc(8 + i + 1);
-      free.writeUInt32BE(free.length, 0);
-      free.write('free', 4, 'latin1');
-      appendFileSync(f, free);
-      return f;
-    });
+    // Each copy must be a distinct recording, or backfill would skip it as a renamed copy.
+    const files = Array.from({ length: COPIES }, (_, i) =>
+      distinctCopy(clip, join(dir, `copy-${i + 1}.mp4`), i + 1),
+    );
     const start = new Date(Date.now() - 86_400_000).toISOString();
     const r = spawnSync(
       process.execPath,

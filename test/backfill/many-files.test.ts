@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import type { BackfillReport } from '../../workers/backfill/backfill-report.ts';
 import { cli, lastJson } from '../helpers/cli.ts';
+import { distinctCopy } from '../helpers/distinct-copy.ts';
 
 // An archive of many short recordings (a camera that cuts its recording every few minutes, made
 // small here): each file goes in as soon as it is planned, while the watch asks Redis about only the
@@ -35,13 +36,7 @@ function archive(): string {
   const folder = join(dir, 'archive');
   mkdirSync(folder);
   for (let i = 0; i < FILES; i++) {
-    // Distinct recordings: a trailing MP4 `free` box of a different length changes the identity.
-    const f = join(folder, `cam_part${String(i).padStart(2, '0')}.mp4`);
-    copyFileSync(clip, f);
-    const free = Buffer.alloc(8 + i + 1);
-    free.writeUInt32BE(free.length, 0);
-    free.write('free', 4, 'latin1');
-    appendFileSync(f, free);
+    distinctCopy(clip, join(folder, `cam_part${String(i).padStart(2, '0')}.mp4`), i + 1);
   }
   return folder;
 }

@@ -1,8 +1,9 @@
-import { appendFileSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { planFiles } from '../../workers/backfill/plan-files.ts';
+import { distinctCopy } from '../helpers/distinct-copy.ts';
 import { SAMPLE } from '../helpers/make-clips.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cityflow-plan-'));
@@ -10,13 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A copy of the sample that is a recording of its own (a trailing MP4 `free` box of n bytes). */
 function recording(name: string, n: number): string {
-  const f = join(dir, name);
-  copyFileSync(SAMPLE, f);
-  const free = Buffer.alloc(8 + n);
-  free.writeUInt32BE(free.length, 0);
-  free.write('free', 4, 'latin1');
-  appendFileSync(f, free);
-  return f;
+  return distinctCopy(SAMPLE, join(dir, name), n);
 }
 
 test('--start: after an unreadable file the chain resumes at the next file with its own start time', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { ConfigError } from '../../pipeline/errors/config-error.ts';
 import { SourceError } from '../../pipeline/errors/source-error.ts';
 import { FrameExtractor } from '../../pipeline/extract/frame-extractor.ts';
 import { probedSource, probeLocation, probeSource } from '../../pipeline/extract/probe-source.ts';
@@ -81,5 +82,21 @@ test('a file cut short since its probe is refused before decoding, naming the cu
     expect(err).toBeInstanceOf(SourceError);
     expect((err as SourceError).reason).toBe('truncated');
     expect((err as SourceError).message).toContain(cut);
+  }
+});
+
+test('a probe of an impossible size is refused, naming `probed`, before anything runs', () => {
+  const probe = { durationMs: 1000, fps: 25, createdAtMs: null, codec: null, par: { num: 1, den: 1 } };
+  for (const [width, height] of [
+    [0, 720],
+    [1280.5, 720],
+    [16384, 16384],
+  ]) {
+    expect(() => new FrameExtractor({ path: SAMPLE, ...BOX, probed: { ...probe, width, height } })).toThrow(
+      /probed.*\d/,
+    );
+    expect(() => new FrameExtractor({ path: SAMPLE, ...BOX, probed: { ...probe, width, height } })).toThrow(
+      ConfigError,
+    );
   }
 });

@@ -42,8 +42,9 @@ export async function planFiles(
 /**
  * Probes each file and decides its identity and start time, yielding them in the given order as
  * they are known, so a run over thousands of files starts on the first while the others are probed
- * (four at a time, from the moment this is called, until `signal` aborts). A file that cannot be probed, has no known
- * start or is older than the raw tables' retention is a failure with its reason; the others go on.
+ * (four at a time, from the moment this is called, until `signal` aborts). A file that cannot be
+ * probed, has no known start or is older than the raw tables' retention is a failure with its
+ * reason; the others go on.
  *
  * `--start` is the first file's start; each following file starts where the one before it ended
  * (a camera's archive is a sequence of back-to-back recordings, sorted by name). After a file that
