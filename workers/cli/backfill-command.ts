@@ -264,9 +264,11 @@ async function lookAtFile(
   reports: Map<string, BackfillFileReport>,
   fps: number,
 ): Promise<FileProgress> {
+  // The parent first: once it has completed, the source's state read after it is final (read the
+  // other way round, a short file may finish in between and keep its counts from before).
+  const st = await run.orLost(run.flow.status(parentId));
   const s = await run.orLost(run.node.tracker.state(plan.sourceId));
   const r = reports.get(plan.file) as BackfillFileReport;
-  const st = await run.orLost(run.flow.status(parentId));
   // A failed parent's file may still have segments in flight: wait until they are stored (unless
   // its extract never started: a job refused before it ran).
   const ended =
