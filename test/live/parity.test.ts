@@ -35,7 +35,8 @@ import { until } from '../helpers/until.ts';
  *    side get the frameless "last segment" that closes its partial interval, open zone visits and
  *    tracks, as the end of a file does for the backfill. The test removes the camera at the end.
  * Hence: crossings per direction within ±1 in total and per minute, per direction and class within
- * ±1; every minute row of the line on both sides, volumes within ±1; zone visits within ±1;
+ * ±1; every minute row of the line on both sides, volumes within ±1; zone visits within ±1 (one-frame
+ * fragments apart, see the end);
  * detections, and those with a track id, within 10 %.
  */
 
@@ -70,7 +71,8 @@ UNION ALL
 SELECT 'measure', toString(start), direction, '', volume, frames
 FROM traffic_measures FINAL WHERE camera_id = '${CAMERA}' AND site_kind = 'line' AND interval_s = 60
 UNION ALL
-SELECT 'visit', toString(toStartOfMinute(entered_at)), reason, class, toUInt32(1),
+SELECT 'visit', toString(toStartOfMinute(entered_at)),
+       if(reason = 'lost' AND dwell_ms = 0, 'fragment', reason), class, toUInt32(1),
        toUInt64(toUnixTimestamp64Milli(left_at))
 FROM zone_visits WHERE camera_id = '${CAMERA}' AND zone_id = 'near-lane'
 UNION ALL
@@ -238,8 +240,12 @@ describe.skipIf(unbuildable !== null)(
       }
 
       // Zone visits, those still open at the end included (closed by the removal / the end of the file).
-      const liveVisits = sum(live, (r) => r.kind === 'visit');
-      const backfillVisits = sum(backfill, (r) => r.kind === 'visit');
+      // A fragment (a short second track on a car, seen inside on one frame, then lost) comes and goes
+      // with a source frame of phase: runs gave 0, 1 or 2 of them on either side. They are printed
+      // above and left out here, so the visits compared are the cars' own.
+      const visit = (r: Row) => r.kind === 'visit' && r.dir !== 'fragment';
+      const liveVisits = sum(live, visit);
+      const backfillVisits = sum(backfill, visit);
       expect(
         Math.abs(liveVisits - backfillVisits),
         `zone visits: live ${liveVisits}, backfill ${backfillVisits}`,
