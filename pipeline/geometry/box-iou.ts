@@ -15,3 +15,20 @@ export function iou(a: Box, b: Box): number {
   const inter = iw * ih;
   return inter / (a.w * a.h + b.w * b.h - inter);
 }
+
+/**
+ * The share of box a that lies inside box b: 1 when a is wholly within b, 0 when apart. Unlike
+ * {@link iou} it is not symmetric: a small box inside a large one is covered by it (a split-off
+ * duplicate box on part of a car), though their IoU is small.
+ *
+ *   ┌──────────┐
+ *   │ b ┌──┐   │     covered(a, b) = area(a ∩ b) / area(a)
+ *   │   │a │   │
+ *   └───┴──┴───┘
+ */
+export function coveredShare(a: Box, b: Box): number {
+  const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (iw <= 0 || ih <= 0 || a.w <= 0 || a.h <= 0) return 0;
+  return (iw * ih) / (a.w * a.h);
+}

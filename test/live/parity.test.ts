@@ -240,9 +240,9 @@ describe.skipIf(unbuildable !== null)(
       }
 
       // Zone visits, those still open at the end included (closed by the removal / the end of the file).
-      // A fragment (a short second track on a car, seen inside on one frame, then lost) comes and goes
-      // with a source frame of phase: runs gave 0, 1 or 2 of them on either side. They are printed
-      // above and left out here, so the visits compared are the cars' own.
+      // A fragment (a track seen inside on one frame, then lost) comes and goes with a source frame of
+      // phase: before the zone held back entries under a larger box, runs gave 0, 1 or 2 of them on
+      // either side. Any left are printed above and left out here: the visits compared are the cars'.
       const visit = (r: Row) => r.kind === 'visit' && r.dir !== 'fragment';
       const liveVisits = sum(live, visit);
       const backfillVisits = sum(backfill, visit);

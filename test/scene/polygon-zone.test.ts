@@ -155,3 +155,73 @@ describe('PolygonZone snapshot / restore', () => {
     expect(() => PolygonZone.restore({ ...s, version: 3 as 1 }, bay)).toThrow('version');
   });
 });
+
+describe('PolygonZone duplicates (a second box on part of a vehicle)', () => {
+  /** A box 40 px wide and 50 high at the left end of track 1's box at (cx, bottom): 100 % under it. */
+  const part = (
+    trackId: number,
+    cx: number,
+    bottom: number,
+    cls: ProductClass = 'car',
+  ): TrackedDetection => ({
+    ...at(trackId, cx, bottom, cls),
+    box: { x: cx - 50, y: bottom - 50, w: 40, h: 50 },
+  });
+
+  test('seen once under another vehicle, then gone: no entry and no visit; the vehicle keeps its own', () => {
+    const z = new PolygonZone(bay, { forgetAfterMs: 1000 });
+    const first = z.update([at(1, 300, 500), part(2, 300, 500, 'truck')], 0);
+    expect(first.entered.map((e) => e.trackId)).toEqual([1]);
+    expect(first.inside).toEqual([1, 2]); // occupancy is what the frame shows
+    const later = [400, 800, 1200, 1600].map((ts, i) => z.update([at(1, 320 + i * 10, 500)], ts));
+    expect(later.flatMap((u) => [...u.entered, ...u.left])).toEqual([]);
+    expect(z.flush().map((v) => v.trackId)).toEqual([1]);
+  });
+
+  test('seen again inside: it enters then, timed at its first sighting', () => {
+    const z = new PolygonZone(bay);
+    expect(z.update([at(1, 300, 500), part(2, 300, 500)], 0).entered).toHaveLength(1);
+    const second = z.update([at(1, 310, 520), at(2, 450, 600)], 400);
+    expect(second.entered).toEqual([{ zoneId: 'bay', trackId: 2, cls: 'car', tsMs: 0 }]);
+    expect(z.flush().map((v) => [v.trackId, v.reason, v.dwellMs])).toEqual([
+      [1, 'lost', 400],
+      [2, 'lost', 400],
+    ]);
+  });
+
+  test('seen once inside and next outside: a pass, entry and exit in the same frame', () => {
+    const z = new PolygonZone(bay);
+    z.update([at(1, 300, 500), part(2, 300, 500, 'motorcycle')], 0);
+    const u = z.update([at(1, 310, 500), at(2, 650, 500, 'motorcycle')], 500);
+    expect(u.entered).toEqual([{ zoneId: 'bay', trackId: 2, cls: 'motorcycle', tsMs: 0 }]);
+    expect(u.left).toEqual([
+      { zoneId: 'bay', trackId: 2, cls: 'motorcycle', tsMs: 500, enteredMs: 0, dwellMs: 500, reason: 'exit' },
+    ]);
+  });
+
+  test('a person under a vehicle box, a box beside one, or one with inertiaFrames 2 is not held', () => {
+    const z = new PolygonZone(bay);
+    const beside = { ...part(3, 300, 500), box: { x: 340, y: 450, w: 40, h: 50 } }; // a quarter under track 1
+    const u = z.update([at(1, 300, 500), part(2, 300, 500, 'person'), beside], 0);
+    expect(u.entered.map((e) => e.trackId)).toEqual([1, 2, 3]);
+    const slow = new PolygonZone(bay, { inertiaFrames: 2 });
+    slow.update([at(1, 300, 500), part(2, 300, 500)], 0);
+    expect(slow.update([at(1, 300, 500), part(2, 300, 500)], 100).entered.map((e) => e.trackId)).toEqual([
+      1, 2,
+    ]);
+  });
+
+  test('a held entry survives a snapshot; a state from before held existed restores as not held', () => {
+    const z = new PolygonZone(bay);
+    z.update([at(1, 300, 500), part(2, 300, 500)], 0);
+    const restored = PolygonZone.restore(JSON.parse(JSON.stringify(z.snapshot())), bay);
+    expect(restored.update([at(2, 400, 600)], 400).entered.map((e) => e.trackId)).toEqual([2]);
+    const old = z.snapshot();
+    for (const t of old.tracks) delete t.held;
+    expect(
+      PolygonZone.restore(old, bay)
+        .flush()
+        .map((v) => v.trackId),
+    ).toEqual([1, 2]);
+  });
+});
