@@ -69,7 +69,7 @@ export function allowedError(truth: number, fps: number): number {
   return truth < 20 ? Math.max(1, Math.floor(truth * share)) : Math.floor(truth * share);
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { REDIS_URL: _r, CLICKHOUSE_URL: _c, ...env } = process.env;
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/cityflow.mjs'), ...args], {
