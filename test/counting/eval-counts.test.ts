@@ -29,6 +29,7 @@ const runs: Array<[string, number]> = [
   ['night-arterial-motorbikes', 2],
   ['night-arterial-motorbikes', 5],
   ['street-from-window', 5],
+  ['people-walking', 2],
 ];
 describe('annotated clips through the backfill path', () => {
   for (const [name, fps] of runs) {
