@@ -8,7 +8,7 @@
  * Each rate runs `cityflow backfill` on samples/residential-street.mp4 with the demo's scene (zone
  * `near-lane` along the near lane, line `street`) in a temporary folder, then `cityflow query` reads
  * zone_visits and line_crossings. The same cars drive through at every rate, so the visits should not
- * move with it, and equal the cars the line counts in the near lane.
+ * move with it (eight cars drive along the near lane; the line, wider than the lane, counts them too).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

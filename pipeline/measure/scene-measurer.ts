@@ -168,7 +168,8 @@ export class SceneMeasurer {
       zones.push(this.sample(zone, u.inside, speedOf));
     }
 
-    // Close finished intervals before counting this frame's events into the open ones.
+    // Close finished intervals before counting this frame's events into the open ones. An entry
+    // reported late (inertiaFrames, a zone's held duplicate) counts where it is reported.
     const intervals = this.intervals.frame(tsMs, zones);
     for (const e of entries) this.intervals.entry(e.zoneId, e.cls);
     for (const v of visits) {

@@ -54,18 +54,19 @@ export interface ZoneTrackState {
   pendingSinceMs: number;
   lastSeenMs: number;
   /**
-   * Inside on one sighting only, under another track's box: its entry is held back until it is seen
-   * again (inside or out), and dropped if it is never seen again. Absent in older states: false.
+   * Entered on a sighting mostly under a larger box of its kind: its entry is held back until it is
+   * seen again (inside or out), and dropped if it is never seen again. Absent in older states: false.
    */
   held?: boolean;
 }
 
 /**
- * A track first seen inside with at least this share of its box under a larger box of another track
- * of its kind is a possible duplicate. Measured on the sample street (every zone visit seen once,
- * then lost, in backfills at 3, 4, 6 and 8 fps: four): each a second box on part of a car, 45-100 %
- * under that car's box. Vehicles side by side rarely cover each other that much, and a held track
- * still counts as soon as it is seen again.
+ * A track that enters with at least this share of its box under a larger box of another track of its
+ * kind may be no vehicle of its own. Measured on the sample street (the zone visits seen once, then
+ * lost, in backfills at 3, 4, 8 and 10 fps, looked up in `detections`: five): a second box on part of
+ * a car, or a car's box cut by the picture's edge coming back into the zone under the next car's,
+ * 45-100 % under that larger box. Vehicles side by side rarely cover each other that much, and a held
+ * track still counts as soon as it is seen again.
  */
 const DUPLICATE_COVER = 0.4;
 
@@ -94,11 +95,14 @@ export interface PolygonZoneState {
  * not seen for forgetAfterMs is dropped, and if it was inside it leaves with reason 'lost' at its
  * last sighting.
  *
- * Duplicates: a detector sometimes draws a second box on part of a vehicle for a frame or two, and
- * the tracker follows it under an id of its own. A track that enters on its first sighting mostly
- * under another track's box (DUPLICATE_COVER) has its entry held back: reported, at its first
- * time, when the track is seen again (inside, or outside as an exit); dropped, with no visit, if it
- * vanishes first. It is counted in `inside` meanwhile, as occupancy is what the frame shows.
+ * Hidden entries: a detector sometimes draws a second box on part of a vehicle for a frame, which
+ * the tracker follows under an id of its own, and a box cut by the picture's edge can slip back into
+ * a zone as its vehicle leaves. A track that enters mostly under a larger box of another track of its
+ * kind (DUPLICATE_COVER; person or vehicle, whatever the zone's classes) has its entry held back:
+ * reported, at its first time, when the track is seen again (inside, or outside as an exit);
+ * dropped, with no visit, if it vanishes first. One sighting behind another vehicle is too little
+ * for a visit; a real one is seen again. While held a track is in `inside`, as any track inside is
+ * until forgotten.
  *
  * @example
  *   const zone = new PolygonZone({ id: 'bay', polygon: [[100, 600], [500, 600], [500, 900], [100, 900]] });
@@ -238,11 +242,10 @@ export class PolygonZone {
       };
       this.tracks.set(d.trackId, t);
     }
-    const seenBefore = t.lastSeenMs < tsMs;
     t.lastSeenMs = tsMs;
     t.cls = d.cls;
     // A held entry is confirmed by any later sighting; an exit then follows it below.
-    if (t.held && seenBefore) {
+    if (t.held) {
       t.held = false;
       entered.push({ zoneId, trackId: t.trackId, cls: t.cls, tsMs: t.enteredMs });
     }

@@ -241,11 +241,12 @@ describe.skipIf(unbuildable !== null)(
 
       // Zone visits, those still open at the end included (closed by the removal / the end of the file).
       // A fragment (a track seen inside on one frame, then lost) comes and goes with a source frame of
-      // phase: before the zone held back entries under a larger box, runs gave 0, 1 or 2 of them on
-      // either side. Any left are printed above and left out here: the visits compared are the cars'.
+      // phase: runs gave 0, 1 or 2 of them on either side, fewer since the zone holds the entry of a
+      // track first seen under a larger box. They are printed above and left out here.
       const visit = (r: Row) => r.kind === 'visit' && r.dir !== 'fragment';
       const liveVisits = sum(live, visit);
       const backfillVisits = sum(backfill, visit);
+      expect(backfillVisits).toBeGreaterThanOrEqual(6); // the sample's cars along the near lane
       expect(
         Math.abs(liveVisits - backfillVisits),
         `zone visits: live ${liveVisits}, backfill ${backfillVisits}`,

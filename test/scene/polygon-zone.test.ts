@@ -211,6 +211,32 @@ describe('PolygonZone duplicates (a second box on part of a vehicle)', () => {
     ]);
   });
 
+  test('held at 45 % under a larger box, not at 35 %; held whatever the zone counts; flushed with no visit', () => {
+    const z = new PolygonZone({ ...bay, classes: ['car'] });
+    const bus = at(1, 300, 500, 'bus'); // the zone counts cars only, yet a bus box still covers
+    const at45 = { ...part(2, 300, 500), box: { x: 228, y: 450, w: 40, h: 50 } }; // 18 of 40 px under it
+    const at35 = { ...part(3, 300, 500), box: { x: 224, y: 450, w: 40, h: 50 } }; // 14 of 40 px
+    const u = z.update([bus, at45, at35], 0);
+    expect(u.entered.map((e) => e.trackId)).toEqual([3]);
+    expect(u.inside).toEqual([2, 3]);
+    expect(z.flush().map((v) => v.trackId)).toEqual([3]);
+  });
+
+  test('a track seen before that enters under a larger box is held too (a cut box slipping back in)', () => {
+    const z = new PolygonZone(bay, { forgetAfterMs: 1000 });
+    z.update([at(2, 150, 500)], 0); // outside, to the left of the zone
+    const u = z.update([at(1, 300, 500, 'bus'), part(2, 300, 500)], 400);
+    expect(u.entered.map((e) => e.trackId)).toEqual([1]);
+    const gone = z.update([at(1, 300, 500, 'bus')], 1500);
+    expect(gone.left).toEqual([]);
+    const back = new PolygonZone(bay);
+    back.update([at(2, 150, 500)], 0);
+    back.update([at(1, 300, 500, 'bus'), part(2, 300, 500)], 400);
+    expect(back.update([at(2, 320, 520)], 800).entered).toEqual([
+      { zoneId: 'bay', trackId: 2, cls: 'car', tsMs: 400 },
+    ]);
+  });
+
   test('a held entry survives a snapshot; a state from before held existed restores as not held', () => {
     const z = new PolygonZone(bay);
     z.update([at(1, 300, 500), part(2, 300, 500)], 0);
