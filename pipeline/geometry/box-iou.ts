@@ -9,11 +9,8 @@ import type { Box } from '../../schemas/detection.ts';
  *       └──────┘
  */
 export function iou(a: Box, b: Box): number {
-  const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / (a.w * a.h + b.w * b.h - inter);
+  const inter = intersectionArea(a, b);
+  return inter === 0 ? 0 : inter / (a.w * a.h + b.w * b.h - inter);
 }
 
 /**
@@ -27,8 +24,13 @@ export function iou(a: Box, b: Box): number {
  *   └───┴──┴───┘
  */
 export function coveredShare(a: Box, b: Box): number {
+  const inter = intersectionArea(a, b);
+  return inter === 0 ? 0 : inter / (a.w * a.h);
+}
+
+/** The area two boxes share, 0 when they do not overlap. */
+function intersectionArea(a: Box, b: Box): number {
   const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
   const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (iw <= 0 || ih <= 0 || a.w <= 0 || a.h <= 0) return 0;
-  return (iw * ih) / (a.w * a.h);
+  return iw > 0 && ih > 0 ? iw * ih : 0;
 }

@@ -1,6 +1,6 @@
 import type { Box } from '../../schemas/detection.ts';
 import type { RgbPicture } from '../extract/image-source.ts';
-import { iou } from '../geometry/box-iou.ts';
+import { coveredShare, iou } from '../geometry/box-iou.ts';
 import {
   detectedPlateCandidates,
   type PlateCandidateOptions,
@@ -132,7 +132,5 @@ export function dedupe(found: FoundPlate[]): FoundPlate[] {
 
 /** Whether most (80 %) of b lies inside a. */
 function contains(a: Box, b: Box): boolean {
-  const iw = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const ih = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  return iw > 0 && ih > 0 && iw * ih >= 0.8 * b.w * b.h;
+  return coveredShare(b, a) >= 0.8;
 }

@@ -1,4 +1,5 @@
 import type { Box, Detection } from '../../schemas/detection.ts';
+import { coveredShare } from '../geometry/box-iou.ts';
 
 /**
  * Drops the riders: a person detected on a motorcycle or a bicycle is part of that vehicle, not a
@@ -30,7 +31,5 @@ function rides(p: Box, v: Box): boolean {
   const fy = p.y + p.h;
   if (fx < v.x - 0.1 * v.w || fx > v.x + 1.1 * v.w) return false;
   if (fy < v.y || fy > v.y + 1.1 * v.h) return false;
-  const ix = Math.min(p.x + p.w, v.x + v.w) - Math.max(p.x, v.x);
-  const iy = Math.min(p.y + p.h, v.y + v.h) - Math.max(p.y, v.y);
-  return ix > 0 && iy > 0 && ix * iy >= 0.2 * p.w * p.h;
+  return coveredShare(p, v) >= 0.2;
 }

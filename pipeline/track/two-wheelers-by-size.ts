@@ -37,7 +37,8 @@ const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'b
  *
  * Only four-wheeler boxes (car, truck, bus) are relabelled, and only where the measure can be
  * trusted: both bottom corners on the ground plane near the calibrated area (TrustedGround), the box
- * not cut by the picture's left or right edge. The tracker's class vote then settles a track that is relabelled in most of its frames.
+ * not cut by the picture's left or right edge. The tracker's class vote then settles a track that is
+ * relabelled in most of its frames.
  *
  * @example
  *   const sizes = new TwoWheelersBySize(scene.calibration, { frame: { width: 1280, height: 720 } });
