@@ -180,9 +180,12 @@ function template(f: GreyFrame, box: Box, o: Required<BoxMotionOptions>, r: numb
 }
 
 /**
- * Mean absolute difference between the template and frame `f` shifted by (u, v); samples off the
- * frame cost 64. Gives up, returning +Infinity, once the mean can no longer be below `stopAt` (the
- * sum only grows): most candidates of a search lose after a few samples.
+ * Mean absolute difference between the template and frame `f` shifted by (u, v), over the samples
+ * that fall inside the frame; +Infinity when fewer than half do. Samples off the frame are left out,
+ * not charged: an object entering the picture was partly beyond its edge one frame earlier, and
+ * charging its true position for the missing part lost it to a wrong match on the road beside it.
+ * Gives up, returning +Infinity, once the mean can no longer be below `stopAt` (the sum only grows,
+ * and the mean over fewer samples is larger): most candidates of a search lose after a few samples.
  */
 function meanDiff(
   f: GreyFrame,
@@ -195,14 +198,16 @@ function meanDiff(
   const { xs, ys, values, r } = t;
   const n = values.length;
   let sum = 0;
+  let outside = 0;
   if (r === 0) {
     for (let k = 0; k < n; k++) {
       const x = xs[k] + u;
       const y = ys[k] + v;
-      sum += x < 0 || y < 0 || x >= width || y >= height ? 64 : Math.abs(data[y * width + x] - values[k]);
+      if (x < 0 || y < 0 || x >= width || y >= height) outside++;
+      else sum += Math.abs(data[y * width + x] - values[k]);
       if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
     }
-    return sum / n;
+    return insideMean(sum, n, outside);
   }
   // pixel()'s window mean, inlined: the summed-area table is looked up once, not per sample.
   const sums = integral(f);
@@ -211,8 +216,7 @@ function meanDiff(
     const x = xs[k] + u;
     const y = ys[k] + v;
     if (x < 0 || y < 0 || x >= width || y >= height) {
-      sum += 64;
-      if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
+      outside++;
       continue;
     }
     const x0 = Math.max(0, x - r);
@@ -223,7 +227,12 @@ function meanDiff(
     sum += Math.abs(box / ((x1 - x0) * (y1 - y0)) - values[k]);
     if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
   }
-  return sum / n;
+  return insideMean(sum, n, outside);
+}
+
+/** The mean over the samples inside the frame, or +Infinity when fewer than half of n are. */
+function insideMean(sum: number, n: number, outside: number): number {
+  return outside * 2 > n ? Number.POSITIVE_INFINITY : sum / (n - outside);
 }
 
 /** The grey value at (x, y), or the mean of the (2r+1)² window around it (clipped to the frame). */
