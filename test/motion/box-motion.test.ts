@@ -39,11 +39,16 @@ describe('traceBoxBack', () => {
     expect(traceBoxBack([scene(0, 0)], { x: 0, y: 0, w: 24, h: 14 })).toBeNull();
   });
 
-  test('an object partly beyond the picture\'s edge a frame earlier is matched on its part inside', () => {
+  test("an object partly beyond the picture's edge a frame earlier is matched on its part inside", () => {
     // 20 px a frame: a frame ago 8 of its 24 px were beyond the left edge, and the template's
     // central part more than a third beyond it.
     const chain = [scene(-8, 40), scene(12, 40)];
-    expect(traceBoxBack(chain, { x: 12, y: 40, w: 24, h: 14 })).toEqual({ dx: 20, dy: 0, measured: 1, steps: 1 });
+    expect(traceBoxBack(chain, { x: 12, y: 40, w: 24, h: 14 })).toEqual({
+      dx: 20,
+      dy: 0,
+      measured: 1,
+      steps: 1,
+    });
   });
 
   test('an object that entered the picture during the chain keeps its last measured speed beyond the edge', () => {
