@@ -86,7 +86,14 @@ export function traceBoxBack(
   return { dx, dy, measured, steps: chain.length - 1 };
 }
 
-/** The displacement (u, v) that takes the box in `a` to where it was in `b` (the older frame), or null. */
+/**
+ * The displacement (u, v) that takes the box in `a` to where it was in `b` (the older frame), or null.
+ * A first step (no velocity yet) searches wide, and a wide search can land on a look-alike piece of
+ * the still background (branches in front of the car, a kerb). So a first step's match that moved
+ * more than {@link STILL_CHECK_SHARE} of the box is checked: the piece of `b` it landed on is compared
+ * with `a` at the same place and at the box. If it matches the same place at least as well, that
+ * piece stood still and is no trace of the object; the step is not measured.
+ */
 function matchStep(
   a: GreyFrame,
   b: GreyFrame,
@@ -96,9 +103,36 @@ function matchStep(
 ): { u: number; v: number } | null {
   const size = Math.max(box.w, box.h);
   const radius = Math.max(2, (vel ? o.nextRadius : o.firstRadius) * size);
-  const cu = vel ? Math.round(vel.u) : 0;
-  const cv = vel ? Math.round(vel.v) : 0;
-  let s = Math.max(1, Math.round(radius / (vel ? 3 : 5)));
+  const centre = vel ? { u: Math.round(vel.u), v: Math.round(vel.v) } : { u: 0, v: 0 };
+  const found = search(a, b, box, centre, radius, vel ? 3 : 5, o);
+  if (!found || found.diff > o.maxMeanDiff) return null;
+  const { u, v } = found;
+  if (vel || Math.hypot(u, v) <= STILL_CHECK_SHARE * size) return { u, v };
+  const piece = template(b, { ...box, x: box.x + u, y: box.y + v }, o, 1);
+  if (!piece || meanDiff(a, piece, 0, 0) <= meanDiff(a, piece, -u, -v)) return null;
+  return { u, v };
+}
+
+/** A first step's match that moved more than this share of the box is checked for a still look-alike. */
+const STILL_CHECK_SHARE = 0.25;
+
+/**
+ * Block matching of the box's template from `a` in `b`, coarse to fine, within `radius` of `centre`
+ * (coarse grid: radius / `coarse`): the best displacement and its mean difference, or null when the
+ * template cannot be taken (flat, or mostly outside the picture).
+ */
+function search(
+  a: GreyFrame,
+  b: GreyFrame,
+  box: Box,
+  centre: { u: number; v: number },
+  radius: number,
+  coarse: number,
+  o: Required<BoxMotionOptions>,
+): { u: number; v: number; diff: number } | null {
+  const size = Math.max(box.w, box.h);
+  const { u: cu, v: cv } = centre;
+  let s = Math.max(1, Math.round(radius / coarse));
   const span = Math.ceil(radius / s);
   // Coarse steps compare the pictures blurred to about the step's size (box means over an integral
   // image): unblurred, fine texture decorrelates within a pixel and the coarse grid would miss it.
@@ -134,7 +168,7 @@ function matchStep(
     bestDiff = Number.POSITIVE_INFINITY;
     for (let iv = -1; iv <= 1; iv++) for (let iu = -1; iu <= 1; iu++) consider(t, u0 + iu * s, v0 + iv * s);
   }
-  return bestDiff <= o.maxMeanDiff ? { u: bu, v: bv } : null;
+  return { u: bu, v: bv, diff: bestDiff };
 }
 
 interface Template {

@@ -6,18 +6,21 @@ import type { Detection } from '../../schemas/detection.ts';
 
 /** A 200×100 grey picture, flat 90, with a textured 24×14 block whose top-left is at (x, y). */
 function scene(x: number, y: number, w = 24, h = 14): GreyFrame {
-  const width = 200;
-  const height = 100;
-  const data = new Uint8Array(width * height).fill(90);
+  const f = { data: new Uint8Array(200 * 100).fill(90), width: 200, height: 100 };
+  paint(f, x, y, w, h);
+  return f;
+}
+
+/** Paints the textured block at (x, y), its grey values raised by `lift`. */
+function paint(f: GreyFrame, x: number, y: number, w = 24, h = 14, lift = 0): void {
   for (let j = 0; j < h; j++) {
     for (let i = 0; i < w; i++) {
       const px = Math.round(x) + i;
       const py = Math.round(y) + j;
-      if (px >= 0 && py >= 0 && px < width && py < height)
-        data[py * width + px] = (i * 37 + j * 91 + ((i * j) % 7) * 23) % 200;
+      if (px >= 0 && py >= 0 && px < f.width && py < f.height)
+        f.data[py * f.width + px] = ((i * 37 + j * 91 + ((i * j) % 7) * 23) % 200) + lift;
     }
   }
-  return { data, width, height };
 }
 
 describe('traceBoxBack', () => {
@@ -49,6 +52,24 @@ describe('traceBoxBack', () => {
       measured: 1,
       steps: 1,
     });
+  });
+
+  test('a first step that lands on a look-alike piece of the still background is not taken', () => {
+    // The object moves 10 px right and looked 15 grey levels brighter a frame ago (sun, a
+    // reflection); just below it stands a still look-alike, 5 or 3 levels off the object as it is
+    // now. Matched forwards, the look-alike wins; but it matches its own place in the newer frame
+    // better than the object's box.
+    for (const [lift, below] of [
+      [5, 12],
+      [3, 14],
+    ]) {
+      const older = { data: new Uint8Array(200 * 100).fill(90), width: 200, height: 100 };
+      paint(older, 40, 30, 24, 14, 15);
+      paint(older, 50, 30 + below, 24, 14, lift);
+      const newer = scene(50, 30);
+      paint(newer, 50, 30 + below, 24, 14, lift);
+      expect(traceBoxBack([older, newer], { x: 50, y: 30, w: 24, h: 14 })).toMatchObject({ measured: 0 });
+    }
   });
 
   test('an object that entered the picture during the chain keeps its last measured speed beyond the edge', () => {
