@@ -1,71 +1,36 @@
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
+import { coveredByAnother } from './covered-by-another.ts';
 import { bottomCentre, segmentsIntersect } from './geometry.ts';
 import { type LineZoneOptions, lineZoneOptions } from './line-zone-options.ts';
-import { courseAt, type Sighting } from './perspective-course.ts';
-
-export type CrossingDirection = 'positive' | 'negative';
-
-/** One track crossing one line. */
-export interface Crossing {
-  lineId: string;
-  trackId: number;
-  /** The track's class when the crossing was confirmed. */
-  cls: ProductClass;
-  direction: CrossingDirection;
-  /** Time of the frame that confirmed the crossing. */
-  tsMs: number;
-}
-
-export interface LineCounts {
-  positive: number;
-  negative: number;
-  byClass: Partial<Record<ProductClass, { positive: number; negative: number }>>;
-}
+import {
+  type Crossing,
+  type CrossingDirection,
+  cloneCounts,
+  type LineCounts,
+  type LineTrackState,
+  type LineZoneState,
+  type Side,
+} from './line-zone-state.ts';
+import { courseAt } from './perspective-course.ts';
 
 export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
 
-type Side = 'left' | 'right';
+export type {
+  Crossing,
+  CrossingDirection,
+  LineCounts,
+  LineTrackState,
+  LineZoneState,
+} from './line-zone-state.ts';
 
 /** Sightings at most this many frame intervals apart make a course (one missed frame between). */
 const RECENT_FRAMES = 2.5;
 /** A track standing within this share of a vanished one's size from where it would be is the same object. */
 const SAME_OBJECT_SHARE = 0.3;
-
-/** One track's state in a {@link LineZoneState}. */
-export interface LineTrackState {
-  trackId: number;
-  /** The confirmed side. */
-  side: Side;
-  /** Consecutive observations on the other side so far. */
-  pending: number;
-  lastSeenMs: number;
-  /** The anchor last seen on the confirmed side: a flip counts only if the path from it crosses the segment. */
-  anchor?: [number, number];
-  /** The last anchor seen (either side), the track's velocity then (px/s) and its class. */
-  last?: [number, number];
-  velocity?: [number, number];
-  cls?: ProductClass;
-  /** Missing since its last sighting, on a course that crossed the segment before the next frame. */
-  exitSide?: Side;
-  /** The larger side of its last box, px. */
-  size?: number;
-  /** Its last sighting before `last` and the last box's height (for courseAt). */
-  prev?: Sighting;
-  lastH?: number;
-}
-
-/** Everything a LineZone needs to carry on: plain JSON, like ByteTracker's TrackerState. */
-export interface LineZoneState {
-  version: 1;
-  lineId: string;
-  lastTsMs: number | null;
-  /** Smoothed interval between updates, ms (for inertiaMs); absent before the second update. */
-  frameMs?: number | null;
-  tracks: LineTrackState[];
-  counts: LineCounts;
-}
+/** A new track whose velocity moves it less than this share of its size per frame interval stood still. */
+const MOVED_SHARE = 0.25;
 
 /**
  * Counts tracked objects crossing a line segment, per direction and class (after Roboflow
@@ -77,9 +42,9 @@ export interface LineZoneState {
  *          ┆       right side: cross > 0      ┆     left → right = negative
  *          ┆◀──── counting strip ────────────▶┆
  *
- * Each track has a confirmed side: the side of its first observation (or of its `origin`, where
- * the tracker knew it before confirming it) inside the strip. An
- * observation on the other side adds one to `pending`, one on the confirmed side resets it; when
+ * Each track has a confirmed side: the side of its first observation, or of where it was before
+ * (its `origin`, where the tracker knew it before confirming it, or one frame interval before that
+ * for a track that entered the picture moving away from the line: whereBefore). An observation on the other side adds one to `pending`, one on the confirmed side resets it; when
  * `pending` reaches inertiaFrames the side flips and one crossing is reported, positive when the new
  * side is the line's positive side. A track jittering across the line for fewer than inertiaFrames
  * frames thus counts nothing, one that stays counts once, and one that later crosses back counts a
@@ -107,6 +72,7 @@ export class LineZone {
   private tracks = new Map<number, LineTrackState>();
   private lastTsMs: number | null = null;
   private frameMs: number | null = null;
+  private sinceMs: number | null = null;
   private tally: LineCounts = { positive: 0, negative: 0, byClass: {} };
 
   constructor(line: SceneLine, options: LineZoneOptions = {}) {
@@ -130,6 +96,7 @@ export class LineZone {
     const z = new LineZone(line, options);
     z.lastTsMs = state.lastTsMs;
     z.frameMs = state.frameMs ?? null;
+    z.sinceMs = state.sinceMs ?? null;
     z.tracks = new Map(state.tracks.map((t) => [t.trackId, { ...t }]));
     z.tally = cloneCounts(state.counts);
     return z;
@@ -142,6 +109,7 @@ export class LineZone {
       lineId: this.line.id,
       lastTsMs: this.lastTsMs,
       frameMs: this.frameMs,
+      sinceMs: this.sinceMs,
       tracks: [...this.tracks.values()].map((t) => ({ ...t })),
       counts: cloneCounts(this.tally),
     };
@@ -197,11 +165,14 @@ export class LineZone {
     const step = previousTsMs === null ? 0 : tsMs - previousTsMs;
     if (step > 0 && step < 10_000)
       this.frameMs = this.frameMs === null ? step : 0.9 * this.frameMs + 0.1 * step;
+    // A new run (the source's start, or after an outage): what came before it was not watched.
+    if (previousTsMs === null || step >= 10_000 || (this.frameMs !== null && step > 3 * this.frameMs))
+      this.sinceMs = tsMs;
     const out: Crossing[] = [];
     const present = new Set(tracked.map((d) => d.trackId));
     for (const d of tracked) {
       if (this.classes && !this.classes.has(d.cls)) continue;
-      const c = this.observe(d, tsMs, present);
+      const c = this.observe(d, tsMs, present, tracked);
       if (c) out.push(this.count(c.trackId, c.cls, c.side, tsMs));
     }
     for (const [id, t] of this.tracks) {
@@ -224,6 +195,7 @@ export class LineZone {
     d: TrackedDetection,
     tsMs: number,
     present: ReadonlySet<number>,
+    tracked: readonly TrackedDetection[],
   ): { trackId: number; cls: ProductClass; side: Side } | null {
     const anchor = bottomCentre(d.box) as [number, number];
     const side = this.sideOfLine(anchor, d.box.h);
@@ -232,9 +204,9 @@ export class LineZone {
       this.adoptVanished(d.trackId, anchor, Math.max(d.box.w, d.box.h), tsMs, present);
     // A track's first report may say where it was before it was confirmed: its confirmed side
     // starts there, so a vehicle seen once on each side of the line (2 fps, a fast car) counts.
-    const before = !t && d.origin ? this.sideOfLine(d.origin, d.box.h) : null;
-    if (!t && d.origin && before) {
-      t = { trackId: d.trackId, side: before, pending: 0, lastSeenMs: tsMs, anchor: d.origin };
+    const before = t ? null : this.whereBefore(d, tsMs, side, tracked);
+    if (!t && before) {
+      t = { trackId: d.trackId, side: before.side, pending: 0, lastSeenMs: tsMs, anchor: before.at };
       this.tracks.set(d.trackId, t);
     }
     if (t) {
@@ -278,6 +250,45 @@ export class LineZone {
     // Counted only when the path crossed the segment itself, not the line beyond its ends.
     if (from && !segmentsIntersect(from, anchor, this.line.from, this.line.to)) return null;
     return { trackId: d.trackId, cls: d.cls, side };
+  }
+
+  /**
+   * Where a new track was before its first report, and on which side: its origin (where the tracker
+   * first knew it); or, when that is on the side it stands on now, where its velocity puts it one
+   * frame interval earlier, if the way from there crosses the segment. A vehicle entering the
+   * picture near the line at 2 fps crosses it before any analysed frame shows it whole (its box cut
+   * by the picture's edge, or not found): it was on the other side a moment ago and counts. Not for
+   * a track that moves less than {@link MOVED_SHARE} of its size in that interval (a parked car's
+   * jitter), for a box mostly under another track's larger one (a second box on part of a vehicle
+   * already followed: covered-by-another.ts), nor in a run's first three intervals (the source's
+   * start, or after an outage: a vehicle seen beyond the line then may have crossed before it).
+   *
+   *   one interval earlier             origin        first report
+   *   ○ · · · · · · · · · · ━━┃━━ · · · ● · · · · · · ●   ──▶ velocity
+   *   origin − velocity·Δt   line
+   */
+  private whereBefore(
+    d: TrackedDetection,
+    tsMs: number,
+    sideNow: Side | null,
+    tracked: readonly TrackedDetection[],
+  ): { side: Side; at: [number, number] } | null {
+    // No origin: a box the picture's lower edge cuts, whose bottom is the edge's, not the vehicle's.
+    if (!d.origin) return null;
+    const side = this.sideOfLine(d.origin, d.box.h);
+    const known = side ? { side, at: d.origin } : null;
+    if (side && side !== sideNow) return known;
+    // Its origin is one to three frames old; one more before it must fall inside the watched run.
+    const watched = this.sinceMs === null || tsMs - this.sinceMs > 3 * (this.frameMs ?? Infinity);
+    const dt = (this.frameMs ?? 0) / 1000;
+    const move: [number, number] = [d.velocity.vx * dt, d.velocity.vy * dt];
+    const moved = Math.hypot(...move) >= MOVED_SHARE * Math.max(d.box.w, d.box.h);
+    if (!sideNow || !moved || !watched || coveredByAnother(d, tracked)) return known;
+    const at: [number, number] = [d.origin[0] - move[0], d.origin[1] - move[1]];
+    const then = this.sideOfLine(at, d.box.h);
+    if (then && then !== sideNow && segmentsIntersect(at, d.origin, this.line.from, this.line.to))
+      return { side: then, at };
+    return known;
   }
 
   /**
@@ -383,10 +394,4 @@ export class LineZone {
     this.tally.byClass[cls] = byClass;
     return { lineId: this.line.id, trackId, cls, direction, tsMs };
   }
-}
-
-function cloneCounts(c: LineCounts): LineCounts {
-  const byClass: LineCounts['byClass'] = {};
-  for (const [k, v] of Object.entries(c.byClass)) if (v) byClass[k as ProductClass] = { ...v };
-  return { positive: c.positive, negative: c.negative, byClass };
 }

@@ -119,6 +119,56 @@ describe('LineZone counts from the whole history of a track', () => {
   });
 });
 
+describe('LineZone: a track that entered the picture across the line', () => {
+  /** A zone that has watched five frames, 500 ms apart (0-2000 ms), before the track appears. */
+  function watched(): LineZone {
+    const z = new LineZone(line);
+    for (const t of [0, 500, 1000, 1500, 2000]) z.update([], t);
+    return z;
+  }
+
+  test('first known beyond the line, moving away from it fast: one interval earlier it was before it, and counts once', () => {
+    const z = watched();
+    // Origin 60 px past the line at 200 px/s: 100 px, one interval earlier, puts it 40 px before it.
+    expect(z.update([at(1, 620, 200, [500, 560])], 2500).map((c) => c.direction)).toEqual(['negative']);
+    expect(z.update([at(1, 720, 200)], 3000)).toEqual([]);
+    expect(z.counts().negative).toBe(1);
+  });
+
+  test('not when one interval earlier is still beyond the line, nor for a slow track (a parked car)', () => {
+    const z = watched();
+    expect(z.update([at(1, 720, 200, [500, 660])], 2500)).toEqual([]); // earlier: 560, past the line
+    expect(z.update([at(2, 530, 40, [500, 520])], 2500)).toEqual([]); // 20 px per interval
+  });
+
+  test('not for a box without origin (cut by the picture edge) or mostly under a larger box', () => {
+    const z = watched();
+    expect(z.update([at(1, 620, 200)], 2500)).toEqual([]);
+    const big: TrackedDetection = { ...at(2, 640, 200), box: { x: 400, y: 440, w: 200, h: 200 } };
+    expect(z.update([big, at(3, 620, 200, [500, 560])], 3000).map((c) => c.trackId)).toEqual([]);
+  });
+
+  test("not in a run's first three intervals: at the source's start, or after an outage", () => {
+    // Each track in a lane of its own, so that none is taken for another one gone missing.
+    const lane = (d: TrackedDetection, dx: number): TrackedDetection => ({
+      ...d,
+      box: { ...d.box, x: d.box.x + dx },
+      ...(d.origin ? { origin: [d.origin[0] + dx, d.origin[1]] as [number, number] } : {}),
+    });
+    const start = new LineZone(line);
+    start.update([], 0);
+    start.update([], 500);
+    expect(start.update([at(1, 620, 200, [500, 560])], 1000)).toEqual([]);
+    const z = watched();
+    expect(z.update([at(2, 620, 200, [500, 560])], 30_000)).toEqual([]); // 28 s without frames
+    // The run's start survives snapshot and restore; three intervals later a new track counts.
+    const r = LineZone.restore(JSON.parse(JSON.stringify(z.snapshot())), line);
+    expect(r.update([lane(at(3, 620, 200, [500, 560]), -300)], 30_500)).toEqual([]);
+    for (const t of [31_000, 31_500, 32_000]) r.update([], t);
+    expect(r.update([lane(at(4, 620, 200, [500, 560]), 300)], 32_500).map((c) => c.trackId)).toEqual([4]);
+  });
+});
+
 describe('LineZone inertia in time', () => {
   /** A pedestrian-sized box (bottom-centre at (500, bottom)), one frame per `ms`. */
   const walk = (z: LineZone, bottoms: number[], ms: number) =>
