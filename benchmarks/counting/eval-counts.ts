@@ -5,6 +5,7 @@
  *   npm run eval:counts                              # every clip at 2, 5 and 10 fps: one table
  *   npm run eval:counts -- --fps 2,5 --clips night-arterial-motorbikes --json
  *   npm run eval:counts -- --no-synthetic | --without-motion | --seeds 1,2 | --motion-fps 0
+ *   npm run eval:counts -- --mirrored                # each clip also flipped left to right
  *   npm run eval:counts -- --extra '{"detector":{"model":"centernet"}}'   # other settings
  *
  * The table starts with the synthetic highway (synthetic-counts.ts: seeded scenes through the
@@ -14,6 +15,7 @@
  * `cityflow backfill <clip> --camera eval --fps N --config <file> --json` runs as a new user would
  * run it (its own private Redis and embedded ClickHouse), and `cityflow query` reads the
  * line_crossings rows. Truth and counts are compared per direction, and per direction and class.
+ * With --mirrored each clip also runs flipped left to right (mirror-clip.ts), as `<clip> mirrored`.
  *
  * Targets (what the product promises on any street): each direction's total within 5 % at 5 fps and
  * 10 fps, 10 % at 2 fps, and never stricter than ±1 vehicle where the truth is under 20. Exits 1
@@ -33,6 +35,8 @@ const HERE = fileURLToPath(new URL('./', import.meta.url));
 
 export interface ClipTruth {
   video: string;
+  /** The video's width and height, px. */
+  size?: [number, number];
   line: { id: string; from: [number, number]; to: [number, number] };
   /** The camera's ground calibration, where the clip's `.md` file says how it was estimated. */
   calibration?: { image: [number, number][]; world: [number, number][] };
@@ -228,15 +232,32 @@ async function main() {
     rows.push(...syntheticCounts(seeds, rates, true));
     if (process.argv.includes('--without-motion')) rows.push(...syntheticCounts(seeds, rates, false));
   }
-  for (const clip of clips) {
-    for (const fps of rates) {
-      const t0 = Date.now();
-      const counted = await countClip(clip.video, clip.truth, fps, extra);
-      rows.push(...compare(clip.name, fps, clip.truth, counted));
-      process.stderr.write(
-        `eval:counts ${clip.name} at ${fps} fps: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
-      );
+  const mirrorDir = process.argv.includes('--mirrored')
+    ? mkdtempSync(join(tmpdir(), 'cityflow-mirror-'))
+    : null;
+  try {
+    for (const clip of clips) {
+      const runs = [{ name: clip.name, video: clip.video, truth: clip.truth }];
+      if (mirrorDir) {
+        const { mirrorClip } = await import('./mirror-clip.ts');
+        runs.push({
+          name: `${clip.name} mirrored`,
+          ...(await mirrorClip(clip.video, clip.truth, mirrorDir)),
+        });
+      }
+      for (const r of runs) {
+        for (const fps of rates) {
+          const t0 = Date.now();
+          const counted = await countClip(r.video, r.truth, fps, extra);
+          rows.push(...compare(r.name, fps, r.truth, counted));
+          process.stderr.write(
+            `eval:counts ${r.name} at ${fps} fps: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+          );
+        }
+      }
     }
+  } finally {
+    if (mirrorDir) rmSync(mirrorDir, { recursive: true, force: true });
   }
   const missed = rows.filter((r) => r.allowed !== null && Math.abs(r.counted - r.truth) > r.allowed);
   if (process.argv.includes('--json'))
