@@ -44,8 +44,9 @@ const MOVED_SHARE = 0.25;
  *
  * Each track has a confirmed side: the side of its first observation, or of where it was before
  * (its `origin`, where the tracker knew it before confirming it, or one frame interval before that
- * for a track that entered the picture moving away from the line: whereBefore). An observation on the other side adds one to `pending`, one on the confirmed side resets it; when
- * `pending` reaches inertiaFrames the side flips and one crossing is reported, positive when the new
+ * for a track that entered the picture moving away from the line: whereBefore). An observation on
+ * the other side adds one to `pending`, one on the confirmed side resets it; when `pending`
+ * reaches inertiaFrames the side flips and one crossing is reported, positive when the new
  * side is the line's positive side. A track jittering across the line for fewer than inertiaFrames
  * frames thus counts nothing, one that stays counts once, and one that later crosses back counts a
  * negative (so net flow = positive − negative stays right).
