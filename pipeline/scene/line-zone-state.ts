@@ -38,6 +38,8 @@ export interface LineTrackState {
   last?: [number, number];
   velocity?: [number, number];
   cls?: ProductClass;
+  /** When it last counted a crossing. */
+  countedMs?: number;
   /** Missing since its last sighting, on a course that crossed the segment before the next frame. */
   exitSide?: Side;
   /** The larger side of its last box, px. */

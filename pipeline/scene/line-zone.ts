@@ -2,6 +2,7 @@ import type { ProductClass } from '../../schemas/classes.ts';
 import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
 import { coveredByAnother } from './covered-by-another.ts';
+import { followedAlready } from './followed-already.ts';
 import { bottomCentre, segmentsIntersect } from './geometry.ts';
 import { type LineZoneOptions, lineZoneOptions } from './line-zone-options.ts';
 import {
@@ -162,13 +163,11 @@ export class LineZone {
     }
     const previousTsMs = this.lastTsMs;
     this.lastTsMs = tsMs;
-    // The update rate, smoothed; gaps (an outage, a skipped segment) are not frame intervals.
+    // The update rate, smoothed; a gap (outage, skipped segment) is none: it starts a new run.
     const step = previousTsMs === null ? 0 : tsMs - previousTsMs;
-    if (step > 0 && step < 10_000)
-      this.frameMs = this.frameMs === null ? step : 0.9 * this.frameMs + 0.1 * step;
-    // A new run (the source's start, or after an outage): what came before it was not watched.
-    if (previousTsMs === null || step >= 10_000 || (this.frameMs !== null && step > 3 * this.frameMs))
-      this.sinceMs = tsMs;
+    const gap = previousTsMs === null || step >= 10_000 || (this.frameMs !== null && step > 3 * this.frameMs);
+    if (gap) this.sinceMs = tsMs;
+    else if (step > 0) this.frameMs = this.frameMs === null ? step : 0.9 * this.frameMs + 0.1 * step;
     const out: Crossing[] = [];
     const present = new Set(tracked.map((d) => d.trackId));
     for (const d of tracked) {
@@ -255,14 +254,13 @@ export class LineZone {
 
   /**
    * Where a new track was before its first report, and on which side: its origin (where the tracker
-   * first knew it); or, when that is on the side it stands on now, where its velocity puts it one
-   * frame interval earlier, if the way from there crosses the segment. A vehicle entering the
-   * picture near the line at 2 fps crosses it before any analysed frame shows it whole (its box cut
-   * by the picture's edge, or not found): it was on the other side a moment ago and counts. Not for
-   * a track that moves less than {@link MOVED_SHARE} of its size in that interval (a parked car's
-   * jitter), for a box mostly under another track's larger one (a second box on part of a vehicle
-   * already followed: covered-by-another.ts), nor in a run's first three intervals (the source's
-   * start, or after an outage: a vehicle seen beyond the line then may have crossed before it).
+   * first knew it); or, if that is on its side now, where its velocity puts it one frame interval
+   * earlier, if the way from there crosses the segment. A vehicle entering the picture near the line
+   * at 2 fps crosses it before any analysed frame shows it whole (cut by the edge, or not found): it
+   * was on the other side a moment ago and counts. Not for a track moving less than MOVED_SHARE of
+   * its size in that interval (a parked car's jitter), a box mostly under a larger one of another
+   * track (covered-by-another.ts), near a track that just counted or is about to (followedAlready),
+   * nor in a run's first three intervals (the source's start, or after an outage).
    *
    *   one interval earlier             origin        first report
    *   ○ · · · · · · · · · · ━━┃━━ · · · ● · · · · · · ●   ──▶ velocity
@@ -285,6 +283,7 @@ export class LineZone {
     const move: [number, number] = [d.velocity.vx * dt, d.velocity.vy * dt];
     const moved = Math.hypot(...move) >= MOVED_SHARE * Math.max(d.box.w, d.box.h);
     if (!sideNow || !moved || !watched || coveredByAnother(d, tracked)) return known;
+    if (followedAlready(this.tracks, d, d.origin, sideNow, tsMs, this.frameMs)) return known;
     const at: [number, number] = [d.origin[0] - move[0], d.origin[1] - move[1]];
     const then = this.sideOfLine(at, d.box.h);
     if (then && then !== sideNow && segmentsIntersect(at, d.origin, this.line.from, this.line.to))
@@ -387,7 +386,10 @@ export class LineZone {
   /** Tallies one crossing to `side`. */
   private count(trackId: number, cls: ProductClass, side: Side, tsMs: number): Crossing {
     const t = this.tracks.get(trackId);
-    if (t) t.side = side;
+    if (t) {
+      t.side = side;
+      t.countedMs = tsMs;
+    }
     const direction: CrossingDirection = side === (this.line.positive ?? 'left') ? 'positive' : 'negative';
     this.tally[direction]++;
     const byClass = this.tally.byClass[cls] ?? { positive: 0, negative: 0 };

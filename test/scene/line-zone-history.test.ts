@@ -148,6 +148,23 @@ describe('LineZone: a track that entered the picture across the line', () => {
     expect(z.update([big, at(3, 620, 200, [500, 560])], 3000).map((c) => c.trackId)).toEqual([]);
   });
 
+  test('not for a new id beside a track that just counted, or one whose exit is still to count', () => {
+    const z = watched();
+    z.update([at(1, 450, 200)], 2500);
+    expect(z.update([at(1, 560, 200)], 3000).map((c) => c.trackId)).toEqual([1]);
+    // The tracker lost id 1 and, too far from its prediction to be taken over, starts id 2 beside it.
+    const beside = { ...at(2, 660, 200, [620, 560]), box: { x: 570, y: 610, w: 100, h: 50 } };
+    expect(z.update([beside], 3500)).toEqual([]);
+    expect(z.counts().negative).toBe(1);
+  });
+
+  test('an old state without the run start carries on as a run long under way', () => {
+    const z = watched();
+    const { sinceMs: _s, ...old } = z.snapshot();
+    const r = LineZone.restore(JSON.parse(JSON.stringify(old)), line);
+    expect(r.update([at(1, 620, 200, [500, 560])], 2500).map((c) => c.trackId)).toEqual([1]);
+  });
+
   test("not in a run's first three intervals: at the source's start, or after an outage", () => {
     // Each track in a lane of its own, so that none is taken for another one gone missing.
     const lane = (d: TrackedDetection, dx: number): TrackedDetection => ({
@@ -161,6 +178,8 @@ describe('LineZone: a track that entered the picture across the line', () => {
     expect(start.update([at(1, 620, 200, [500, 560])], 1000)).toEqual([]);
     const z = watched();
     expect(z.update([at(2, 620, 200, [500, 560])], 30_000)).toEqual([]); // 28 s without frames
+    const dropped = watched();
+    expect(dropped.update([at(5, 620, 200, [500, 560])], 3750)).toEqual([]); // 3.5 intervals
     // The run's start survives snapshot and restore; three intervals later a new track counts.
     const r = LineZone.restore(JSON.parse(JSON.stringify(z.snapshot())), line);
     expect(r.update([lane(at(3, 620, 200, [500, 560]), -300)], 30_500)).toEqual([]);
