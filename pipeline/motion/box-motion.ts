@@ -109,7 +109,8 @@ function matchStep(
   const { u, v } = found;
   if (vel || Math.hypot(u, v) <= STILL_CHECK_SHARE * size) return { u, v };
   const piece = template(b, { ...box, x: box.x + u, y: box.y + v }, o, 1);
-  if (!piece || meanDiff(a, piece, 0, 0) <= meanDiff(a, piece, -u, -v)) return null;
+  // (A piece mostly beyond the older frame's edge cannot be checked; the match stands.)
+  if (piece && meanDiff(a, piece, 0, 0) <= meanDiff(a, piece, -u, -v)) return null;
   return { u, v };
 }
 
@@ -177,6 +178,8 @@ interface Template {
   values: Float64Array;
   /** Blur radius the values were taken at (0: raw pixels). */
   r: number;
+  /** The sampling grid's size: at least half of it must fall inside a frame compared with. */
+  grid: number;
 }
 
 /** The box's central part sampled on a grid of at most samples² points inside the frame, or null. */
@@ -210,14 +213,16 @@ function template(f: GreyFrame, box: Box, o: Required<BoxMotionOptions>, r: numb
   let variance = 0;
   for (const v of values) variance += (v - mean) ** 2;
   if (Math.sqrt(variance / values.length) < o.minContrast) return null;
-  return { xs: Int32Array.from(xs), ys: Int32Array.from(ys), values: Float64Array.from(values), r };
+  const grid = nx * ny;
+  return { xs: Int32Array.from(xs), ys: Int32Array.from(ys), values: Float64Array.from(values), r, grid };
 }
 
 /**
  * Mean absolute difference between the template and frame `f` shifted by (u, v), over the samples
- * that fall inside the frame; +Infinity when fewer than half do. Samples off the frame are left out,
- * not charged: an object entering the picture was partly beyond its edge one frame earlier, and
- * charging its true position for the missing part lost it to a wrong match on the road beside it.
+ * that fall inside the frame; +Infinity when they are under half of the template's grid. Samples
+ * off the frame are left out, not charged: an object entering the picture was partly beyond its
+ * edge one frame earlier, and charging its true position for the missing part lost it to a wrong
+ * match on the road beside it.
  * Gives up, returning +Infinity, once the mean can no longer be below `stopAt` (the sum only grows,
  * and the mean over fewer samples is larger): most candidates of a search lose after a few samples.
  */
@@ -241,7 +246,7 @@ function meanDiff(
       else sum += Math.abs(data[y * width + x] - values[k]);
       if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
     }
-    return insideMean(sum, n, outside);
+    return insideMean(sum, n - outside, t.grid);
   }
   // pixel()'s window mean, inlined: the summed-area table is looked up once, not per sample.
   const sums = integral(f);
@@ -261,12 +266,12 @@ function meanDiff(
     sum += Math.abs(box / ((x1 - x0) * (y1 - y0)) - values[k]);
     if ((k & 7) === 7 && sum / n >= stopAt) return Number.POSITIVE_INFINITY;
   }
-  return insideMean(sum, n, outside);
+  return insideMean(sum, n - outside, t.grid);
 }
 
-/** The mean over the samples inside the frame, or +Infinity when fewer than half of n are. */
-function insideMean(sum: number, n: number, outside: number): number {
-  return outside * 2 > n ? Number.POSITIVE_INFINITY : sum / (n - outside);
+/** The mean over the samples inside the frame, or +Infinity when they are under half of the grid. */
+function insideMean(sum: number, inside: number, grid: number): number {
+  return inside * 2 < grid ? Number.POSITIVE_INFINITY : sum / inside;
 }
 
 /** The grey value at (x, y), or the mean of the (2r+1)² window around it (clipped to the frame). */

@@ -43,8 +43,8 @@ describe('traceBoxBack', () => {
   });
 
   test("an object partly beyond the picture's edge a frame earlier is matched on its part inside", () => {
-    // 20 px a frame: a frame ago 8 of its 24 px were beyond the left edge, and the template's
-    // central part more than a third beyond it.
+    // 20 px a frame: a frame ago 8 of its 24 px were beyond the left edge (2 of the template's 10
+    // sample columns), and charging them lost the true position to a still one.
     const chain = [scene(-8, 40), scene(12, 40)];
     expect(traceBoxBack(chain, { x: 12, y: 40, w: 24, h: 14 })).toEqual({
       dx: 20,
