@@ -4,9 +4,10 @@ import type { ClipTruth } from './eval-counts.ts';
 
 /**
  * An annotated clip seen in a mirror: the video flipped left to right (GStreamer's videoflip,
- * re-encoded with x264) and its truth moved with it. A mirrored street is a street the counting was
- * never tuned on (vehicles enter from the other edge, lanes swap sides, the detector sees other
- * pixels), with the same crossings: a cheap check that what holds on a clip is not a property of it.
+ * re-encoded with x264 at a constant quantizer) and its truth moved with it. A mirrored street is
+ * a street the counting was never tuned on (vehicles enter from the other edge, lanes swap sides,
+ * the detector sees other pixels), with the same crossings: a cheap check that what holds on a clip
+ * is not a property of it.
  *
  *   original                         mirrored (width W)
  *   from ●━━━━━━▶● to                to' ●◀━━━━━━● from'     x' = W − x
@@ -43,7 +44,9 @@ export async function mirrorClip(
     '!',
     'x264enc',
     'speed-preset=faster',
-    'bitrate=3000',
+    // A constant quantizer: the same file on every run (x264's bitrate mode varies with its threads).
+    'pass=quant',
+    'quantizer=18',
     '!',
     'mp4mux',
     '!',

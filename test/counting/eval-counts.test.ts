@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { allowedError, annotatedClips, compare, countClip } from '../../benchmarks/counting/eval-counts.ts';
+import { mirrorClip } from '../../benchmarks/counting/mirror-clip.ts';
 import { syntheticCounts } from '../../benchmarks/counting/synthetic-counts.ts';
 
 // The reduced CI form of `npm run eval:counts` (the full table: benchmarks/RESULTS.md).
@@ -53,6 +57,28 @@ describe('annotated clips through the backfill path', () => {
     );
   }
 });
+
+// A street the counting was never tuned on: the motorbike clip flipped left to right.
+const night = clips.find((c) => c.name === 'night-arterial-motorbikes');
+test.skipIf(!night)(
+  `night-arterial-motorbikes mirrored at 2 fps: each direction within its target, motorcycles and cars within ±1${night ? '' : ' (skipped: ../shared/footage is absent)'}`,
+  async () => {
+    if (!night) return;
+    const dir = mkdtempSync(join(tmpdir(), 'cityflow-mirror-test-'));
+    try {
+      const m = await mirrorClip(night.video, night.truth, dir);
+      const rows = compare('night mirrored', 2, m.truth, await countClip(m.video, m.truth, 2));
+      expect(totals(rows).filter((r) => !within(r))).toEqual([]);
+      const perClass = rows
+        .filter((r) => r.class === 'motorcycle' || r.class === 'car')
+        .map((r) => ({ ...r, allowed: Math.max(1, Math.floor(0.1 * r.truth)) }));
+      expect(perClass.filter((r) => !within(r))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  240_000,
+);
 
 test('targets: 5 % at 5 fps and above, 10 % below; at least ±1 under 20', () => {
   expect(allowedError(101, 5)).toBe(5);
