@@ -26,6 +26,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mirrorClip } from './mirror-clip.ts';
 
 // CITYFLOW_ROOT: run another checkout's CLI (e.g. an older version, for before/after figures).
 const ROOT = process.env.CITYFLOW_ROOT
@@ -239,7 +240,6 @@ async function main() {
     for (const clip of clips) {
       const runs = [{ name: clip.name, video: clip.video, truth: clip.truth }];
       if (mirrorDir) {
-        const { mirrorClip } = await import('./mirror-clip.ts');
         runs.push({
           name: `${clip.name} mirrored`,
           ...(await mirrorClip(clip.video, clip.truth, mirrorDir)),

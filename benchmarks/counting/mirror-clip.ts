@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runCapture } from '../../pipeline/extract/gst-process.ts';
 import type { ClipTruth } from './eval-counts.ts';
 
 /**
@@ -65,18 +65,11 @@ export async function mirrorClip(
   return { video: out, truth: mirrored };
 }
 
-function gst(args: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    const child = spawn('gst-launch-1.0', ['-q', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) =>
-      code === 0
-        ? done()
-        : fail(new Error(`mirroring with gst-launch-1.0 failed (exit ${code}): ${stderr.slice(-1000)}`)),
+/** Runs a gst-launch-1.0 pipeline to its end (10 minutes at most); rejects with its message on failure. */
+async function gst(args: string[]): Promise<void> {
+  const run = await runCapture('gst-launch-1.0', ['-q', ...args], 600_000);
+  if (run.code !== 0 || run.timedOut)
+    throw new Error(
+      `mirroring with gst-launch-1.0 failed (${run.timedOut ? 'timed out' : `exit ${run.code}`}): ${run.stderr.slice(-1000)}`,
     );
-  });
 }
