@@ -33,6 +33,15 @@ const MAX_GROWTH = 5;
  *   // image velocity would say 264)
  */
 export function courseAt(a: Sighting, b: Sighting, tsMs: number): [number, number] | null {
+  return courseSightingAt(a, b, tsMs)?.at ?? null;
+}
+
+/** As {@link courseAt}, with the box height the object will have there (its size grows as 1 / depth). */
+export function courseSightingAt(
+  a: Sighting,
+  b: Sighting,
+  tsMs: number,
+): { at: [number, number]; h: number } | null {
   const span = b.tsMs - a.tsMs;
   if (!(span > 0) || !(a.h > 0) || !(b.h > 0)) return null;
   const k = Math.min(MAX_STEPS, Math.max(0, (tsMs - b.tsMs) / span));
@@ -41,5 +50,5 @@ export function courseAt(a: Sighting, b: Sighting, tsMs: number): [number, numbe
   const q = Math.max(qb + (qb - qa) * k, qb / MAX_GROWTH);
   const x = b.at[0] * qb + (b.at[0] * qb - a.at[0] * qa) * k;
   const y = b.at[1] * qb + (b.at[1] * qb - a.at[1] * qa) * k;
-  return [x / q, y / q];
+  return { at: [x / q, y / q], h: 1 / q };
 }

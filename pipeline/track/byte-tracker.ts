@@ -1,5 +1,5 @@
-import { PRODUCT_CLASSES, type ProductClass } from '../../schemas/classes.ts';
-import type { Box, Detection } from '../../schemas/detection.ts';
+import type { ProductClass } from '../../schemas/classes.ts';
+import type { Detection } from '../../schemas/detection.ts';
 import { iou } from '../geometry/box-iou.ts';
 import { matchWithLimit } from './assignment.ts';
 import {
@@ -7,8 +7,19 @@ import {
   type ResolvedByteTrackerOptions,
   resolveByteTrackerOptions,
 } from './byte-tracker-options.ts';
-import { KalmanBoxFilter, type KalmanBoxState } from './kalman-box-filter.ts';
+import { courseBox, withSighting } from './course-cue.ts';
+import { KalmanBoxFilter } from './kalman-box-filter.ts';
 import { boxBefore, movedVisibly, originAnchor, overlapBefore } from './motion-cues.ts';
+import {
+  type Track,
+  type TrackerState,
+  type TrackStatus,
+  trackFromState,
+  trackToState,
+  votedClass,
+} from './track-state.ts';
+
+export type { TrackerState, TrackState, TrackStatus } from './track-state.ts';
 
 /** A detection the tracker assigned to a confirmed track; cls is the track's score-weighted class vote. */
 export interface TrackedDetection extends Detection {
@@ -25,47 +36,6 @@ export interface TrackedDetection extends Detection {
    * so that counting lines see the whole path, not only the confirmed part.
    */
   origin?: [number, number];
-}
-
-export type TrackStatus = 'tentative' | 'confirmed' | 'lost';
-
-/** One track in a {@link TrackerState}. */
-export interface TrackState {
-  /** Assigned on confirmation; -1 while tentative. */
-  id: number;
-  status: TrackStatus;
-  hits: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  /** Summed detection scores per class. */
-  votes: Partial<Record<ProductClass, number>>;
-  kalman: KalmanBoxState;
-  /** Tentative tracks: the anchor where the object was first known (reported once, on confirmation). */
-  origin?: [number, number];
-}
-
-/** Everything a tracker needs to carry on: plain JSON, for Redis between segments or worker restarts. */
-export interface TrackerState {
-  version: 1;
-  /** Timestamp of the last update, or null before the first. */
-  lastTsMs: number | null;
-  /** Smoothed interval between updates, ms (for lostFrames), or null before the second. */
-  frameMs?: number | null;
-  nextId: number;
-  tracks: TrackState[];
-}
-
-interface Track {
-  id: number;
-  status: TrackStatus;
-  hits: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  votes: Partial<Record<ProductClass, number>>;
-  kf: KalmanBoxFilter;
-  origin?: [number, number];
-  /** The box at the previous update's time (during an update only). */
-  before?: Box;
 }
 
 /**
@@ -141,16 +111,7 @@ export class ByteTracker {
     t.lastTsMs = state.lastTsMs;
     t.frameMs = state.frameMs ?? null;
     t.nextId = state.nextId;
-    t.tracks = state.tracks.map((s) => ({
-      id: s.id,
-      status: s.status,
-      hits: s.hits,
-      firstSeenMs: s.firstSeenMs,
-      lastSeenMs: s.lastSeenMs,
-      votes: { ...s.votes },
-      kf: KalmanBoxFilter.fromState(s.kalman, t.o.noise),
-      ...(s.origin ? { origin: [...s.origin] as [number, number] } : {}),
-    }));
+    t.tracks = state.tracks.map((s) => trackFromState(s, t.o.noise));
     return t;
   }
 
@@ -166,16 +127,7 @@ export class ByteTracker {
       lastTsMs: this.lastTsMs,
       frameMs: this.frameMs,
       nextId: this.nextId,
-      tracks: this.tracks.map((t) => ({
-        id: t.id,
-        status: t.status,
-        hits: t.hits,
-        firstSeenMs: t.firstSeenMs,
-        lastSeenMs: t.lastSeenMs,
-        votes: { ...t.votes },
-        kalman: t.kf.toState(),
-        ...(t.origin ? { origin: [...t.origin] as [number, number] } : {}),
-      })),
+      tracks: this.tracks.map(trackToState),
     };
   }
 
@@ -198,6 +150,9 @@ export class ByteTracker {
     this.tracks = this.tracks.filter((t) => tsMs - t.lastSeenMs <= ttl);
     for (const t of this.tracks) {
       t.before = t.kf.box();
+      // Vehicles only: a walker's box height changes with its stride more than with its depth.
+      t.course =
+        votedClass(t.votes) === 'person' ? null : courseBox(t.seen ?? [], tsMs, ttl, t.kf.velocity());
       t.kf.predict(dtSec);
     }
     const trackOf = new Array<Track | undefined>(detections.length);
@@ -253,6 +208,7 @@ export class ByteTracker {
       if (!t) continue;
       const d = detections[i];
       t.kf.update(d.box);
+      t.seen = withSighting(t.seen, d.box, tsMs, d.motion?.cut);
       t.hits++;
       t.lastSeenMs = tsMs;
       t.votes[d.cls] = (t.votes[d.cls] ?? 0) + d.score;
@@ -262,7 +218,10 @@ export class ByteTracker {
         t.id = this.nextId++;
       }
     }
-    for (const t of this.tracks) t.before = undefined;
+    for (const t of this.tracks) {
+      t.before = undefined;
+      t.course = undefined;
+    }
     // Unmatched tracks: tentative ones die, confirmed ones are lost, lost ones expire.
     this.tracks = this.tracks.filter((t) => {
       if (matched.has(t)) return true;
@@ -327,8 +286,13 @@ export class ByteTracker {
    */
   private newTrack(d: Detection, tsMs: number, dtSec: number, confident: boolean): Track {
     const kf = new KalmanBoxFilter(d.box, this.o.noise);
-    const moved = confident && dtSec > 0 && boxBefore(d, dtSec * 1000) !== null && movedVisibly(d);
+    const from = dtSec > 0 ? boxBefore(d, dtSec * 1000) : null;
+    const moved = confident && from !== null && movedVisibly(d);
     if (moved && d.motion) kf.seedVelocity(d.motion.dx / dtSec, d.motion.dy / dtSec, 0.5);
+    const seen = [
+      ...(from ? [{ box: from, tsMs: tsMs - dtSec * 1000 }] : []),
+      { box: { ...d.box }, tsMs, ...(d.motion?.cut ? { cut: true } : {}) },
+    ];
     return {
       id: -1,
       status: 'tentative',
@@ -337,6 +301,7 @@ export class ByteTracker {
       lastSeenMs: tsMs,
       votes: { [d.cls]: d.score },
       kf,
+      seen,
       ...(d.motion?.cut ? {} : { origin: originAnchor(d) }), // a cut box's bottom is the edge's
     };
   }
@@ -351,12 +316,17 @@ export class ByteTracker {
     const dtMs = this.frameStepMs;
     for (let r = 0; r < rows; r++) {
       const p = predicted[r];
-      const before = tracks[r].before;
+      const { before, course } = tracks[r];
       for (let c = 0; c < cols; c++) {
         const d = detections[idx[c]];
         const b = d.box;
-        // Overlap now (prediction) or at the previous frame (measured motion), whichever is better.
-        const overlap = Math.max(iou(p, b), before ? overlapBefore(before, d, dtMs) : 0);
+        // Overlap now (prediction, or perspective course) or at the previous frame (measured
+        // motion), whichever is best.
+        const overlap = Math.max(
+          iou(p, b),
+          course ? iou(course, b) : 0,
+          before ? overlapBefore(before, d, dtMs) : 0,
+        );
         let k = Number.POSITIVE_INFINITY;
         if (overlap >= minIou) {
           k = 1 - overlap;
@@ -384,17 +354,3 @@ export class ByteTracker {
 
 export { type ByteTrackerOptions, DEFAULT_BYTE_TRACKER_OPTIONS } from './byte-tracker-options.ts';
 export { iou };
-
-function votedClass(votes: Partial<Record<ProductClass, number>>): ProductClass {
-  let best: ProductClass = PRODUCT_CLASSES[0];
-  let bestScore = Number.NEGATIVE_INFINITY;
-  // Fixed order, so ties resolve the same way after a restore.
-  for (const c of PRODUCT_CLASSES) {
-    const v = votes[c];
-    if (v !== undefined && v > bestScore) {
-      best = c;
-      bestScore = v;
-    }
-  }
-  return best;
-}

@@ -1,0 +1,95 @@
+import { PRODUCT_CLASSES, type ProductClass } from '../../schemas/classes.ts';
+import type { Box } from '../../schemas/detection.ts';
+import type { BoxSighting } from './course-cue.ts';
+import { KalmanBoxFilter, type KalmanBoxNoise, type KalmanBoxState } from './kalman-box-filter.ts';
+
+export type TrackStatus = 'tentative' | 'confirmed' | 'lost';
+
+/** One track in a {@link TrackerState}. */
+export interface TrackState {
+  /** Assigned on confirmation; -1 while tentative. */
+  id: number;
+  status: TrackStatus;
+  hits: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** Summed detection scores per class. */
+  votes: Partial<Record<ProductClass, number>>;
+  kalman: KalmanBoxState;
+  /** Tentative tracks: the anchor where the object was first known (reported once, on confirmation). */
+  origin?: [number, number];
+  /** The last two detected boxes (course-cue.ts). */
+  seen?: BoxSighting[];
+}
+
+/** Everything a tracker needs to carry on: plain JSON, for Redis between segments or worker restarts. */
+export interface TrackerState {
+  version: 1;
+  /** Timestamp of the last update, or null before the first. */
+  lastTsMs: number | null;
+  /** Smoothed interval between updates, ms (for lostFrames), or null before the second. */
+  frameMs?: number | null;
+  nextId: number;
+  tracks: TrackState[];
+}
+
+/** A track as ByteTracker holds it. */
+export interface Track {
+  id: number;
+  status: TrackStatus;
+  hits: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  votes: Partial<Record<ProductClass, number>>;
+  kf: KalmanBoxFilter;
+  origin?: [number, number];
+  seen?: BoxSighting[];
+  /** The box at the previous update's time, and on its perspective course now (during an update only). */
+  before?: Box;
+  course?: Box | null;
+}
+
+/** A track as plain JSON (ByteTracker.snapshot). */
+export function trackToState(t: Track): TrackState {
+  return {
+    id: t.id,
+    status: t.status,
+    hits: t.hits,
+    firstSeenMs: t.firstSeenMs,
+    lastSeenMs: t.lastSeenMs,
+    votes: { ...t.votes },
+    kalman: t.kf.toState(),
+    ...(t.origin ? { origin: [...t.origin] as [number, number] } : {}),
+    ...(t.seen ? { seen: t.seen.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
+  };
+}
+
+/** The track a {@link trackToState} saved (ByteTracker.restore). */
+export function trackFromState(s: TrackState, noise: KalmanBoxNoise): Track {
+  return {
+    id: s.id,
+    status: s.status,
+    hits: s.hits,
+    firstSeenMs: s.firstSeenMs,
+    lastSeenMs: s.lastSeenMs,
+    votes: { ...s.votes },
+    kf: KalmanBoxFilter.fromState(s.kalman, noise),
+    ...(s.origin ? { origin: [...s.origin] as [number, number] } : {}),
+    ...(s.seen ? { seen: s.seen.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
+  };
+}
+
+/** The class with the highest summed score. */
+export function votedClass(votes: Partial<Record<ProductClass, number>>): ProductClass {
+  let best: ProductClass = PRODUCT_CLASSES[0];
+  let bestScore = Number.NEGATIVE_INFINITY;
+  // Fixed order, so ties resolve the same way after a restore.
+  for (const c of PRODUCT_CLASSES) {
+    const v = votes[c];
+    if (v !== undefined && v > bestScore) {
+      best = c;
+      bestScore = v;
+    }
+  }
+  return best;
+}
