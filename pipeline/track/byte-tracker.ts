@@ -53,8 +53,9 @@ export interface TrackedDetection extends Detection {
  * Association cost of track t (Kalman prediction at the detection's time) and detection d:
  *
  *   IoU ≥ minIou                        cost = 1 − IoU                    in [0, 1 − minIou]
- *     (IoU: the better of prediction vs detection now, and track vs detection at the previous
- *      frame when the detection carries measured motion; motion-cues.ts)
+ *     (IoU: the best of prediction vs detection now, the track's perspective course vs detection
+ *      now (vehicles; course-cue.ts), and track vs detection at the previous frame when the
+ *      detection carries measured motion; motion-cues.ts)
  *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio)
  *   else                                forbidden
  *
