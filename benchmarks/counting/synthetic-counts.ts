@@ -27,12 +27,13 @@ export function syntheticCounts(seeds: number[], rates: number[], motion = true)
         { tracker: TRACKER },
       );
       const counted = new Map<string, number>();
-      for (const f of scene.frames) {
-        for (const c of analytics.update(f.detections, f.tsMs, { sourceId: 'synthetic', segment: 0 })
-          .crossings) {
-          const key = `${c.direction} ${c.cls}`;
-          counted.set(key, (counted.get(key) ?? 0) + 1);
-        }
+      const crossings = scene.frames.flatMap(
+        (f) => analytics.update(f.detections, f.tsMs, { sourceId: 'synthetic', segment: 0 }).crossings,
+      );
+      // The scene ends as a file does: what waited on a vanished track counts (as in backfill).
+      for (const c of [...crossings, ...analytics.finish().crossings]) {
+        const key = `${c.direction} ${c.cls}`;
+        counted.set(key, (counted.get(key) ?? 0) + 1);
       }
       const clip = `highway seed ${seed}${motion ? '' : ' (no motion)'}`;
       const truthTotal = Object.values(scene.crossings).reduce((a, b) => a + (b ?? 0), 0);

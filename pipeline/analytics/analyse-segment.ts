@@ -18,8 +18,8 @@ export interface SegmentAnalysis {
  * Runs a segment's frames through the camera's analytics, in order. Each detection of a confirmed
  * track gets its id and the track's (voted) class; the others keep track id 0, except `weak` ones
  * (below the model's own threshold, there for the tracker: see trackingSpec), which are dropped.
- * Motion served the tracker; the stored rows do not keep it. A source's last segment also closes what is still open
- * (partial intervals, visits, tracks).
+ * Motion served the tracker; the stored rows do not keep it. A source's last segment also closes what
+ * is still open (crossings waiting on a vanished track, partial intervals, visits, tracks).
  *
  * @example
  *   const a = new CameraAnalytics('cam-1', scene, { tracker });
@@ -57,6 +57,7 @@ export function analyseSegment(
   }
   if (job.last) {
     const end = analytics.finish();
+    out.crossings.push(...end.crossings);
     out.visits.push(...end.visits);
     out.intervals.push(...end.intervals);
     out.tracks.push(...end.tracks);

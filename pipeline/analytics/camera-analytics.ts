@@ -125,8 +125,8 @@ export class CameraAnalytics {
     return { ...step, tracked, events };
   }
 
-  /** The source ended: its partial intervals, open visits and remaining tracks (SceneMeasurer.finish). */
-  finish(): Pick<MeasureStep, 'visits' | 'intervals' | 'tracks'> {
+  /** The source ended: pending crossings, partial intervals, open visits, tracks (SceneMeasurer.finish). */
+  finish(): Pick<MeasureStep, 'crossings' | 'visits' | 'intervals' | 'tracks'> {
     return this.measurer.finish();
   }
 }

@@ -65,7 +65,7 @@ export interface SceneMeasurerState {
  *     const step = m.update(tracker.update(detections, tsMs), tsMs);
  *     for (const row of step.intervals) console.log(row.siteId, row.intervalS, row.volume, row.los);
  *   }
- *   const end = m.finish(); // the source ended: partial intervals, open visits, remaining tracks
+ *   const end = m.finish(); // the source ended: pending crossings, partial intervals, open visits, tracks
  */
 export class SceneMeasurer {
   private readonly homography: Homography | null;
@@ -195,15 +195,23 @@ export class SceneMeasurer {
   }
 
   /**
-   * The source ended: closes the partial intervals, the visits still open (reason 'lost', at their
-   * last sighting) and every track. The measurer starts afresh afterwards.
+   * The source ended: counts the crossings of tracks that vanished on a course across a line (no
+   * frame will bring them back; LineZone.flush), closes the partial intervals, the visits still open
+   * (reason 'lost', at their last sighting) and every track. The measurer starts afresh afterwards.
    */
-  finish(): Pick<MeasureStep, 'visits' | 'intervals' | 'tracks'> {
+  finish(): Pick<MeasureStep, 'crossings' | 'visits' | 'intervals' | 'tracks'> {
+    const crossings: LineCrossing[] = this.lines.flatMap((line) =>
+      line.flush().map((c) => {
+        const speedKmh = this.speeds?.current(c.trackId) ?? null;
+        this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
+        return { ...c, speedKmh };
+      }),
+    );
     const visits = this.zones.flatMap((z) => z.flush().map(toVisit));
     const intervals = this.intervals.flush();
     const tracks = this.ledger.flush();
     for (const t of tracks) this.speeds?.forget(t.trackId);
-    return { visits, intervals, tracks };
+    return { crossings, visits, intervals, tracks };
   }
 
   private sample(zone: PolygonZone, inside: number[], speedOf: (id: number) => number | null): ZoneSample {

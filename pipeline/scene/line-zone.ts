@@ -14,7 +14,7 @@ import {
   type LineZoneState,
   type Side,
 } from './line-zone-state.ts';
-import { courseAt } from './perspective-course.ts';
+import { whereNow } from './where-now.ts';
 
 export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
 
@@ -190,6 +190,22 @@ export class LineZone {
     return out;
   }
 
+  /**
+   * The source ended: tracks that vanished on a course across the line, waiting out the tracker's
+   * lost buffer, count now (at the last update's time: no frame will bring them back). Starts afresh.
+   */
+  flush(): Crossing[] {
+    const out: Crossing[] = [];
+    for (const [id, t] of this.tracks) {
+      if (t.exitSide && t.cls && this.lastTsMs !== null)
+        out.push(this.count(id, t.cls, t.exitSide, this.lastTsMs));
+    }
+    this.tracks.clear();
+    this.lastTsMs = null;
+    this.sinceMs = null;
+    return out;
+  }
+
   /** One tracked detection: updates its track; returns the side it crossed to, if it did. */
   private observe(
     d: TrackedDetection,
@@ -297,7 +313,7 @@ export class LineZone {
    * segment onto the other side; else undefined.
    */
   private exitSide(t: LineTrackState, tsMs: number): Side | undefined {
-    const [to] = this.whereNow(t, tsMs);
+    const [to] = whereNow(t, tsMs);
     if (!to || !t.last) return undefined;
     const side = this.sideOfLine(to, 0);
     // The path from its last anchor on the confirmed side is what crossed (it may have been seen
@@ -324,7 +340,7 @@ export class LineZone {
     tsMs: number,
   ): boolean {
     if (!t.size) return false;
-    const places = [...this.whereNow(t, tsMs).slice(0, 1), ...(t.prev || !t.last ? [] : [t.last])];
+    const places = [...whereNow(t, tsMs).slice(0, 1), ...(t.prev || !t.last ? [] : [t.last])];
     const person = t.cls === 'person';
     const near = SAME_OBJECT_SHARE * t.size;
     return tracked.some((d) => {
@@ -351,7 +367,7 @@ export class LineZone {
       // Only a track missing from this frame: one seen in it is another vehicle.
       if (present.has(id) || t.lastSeenMs >= tsMs) continue;
       // Where its perspective course or its tracker velocity puts it.
-      const near = this.whereNow(t, tsMs).some(([x, y]) => Math.hypot(x - anchor[0], y - anchor[1]) <= size);
+      const near = whereNow(t, tsMs).some(([x, y]) => Math.hypot(x - anchor[0], y - anchor[1]) <= size);
       if (!near) continue;
       this.tracks.delete(id);
       const adopted = { ...t, trackId };
@@ -359,22 +375,6 @@ export class LineZone {
       return adopted;
     }
     return undefined;
-  }
-
-  /**
-   * Where a track not seen since its last sighting would be at tsMs, best guess first: along its
-   * perspective course from its last two sightings (courseAt), and at its tracker velocity (which
-   * lags an approaching vehicle, but not one whose box the picture's edge cuts). Empty: no guess.
-   */
-  private whereNow(t: LineTrackState, tsMs: number): [number, number][] {
-    const out: [number, number][] = [];
-    if (!t.last) return out;
-    const course =
-      t.prev && t.lastH && courseAt(t.prev, { at: t.last, h: t.lastH, tsMs: t.lastSeenMs }, tsMs);
-    if (course) out.push(course);
-    const dt = (tsMs - t.lastSeenMs) / 1000;
-    if (t.velocity) out.push([t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt]);
-    return out;
   }
 
   /** Observations on the new side a flip needs now: inertiaFrames, or inertiaMs in frame intervals. */

@@ -44,6 +44,19 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.update([], 5000, 1500)).toEqual([]);
   });
 
+  test('when the source ends, a track that vanished on a course across the line counts at once', () => {
+    const z = new LineZone(line);
+    z.update([at(1, 300, 600), at(2, 100, 0)], 0);
+    z.update([at(1, 450, 600), at(2, 100, 0)], 500); // 1 would be at 750 next; 2 stands still
+    expect(z.update([at(2, 100, 0)], 1000, 1500)).toEqual([]); // 1 missing: maybe only occluded
+    // The file ends before the tracker would have dropped it: no frame will bring it back.
+    expect(z.flush()).toEqual([{ lineId: 'bar', trackId: 1, cls: 'car', direction: 'negative', tsMs: 1000 }]);
+    expect(z.counts().negative).toBe(1);
+    // Afresh: the next source may start at any time, and nothing is counted twice.
+    expect(z.flush()).toEqual([]);
+    expect(z.update([at(3, 300, 0)], 0)).toEqual([]);
+  });
+
   test('a track last seen on the line itself (no side told) that vanished on its course counts', () => {
     const z = new LineZone(line);
     z.update([at(1, 300, 600)], 0);
