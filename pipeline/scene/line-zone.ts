@@ -14,7 +14,7 @@ import {
   type LineZoneState,
   type Side,
 } from './line-zone-state.ts';
-import { whereNow } from './where-now.ts';
+import { couldBe, whereNow } from './where-now.ts';
 
 export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
 
@@ -366,9 +366,8 @@ export class LineZone {
     for (const [id, t] of this.tracks) {
       // Only a track missing from this frame: one seen in it is another vehicle.
       if (present.has(id) || t.lastSeenMs >= tsMs) continue;
-      // Where its perspective course or its tracker velocity puts it.
-      const near = whereNow(t, tsMs).some(([x, y]) => Math.hypot(x - anchor[0], y - anchor[1]) <= size);
-      if (!near) continue;
+      // Where its perspective course or its tracker velocity puts it, and of a size it could have.
+      if (!couldBe(t, anchor, size, tsMs)) continue;
       this.tracks.delete(id);
       const adopted = { ...t, trackId };
       this.tracks.set(trackId, adopted);

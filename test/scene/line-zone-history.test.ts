@@ -97,6 +97,23 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.counts().negative).toBe(1);
   });
 
+  test('a much larger new box near where a small vanished track was heading is another vehicle', () => {
+    // A far vehicle (a 16×12 box) drives away up the picture and fades out near the horizon; a
+    // near one leaves the picture's lower edge moving up, first reported above the line with its
+    // origin below it. Its course passes close to the faded one's in pixels, but it is ten times
+    // its size: it counts, and takes over nothing.
+    const small = (id: number, bottom: number): TrackedDetection => ({
+      ...at(id, bottom, -20),
+      box: { x: 492, y: bottom - 12, w: 16, h: 12 },
+    });
+    const z = new LineZone(line);
+    z.update([small(1, 470)], 0);
+    z.update([small(1, 460)], 500);
+    const near = { ...at(2, 450, -600, [500, 620]), box: { x: 420, y: 300, w: 160, h: 150 } };
+    expect(z.update([near], 1000, 1500).map((c) => [c.trackId, c.direction])).toEqual([[2, 'positive']]);
+    expect(z.counts().positive).toBe(1);
+  });
+
   test('one object under two ids for a frame: the duplicate vanishing where the other id stands counts nothing', () => {
     const z = new LineZone(line);
     z.update([at(1, 300, 600)], 0);
