@@ -231,6 +231,7 @@ async function main() {
     const { syntheticCounts } = await import('./synthetic-counts.ts');
     const seeds = (arg('--seeds') ?? '1,2,3').split(',').map(Number);
     rows.push(...syntheticCounts(seeds, rates, true));
+    rows.push(...syntheticCounts(seeds, rates, true, true));
     if (process.argv.includes('--without-motion')) rows.push(...syntheticCounts(seeds, rates, false));
   }
   const mirrorDir = process.argv.includes('--mirrored')

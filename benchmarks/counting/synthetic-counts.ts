@@ -7,7 +7,8 @@ const TRACKER = { highThreshold: 0.4, newTrackThreshold: 0.4, minHits: 2, lostTt
 
 /**
  * Line counts on the synthetic highway (benchmarks/synthetic/highway-scene.ts: 5 lanes towards the
- * camera, 80-120 km/h, platoons, a fifth motorbikes filtering between lanes, detector misses) through
+ * camera, or with `away` leaving it, 80-120 km/h, platoons, a fifth motorbikes filtering between
+ * lanes, detector misses) through
  * the product's analytics chain (CameraAnalytics: riders, ByteTracker, SceneMeasurer's LineZone),
  * with the motion the detect stage measures simulated on each detection (or none: `motion` false).
  * No video is rendered, so the decoder, detector and block matching are not part of this figure;
@@ -15,12 +16,13 @@ const TRACKER = { highThreshold: 0.4, newTrackThreshold: 0.4, minHits: 2, lostTt
  *
  * @example
  *   const rows = syntheticCounts([1, 2, 3], [2, 5], true);
+ *   const leaving = syntheticCounts([1, 2, 3], [2, 5], true, true); // traffic driving away
  */
-export function syntheticCounts(seeds: number[], rates: number[], motion = true): CountRow[] {
+export function syntheticCounts(seeds: number[], rates: number[], motion = true, away = false): CountRow[] {
   const rows: CountRow[] = [];
   for (const seed of seeds) {
     for (const fps of rates) {
-      const scene = highwayScene({ seed, fps, durationS: 60, motion });
+      const scene = highwayScene({ seed, fps, durationS: 60, motion, away });
       const analytics = new CameraAnalytics(
         'synthetic',
         { lines: [HIGHWAY_LINE], zones: [], inertiaFrames: 1 },
@@ -35,14 +37,14 @@ export function syntheticCounts(seeds: number[], rates: number[], motion = true)
         const key = `${c.direction} ${c.cls}`;
         counted.set(key, (counted.get(key) ?? 0) + 1);
       }
-      const clip = `highway seed ${seed}${motion ? '' : ' (no motion)'}`;
+      const clip = `highway${away ? ' away' : ''} seed ${seed}${motion ? '' : ' (no motion)'}`;
       const truthTotal = Object.values(scene.crossings).reduce((a, b) => a + (b ?? 0), 0);
       const count = (direction: string, cls?: string) =>
         [...counted]
           .filter(([k]) => k.startsWith(`${direction} `) && (!cls || k.endsWith(` ${cls}`)))
           .reduce((a, [, n]) => a + n, 0);
       for (const direction of ['positive', 'negative']) {
-        const truth = direction === 'negative' ? truthTotal : 0;
+        const truth = direction === scene.direction ? truthTotal : 0;
         rows.push({
           clip,
           fps,
@@ -57,10 +59,10 @@ export function syntheticCounts(seeds: number[], rates: number[], motion = true)
         rows.push({
           clip,
           fps,
-          direction: 'negative',
+          direction: scene.direction,
           class: cls,
           truth: truth ?? 0,
-          counted: count('negative', cls),
+          counted: count(scene.direction, cls),
           allowed: null,
         });
       }

@@ -7,8 +7,10 @@ export interface HighwayOptions {
   /** Analysis rate, frames per second. */
   fps: number;
   durationS: number;
-  /** Lanes, all towards the camera (default 5). */
+  /** Lanes, all in one direction (default 5). */
   lanes?: number;
+  /** Traffic drives away from the camera instead of towards it, entering at the picture's lower edge. */
+  away?: boolean;
   /** Vehicles per lane per second (default 0.5: dense; platoons at 1 s headway). */
   arrivalsPerLanePerS?: number;
   /** Speed range, m/s (default 22–33: 80–120 km/h). */
@@ -57,8 +59,9 @@ export interface HighwayFrame {
 
 export interface HighwayScene {
   frames: HighwayFrame[];
-  /** True crossings of HIGHWAY_LINE (all negative: towards the camera), per class. */
+  /** True crossings of HIGHWAY_LINE, per class: all negative (towards the camera) or all positive (away). */
   crossings: Partial<Record<ProductClass, number>>;
+  direction: 'positive' | 'negative';
 }
 
 /**
@@ -69,7 +72,9 @@ export interface HighwayScene {
  *
  *   row = horizonY + focalPx · heightM / z        column = width/2 + focalPx · x / z
  *
- * so boxes grow and speed up as vehicles approach. Motorbikes ride between the lanes. Each detection
+ * so boxes grow and speed up as vehicles approach (or, `away`, enter large at the lower edge and
+ * shrink and slow down as they leave: the same traffic run backwards in depth). Motorbikes ride
+ * between the lanes. Each detection
  * may carry the motion the product measures between analysed frames (its true displacement since the
  * previous frame, with error and misses), so the tracker can be tried with and without it. Seeded
  * and pure; the same seed shows the same traffic at every rate.
@@ -80,6 +85,7 @@ export interface HighwayScene {
 export function highwayScene(options: HighwayOptions): HighwayScene {
   const o = {
     lanes: 5,
+    away: false,
     arrivalsPerLanePerS: 0.5,
     speedRange: [22, 33] as [number, number],
     motorbikeShare: 0.2,
@@ -94,6 +100,12 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
   const noise = mulberry32(o.seed ^ 0x5bd1e995);
   const cam = HIGHWAY_CAMERA;
   const zFar = 120;
+  const zNear = 6;
+  // Distance from the camera at tS: approaching from zFar, or (away) leaving from zNear.
+  const depth = (veh: Vehicle, tS: number) => {
+    const z = veh.z0 - veh.v * tS;
+    return o.away ? zFar + zNear - z : z;
+  };
   const vehicles: Vehicle[] = [];
   for (let lane = 0; lane < o.lanes; lane++) {
     const x = (lane - (o.lanes - 1) / 2) * cam.laneM;
@@ -116,7 +128,7 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
   }
   // The vehicle's whole box (possibly beyond the picture), and what of it the picture shows.
   const trueBox = (veh: Vehicle, tS: number): Box => {
-    const s = cam.focalPx / Math.max(1, veh.z0 - veh.v * tS);
+    const s = cam.focalPx / Math.max(1, depth(veh, tS));
     const bottom = cam.horizonY + s * cam.heightM;
     // Seen from above, a box covers the vehicle's height and part of its length.
     const h = s * (veh.size.h + 0.5 * veh.size.l);
@@ -124,8 +136,8 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
     return { x: cam.width / 2 + s * veh.x - w / 2, y: bottom - h, w, h };
   };
   const boxAt = (veh: Vehicle, tS: number): Box | null => {
-    const z = veh.z0 - veh.v * tS;
-    return z < 6 || z > zFar ? null : clip(trueBox(veh, tS), cam.width, cam.height);
+    const z = depth(veh, tS);
+    return z < zNear || z > zFar ? null : clip(trueBox(veh, tS), cam.width, cam.height);
   };
   const lineY = HIGHWAY_LINE.from[1];
   const lastFrameS = (Math.ceil(o.durationS * o.fps) - 1) / o.fps;
@@ -133,7 +145,7 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
   for (const veh of vehicles) {
     // The bottom edge reaches lineY at distance focal·height / (lineY − horizon).
     const zLine = (cam.focalPx * cam.heightM) / (lineY - cam.horizonY);
-    const tLine = (veh.z0 - zLine) / veh.v;
+    const tLine = (veh.z0 - (o.away ? zFar + zNear - zLine : zLine)) / veh.v;
     // A crossing after the last frame (up to one frame interval before the end) is never seen.
     if (tLine > 0 && tLine < lastFrameS) crossings[veh.cls] = (crossings[veh.cls] ?? 0) + 1;
   }
@@ -148,8 +160,9 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
       const seen = jitterBox(box, o.jitter, noise, cam.width, cam.height);
       if (!seen) continue;
       const d: Detection = { cls: veh.cls, score: 0.5 + 0.4 * noise(), box: seen };
-      // Vehicles enter far away and small, so where it was one frame ago is always in the picture.
-      const before = k > 0 ? trueBox(veh, tS - dt) : null;
+      // Where it was one frame ago: an approaching vehicle was further up, small, still in the
+      // picture; one driving away that was still under the camera has no motion, as in the product.
+      const before = k > 0 && (!o.away || boxAt(veh, tS - dt)) ? trueBox(veh, tS - dt) : null;
       if (o.motion && before && noise() >= o.motionMissRate) {
         // Block matching follows the object's texture: the true centre's displacement, with error.
         const now = trueBox(veh, tS);
@@ -166,5 +179,5 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
     }
     frames.push({ tsMs: Math.round(tS * 1000), detections });
   }
-  return { frames, crossings };
+  return { frames, crossings, direction: o.away ? 'positive' : 'negative' };
 }
