@@ -9,7 +9,7 @@ import {
 } from './byte-tracker-options.ts';
 import { courseBox, withSighting } from './course-cue.ts';
 import { KalmanBoxFilter } from './kalman-box-filter.ts';
-import { boxBefore, movedVisibly, originAnchor, overlapBefore } from './motion-cues.ts';
+import { boxBefore, MAX_GROWTH, movedVisibly, originAnchor, overlapBefore } from './motion-cues.ts';
 import {
   type Track,
   type TrackerState,
@@ -56,7 +56,8 @@ export interface TrackedDetection extends Detection {
  *     (IoU: the best of prediction vs detection now, the track's perspective course vs detection
  *      now (vehicles; course-cue.ts), and track vs detection at the previous frame when the
  *      detection carries measured motion; motion-cues.ts)
- *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio)
+ *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio;
+ *                                                                           for a track seen once, MAX_GROWTH)
  *   else                                forbidden
  *
  *   dist = centre distance in pixels, size = √(w·h) of the detection; 2nd association: d² ≤ gate·secondStageGateShare
@@ -318,9 +319,14 @@ export class ByteTracker {
     for (let r = 0; r < rows; r++) {
       const p = predicted[r];
       const { before, course } = tracks[r];
+      // A vehicle driving away is first seen large at the picture's lower edge and may be half that
+      // size a frame later at 2 fps: a track seen once may shrink by up to MAX_GROWTH. (One coming
+      // towards the camera was seen small, far away, many times before it grows that fast.)
+      const shrinks = tracks[r].hits === 1 ? Math.max(maxSizeRatio, MAX_GROWTH) : maxSizeRatio;
       for (let c = 0; c < cols; c++) {
         const d = detections[idx[c]];
         const b = d.box;
+        const ratio = b.w < p.w && b.h < p.h ? shrinks : maxSizeRatio;
         // Overlap now (prediction, or perspective course) or at the previous frame (measured
         // motion), whichever is best.
         const overlap = Math.max(
@@ -331,12 +337,7 @@ export class ByteTracker {
         let k = Number.POSITIVE_INFINITY;
         if (overlap >= minIou) {
           k = 1 - overlap;
-        } else if (
-          b.w <= p.w * maxSizeRatio &&
-          p.w <= b.w * maxSizeRatio &&
-          b.h <= p.h * maxSizeRatio &&
-          p.h <= b.h * maxSizeRatio
-        ) {
+        } else if (b.w <= p.w * ratio && p.w <= b.w * ratio && b.h <= p.h * ratio && p.h <= b.h * ratio) {
           const d2 = tracks[r].kf.centreDistance2(b);
           if (d2 <= distanceGate * gateShare) {
             // Gate by uncertainty, rank by distance in box sizes: a lost track's wide gate must not

@@ -51,7 +51,7 @@ export function overlapBefore(trackBefore: Box, d: Detection, dtMs: number): num
 }
 
 /** How much a box may grow or shrink (square root of the area) from one analysed frame to the next. */
-const MAX_GROWTH = 2.5;
+export const MAX_GROWTH = 2.5;
 
 /**
  * Whether the detection's motion shows a moving object: it moved at least a tenth of its size. Such

@@ -17,13 +17,9 @@ describe('synthetic highway: fast vehicles towards the camera, platoons, motorbi
     expect(rows.filter((r) => !within(r))).toEqual([]);
   });
 
-  test('traffic driving away, entering at the lower edge: within target at 5 and 10 fps, at least 85 % at 2 fps', () => {
+  test('traffic driving away, entering at the lower edge: every direction of every seed within its target at 2, 5 and 10 fps', () => {
     const rows = totals(syntheticCounts([1, 2, 3], [2, 5, 10], true, true));
-    expect(rows.filter((r) => r.fps !== 2 && !within(r))).toEqual([]);
-    // At 2 fps a vehicle whose second sighting carries no measured motion is not linked to its
-    // first, below the line (it shrinks by more than the size gate): benchmarks/RESULTS.md.
-    for (const r of rows.filter((r) => r.fps === 2 && r.direction === 'positive'))
-      expect(r.counted).toBeGreaterThanOrEqual(0.85 * r.truth);
+    expect(rows.filter((r) => !within(r))).toEqual([]);
   });
 
   test('the motion between frames carries the counts at low rates: at 1 fps, without it every seed counts at least a tenth fewer', () => {
