@@ -57,7 +57,7 @@ export interface TrackedDetection extends Detection {
  *      now (vehicles; course-cue.ts), and track vs detection at the previous frame when the
  *      detection carries measured motion; motion-cues.ts)
  *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio;
- *                                                                           for a track seen once, MAX_GROWTH)
+ *                                                     a smaller detection for a track seen once: MAX_GROWTH)
  *   else                                forbidden
  *
  *   dist = centre distance in pixels, size = √(w·h) of the detection; 2nd association: d² ≤ gate·secondStageGateShare

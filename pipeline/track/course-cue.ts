@@ -28,7 +28,7 @@ export interface BoxSighting {
  *
  * @example
  *   const seen = [{ box: { x: 300, y: 100, w: 14, h: 28 }, tsMs: 0 }, { box: { x: 290, y: 121, w: 21, h: 44 }, tsMs: 1000 }];
- *   courseBox(seen, 2000, 3000); // ≈ { x: 256, y: 169, w: 49, h: 103 }: nearer, larger, faster
+ *   courseBox(seen, 2000, 3000); // ≈ { x: 252, y: 198, w: 49, h: 103 }: nearer, larger, faster
  */
 export function courseBox(
   seen: readonly BoxSighting[],
