@@ -11,8 +11,8 @@ const MAX_STEPS = 4;
 const MAX_GROWTH = 5;
 
 /**
- * Where an object seen at `a` and then at `b` will be at `tsMs`, if it keeps its speed over the
- * ground (or null when the sightings cannot tell). Under a pinhole camera an object's box height is
+ * Where an object seen at `a` and then at `b` will be at `tsMs`, and how tall its box will be there,
+ * if it keeps its speed over the ground (or null when the sightings cannot tell). Under a pinhole camera an object's box height is
  * proportional to 1 / depth, and its image position u satisfies (u − c) / h ∝ X / H for its lateral
  * position X: so 1/h and u/h both change linearly in time when the world velocity is constant,
  * whatever the camera's tilt or the direction of travel. Extrapolating those two and dividing gives a
@@ -29,19 +29,10 @@ const MAX_GROWTH = 5;
  *
  * @example
  *   courseAt({ at: [320, 148], h: 44, tsMs: 0 }, { at: [320, 206], h: 70, tsMs: 500 }, 1000);
- *   // ≈ [320, 432]: 1/h 0.0227 → 0.0143 → 0.0058 (h ≈ 171), y/h 3.36 → 2.94 → 2.52 (a constant
+ *   // ≈ { at: [320, 432], h: 171 }: 1/h 0.0227 → 0.0143 → 0.0058 (h ≈ 171), y/h 3.36 → 2.94 → 2.52 (a constant
  *   // image velocity would say 264)
  */
-export function courseAt(a: Sighting, b: Sighting, tsMs: number): [number, number] | null {
-  return courseSightingAt(a, b, tsMs)?.at ?? null;
-}
-
-/** As {@link courseAt}, with the box height the object will have there (its size grows as 1 / depth). */
-export function courseSightingAt(
-  a: Sighting,
-  b: Sighting,
-  tsMs: number,
-): { at: [number, number]; h: number } | null {
+export function courseAt(a: Sighting, b: Sighting, tsMs: number): { at: [number, number]; h: number } | null {
   const span = b.tsMs - a.tsMs;
   if (!(span > 0) || !(a.h > 0) || !(b.h > 0)) return null;
   const k = Math.min(MAX_STEPS, Math.max(0, (tsMs - b.tsMs) / span));

@@ -1,19 +1,25 @@
 import type { LineTrackState } from './line-zone-state.ts';
-import { courseAt, courseSightingAt } from './perspective-course.ts';
+import { courseAt } from './perspective-course.ts';
 
 /**
  * Where a track not seen since its last sighting would be at tsMs, best guess first: along its
- * perspective course from its last two sightings (courseAt), and at its tracker velocity (which
+ * perspective course from its last two sightings (perspective-course.ts), and at its tracker velocity (which
  * lags an approaching vehicle, but not one whose box the picture's edge cuts). Empty: no guess.
  */
 export function whereNow(t: LineTrackState, tsMs: number): [number, number][] {
   const out: [number, number][] = [];
   if (!t.last) return out;
-  const course = t.prev && t.lastH && courseAt(t.prev, { at: t.last, h: t.lastH, tsMs: t.lastSeenMs }, tsMs);
-  if (course) out.push(course);
+  const course = courseNow(t, tsMs);
+  if (course) out.push(course.at);
   const dt = (tsMs - t.lastSeenMs) / 1000;
   if (t.velocity) out.push([t.last[0] + t.velocity[0] * dt, t.last[1] + t.velocity[1] * dt]);
   return out;
+}
+
+/** Where and how tall its perspective course from its last two sightings puts a track at tsMs. */
+function courseNow(t: LineTrackState, tsMs: number): { at: [number, number]; h: number } | null {
+  if (!t.prev || !t.last || !t.lastH) return null;
+  return courseAt(t.prev, { at: t.last, h: t.lastH, tsMs: t.lastSeenMs }, tsMs);
 }
 
 /**
@@ -26,11 +32,7 @@ export function whereNow(t: LineTrackState, tsMs: number): [number, number][] {
  */
 export function couldBe(t: LineTrackState, anchor: [number, number], size: number, tsMs: number): boolean {
   if (t.size) {
-    const course =
-      t.prev &&
-      t.lastH &&
-      t.last &&
-      courseSightingAt(t.prev, { at: t.last, h: t.lastH, tsMs: t.lastSeenMs }, tsMs);
+    const course = courseNow(t, tsMs);
     const expected = course && t.lastH ? (t.size * course.h) / t.lastH : t.size;
     if (!(size <= SIZE_FACTOR * expected)) return false;
   }

@@ -1,5 +1,5 @@
 import type { Box } from '../../schemas/detection.ts';
-import { courseSightingAt } from '../scene/perspective-course.ts';
+import { courseAt } from '../scene/perspective-course.ts';
 
 /** A box a track was detected with, and when. */
 export interface BoxSighting {
@@ -39,7 +39,7 @@ export function courseBox(
   if (seen.length < 2) return null;
   const [a, b] = seen.slice(-2);
   if (b.cut || !(b.tsMs - a.tsMs <= maxSpanMs)) return null;
-  const next = courseSightingAt(sighting(a), sighting(b), tsMs);
+  const next = courseAt(sighting(a), sighting(b), tsMs);
   if (!next) return null;
   const w = (b.box.w * next.h) / b.box.h;
   const box = { x: next.at[0] - w / 2, y: next.at[1] - next.h, w, h: next.h };

@@ -33,49 +33,33 @@ export interface TrackerState {
   tracks: TrackState[];
 }
 
-/** A track as ByteTracker holds it. */
-export interface Track {
-  id: number;
-  status: TrackStatus;
-  hits: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  votes: Partial<Record<ProductClass, number>>;
+/** A track as ByteTracker holds it: its state with a live Kalman filter. */
+export interface Track extends Omit<TrackState, 'kalman'> {
   kf: KalmanBoxFilter;
-  origin?: [number, number];
-  seen?: BoxSighting[];
   /** The box at the previous update's time, and on its perspective course now (during an update only). */
   before?: Box;
   course?: Box | null;
 }
 
-/** A track as plain JSON (ByteTracker.snapshot). */
+/** A track as plain JSON (ByteTracker.snapshot): a deep copy, without the update's scratch boxes. */
 export function trackToState(t: Track): TrackState {
-  return {
-    id: t.id,
-    status: t.status,
-    hits: t.hits,
-    firstSeenMs: t.firstSeenMs,
-    lastSeenMs: t.lastSeenMs,
-    votes: { ...t.votes },
-    kalman: t.kf.toState(),
-    ...(t.origin ? { origin: [...t.origin] as [number, number] } : {}),
-    ...(t.seen ? { seen: t.seen.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
-  };
+  const { kf, before: _before, course: _course, ...rest } = t;
+  return { ...copied(rest), kalman: kf.toState() };
 }
 
 /** The track a {@link trackToState} saved (ByteTracker.restore). */
 export function trackFromState(s: TrackState, noise: KalmanBoxNoise): Track {
+  const { kalman, ...rest } = s;
+  return { ...copied(rest), kf: KalmanBoxFilter.fromState(kalman, noise) };
+}
+
+/** The plain fields of a track, copied so that a snapshot and the tracker share nothing. */
+function copied<T extends Omit<TrackState, 'kalman'>>(t: T): T {
   return {
-    id: s.id,
-    status: s.status,
-    hits: s.hits,
-    firstSeenMs: s.firstSeenMs,
-    lastSeenMs: s.lastSeenMs,
-    votes: { ...s.votes },
-    kf: KalmanBoxFilter.fromState(s.kalman, noise),
-    ...(s.origin ? { origin: [...s.origin] as [number, number] } : {}),
-    ...(s.seen ? { seen: s.seen.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
+    ...t,
+    votes: { ...t.votes },
+    ...(t.origin ? { origin: [...t.origin] as [number, number] } : {}),
+    ...(t.seen ? { seen: t.seen.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ describe('courseAt', () => {
       [0.5, 1, 1.5],
       [1, 1.2, 1.4],
     ]) {
-      const p = courseAt(seen(t1), seen(t2), t3 * 1000);
+      const p = courseAt(seen(t1), seen(t2), t3 * 1000)?.at;
       const truth = seen(t3).at;
       expect(p?.[0]).toBeCloseTo(truth[0], 6);
       expect(p?.[1]).toBeCloseTo(truth[1], 6);
@@ -26,10 +26,10 @@ describe('courseAt', () => {
   });
 
   test('a standing object with jittering boxes stays where it is; moving sideways at one depth is linear', () => {
-    const p = courseAt({ at: [200, 300], h: 50, tsMs: 0 }, { at: [200, 300], h: 56, tsMs: 200 }, 400);
+    const p = courseAt({ at: [200, 300], h: 50, tsMs: 0 }, { at: [200, 300], h: 56, tsMs: 200 }, 400)?.at;
     expect(p?.[0]).toBeCloseTo(200, 6);
     expect(p?.[1]).toBeCloseTo(300, 6);
-    const q = courseAt({ at: [100, 300], h: 50, tsMs: 0 }, { at: [130, 300], h: 50, tsMs: 200 }, 400);
+    const q = courseAt({ at: [100, 300], h: 50, tsMs: 0 }, { at: [130, 300], h: 50, tsMs: 200 }, 400)?.at;
     expect(q).toEqual([160, 300]);
   });
 
@@ -37,7 +37,7 @@ describe('courseAt', () => {
     expect(courseAt(seen(1), seen(1), 2000)).toBeNull();
     expect(courseAt({ at: [0, 0], h: 0, tsMs: 0 }, seen(1), 2000)).toBeNull();
     // Passing under the camera (depth would go negative): at most five times the last size.
-    const p = courseAt(seen(2), seen(2.3), 3000);
+    const p = courseAt(seen(2), seen(2.3), 3000)?.at;
     expect(p && Number.isFinite(p[1])).toBe(true);
     expect(p?.[1]).toBeLessThanOrEqual(40 + 5 * (seen(2.3).at[1] - 40) + 1e-6);
   });
