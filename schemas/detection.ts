@@ -19,9 +19,10 @@ export interface Detection {
   trackId?: number;
   /**
    * Measured image motion since the previous analysed frame, when the decoder's in-between frames
-   * were looked at (pipeline/motion/): the object was at box − (dx, dy) dtMs earlier. Source pixels.
+   * were looked at (pipeline/motion/): dtMs earlier, the box's centre was (dx, dy) back and its size
+   * `scale` times what it is now (absent: the same size). Source pixels.
    * `cut`: the box reaches the picture's lower edge, so where the object touched the ground then is
    * not known (its bottom is the edge's).
    */
-  motion?: { dx: number; dy: number; dtMs: number; cut?: boolean };
+  motion?: { dx: number; dy: number; dtMs: number; scale?: number; cut?: boolean };
 }

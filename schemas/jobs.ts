@@ -161,6 +161,8 @@ export const DetectionMotion = Type.Object(
     dx: Type.Number(),
     dy: Type.Number(),
     dtMs: Type.Number({ exclusiveMinimum: 0 }),
+    /** The object's size then over its size now (absent: 1); (dx, dy) is its box centre's motion. */
+    scale: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     /** The box reaches the picture's lower edge: its bottom is the edge's, not the object's. */
     cut: Type.Optional(Type.Boolean()),
   },

@@ -3,13 +3,18 @@ import type { GreyFrame } from './grey-frame.ts';
 
 /** Where a box came from, traced back through the frames between two analysed frames. */
 export interface BoxMotion {
-  /** Displacement from the first frame of the chain to the last, in the chain's pixels. */
+  /** Displacement of the box's centre from the first frame of the chain to the last, in the chain's pixels. */
   dx: number;
   dy: number;
   /** Steps (frame pairs) measured from the pixels; the others were extrapolated at constant velocity. */
   measured: number;
   /** Steps in the chain (frames − 1). */
   steps: number;
+  /**
+   * The object's size in the first frame over its size in the last (the box's centre is what dx, dy
+   * follow): below 1 for an object approaching the camera, above 1 for one driving away.
+   */
+  scale: number;
 }
 
 export interface BoxMotionOptions {
@@ -43,17 +48,19 @@ const DEFAULTS: Required<BoxMotionOptions> = {
  * three of its lengths between analysed frames and no box overlaps its predecessor.
  *
  *   frame k-2        frame k-1         frame k (analysed, box known)
- *   ┌──┐             ┌──┐              ┌──┐
- *   │▓▓│ ◀── match ──│▓▓│ ◀── match ───│▓▓│     dx, dy = sum of the steps
- *   └──┘             └──┘              └──┘
+ *   ┌─┐              ┌──┐              ┌───┐
+ *   │▓│ ◀── match ───│▓▓│ ◀── match ───│▓▓▓│    dx, dy = sum of the centre's steps
+ *   └─┘              └──┘              └───┘    scale = product of the size's steps
  *
  * Each step takes the box's central part as a template, sampled on at most samples × samples points
  * (the cost does not depend on the box's size), and searches the older frame for the displacement
  * with the least mean absolute difference: coarse to fine, within firstRadius box sizes on the first
  * step and nextRadius around the previous step's motion after it (objects keep their speed over a
- * tenth of a second). A step whose template is too flat, mostly outside the picture, or best match
- * too different is not measured: the previous step's motion is repeated (an object entering the
- * picture keeps its speed beyond its edge). Returns null for a chain of fewer than two frames.
+ * tenth of a second), at the previous step's size change; then the size change is refined. The box
+ * follows the object's size into the next step. A step whose template is too flat, mostly outside
+ * the picture, or best match too different is not measured: the previous step's motion is repeated
+ * (an object entering the picture keeps its speed beyond its edge). Returns null for a chain of
+ * fewer than two frames.
  *
  * @example
  *   const m = traceBoxBack([g0, g1, g2], { x: 120, y: 40, w: 30, h: 18 });
@@ -69,49 +76,96 @@ export function traceBoxBack(
   let cur = { ...box };
   let dx = 0;
   let dy = 0;
-  let vel: { u: number; v: number } | null = null;
+  let vel: Step | null = null;
   let measured = 0;
+  let scale = 1;
   for (let j = chain.length - 1; j >= 1; j--) {
     const step = matchStep(chain[j], chain[j - 1], cur, vel, o);
-    const u: number = step ? step.u : (vel?.u ?? 0);
-    const v: number = step ? step.v : (vel?.v ?? 0);
+    const st: Step = step ?? vel ?? { u: 0, v: 0, s: 1 };
     if (step) {
       measured++;
-      vel = { u, v };
+      vel = step;
     }
-    cur = { ...cur, x: cur.x + u, y: cur.y + v };
-    dx -= u;
-    dy -= v;
+    // The box follows the object's centre and size: a template keeping the newest size would hold
+    // more and more road around a vehicle that shrinks going back in time, and match the road.
+    const w = cur.w * st.s;
+    const h = cur.h * st.s;
+    cur = { x: cur.x + cur.w / 2 + st.u - w / 2, y: cur.y + cur.h / 2 + st.v - h / 2, w, h };
+    dx -= st.u;
+    dy -= st.v;
+    scale *= st.s;
   }
-  return { dx, dy, measured, steps: chain.length - 1 };
+  return { dx, dy, measured, steps: chain.length - 1, scale };
+}
+
+/** One step back in time: the box's centre moved by (u, v) and its size by the factor s. */
+interface Step {
+  u: number;
+  v: number;
+  s: number;
 }
 
 /**
- * The displacement (u, v) that takes the box in `a` to where it was in `b` (the older frame), or null.
- * A first step (no velocity yet) searches wide, and a wide search can land on a look-alike piece of
- * the still background (branches in front of the car, a kerb). So a first step's match that moved
- * more than {@link STILL_CHECK_SHARE} of the box is checked: the piece of `b` it landed on is compared
- * with `a` at the same place and at the box. If it matches the same place at least as well, that
- * piece stood still and is no trace of the object; the step is not measured.
+ * The step that takes the box in `a` to where it was in `b` (the older frame), or null: the
+ * displacement first, searched at the size change of the step before, then the size change itself
+ * ({@link refineScale}). A first step (no velocity yet) searches wide, and a wide search can land on a
+ * look-alike piece of the still background (branches in front of the car, a kerb). So a first step's
+ * match that moved more than {@link STILL_CHECK_SHARE} of the box is checked: the piece of `b` it
+ * landed on is compared with `a` at the same place and at the box. If it matches the same place at
+ * least as well, that piece stood still and is no trace of the object; the step is not measured.
  */
 function matchStep(
   a: GreyFrame,
   b: GreyFrame,
   box: Box,
-  vel: { u: number; v: number } | null,
+  vel: Step | null,
   o: Required<BoxMotionOptions>,
-): { u: number; v: number } | null {
+): Step | null {
   const size = Math.max(box.w, box.h);
   const radius = Math.max(2, (vel ? o.nextRadius : o.firstRadius) * size);
   const centre = vel ? { u: Math.round(vel.u), v: Math.round(vel.v) } : { u: 0, v: 0 };
-  const found = search(a, b, box, centre, radius, vel ? 3 : 5, o);
-  if (!found || found.diff > o.maxMeanDiff) return null;
-  const { u, v } = found;
-  if (vel || Math.hypot(u, v) <= STILL_CHECK_SHARE * size) return { u, v };
+  const s0 = vel?.s ?? 1;
+  const found = search(a, b, box, centre, radius, vel ? 3 : 5, o, s0);
+  if (!found) return null;
+  // (Refined before judged: at the wrong size an object's own place may look like no match.)
+  const { u, v, s, diff } = refineScale(a, b, box, { ...found, s: s0 }, o);
+  if (diff > o.maxMeanDiff) return null;
+  if (vel || Math.hypot(u, v) <= STILL_CHECK_SHARE * size) return { u, v, s };
   const piece = template(b, { ...box, x: box.x + u, y: box.y + v }, o, 1);
   // (A piece mostly beyond the older frame's edge cannot be checked; the match stands.)
   if (piece && meanDiff(a, piece, 0, 0) <= meanDiff(a, piece, -u, -v)) return null;
-  return { u, v };
+  return { u, v, s };
+}
+
+/** Size change tried per refinement step, and how many steps one way at most. */
+const SCALE_STEP = 1.08;
+const SCALE_STEPS = 3;
+
+/**
+ * The size change of one step, by hill climbing from `start`'s: the template is compared at sizes
+ * SCALE_STEP apart (each with a small search around the best place so far) while that lowers the
+ * difference. An approaching vehicle near the camera grows by a fifth between two decoder frames at
+ * 5 fps; matched at one size, its template soon holds mostly road.
+ */
+function refineScale(
+  a: GreyFrame,
+  b: GreyFrame,
+  box: Box,
+  start: Step & { diff: number },
+  o: Required<BoxMotionOptions>,
+): Step & { diff: number } {
+  const radius = Math.max(2, 0.05 * Math.max(box.w, box.h));
+  let best = start;
+  for (const factor of [1 / SCALE_STEP, SCALE_STEP]) {
+    for (let k = 1; k <= SCALE_STEPS; k++) {
+      const s = best.s * factor;
+      const found = search(a, b, box, best, radius, 1, o, s);
+      if (!found || !(found.diff < best.diff)) break;
+      best = { ...found, s };
+    }
+    if (best !== start) break; // it got smaller (larger) going back; no need to try the other way
+  }
+  return best;
 }
 
 /** A first step's match that moved more than this share of the box is checked for a still look-alike. */
@@ -130,6 +184,7 @@ function search(
   radius: number,
   coarse: number,
   o: Required<BoxMotionOptions>,
+  scale = 1,
 ): { u: number; v: number; diff: number } | null {
   const size = Math.max(box.w, box.h);
   const { u: cu, v: cv } = centre;
@@ -137,7 +192,7 @@ function search(
   const span = Math.ceil(radius / s);
   // Coarse steps compare the pictures blurred to about the step's size (box means over an integral
   // image): unblurred, fine texture decorrelates within a pixel and the coarse grid would miss it.
-  let t = template(a, box, o, s >> 1);
+  let t = scaled(template(a, box, o, s >> 1), box, scale);
   if (!t) return null;
   // The best candidate so far, in locals: this loop runs a few hundred times per box.
   let bu = cu;
@@ -161,7 +216,7 @@ function search(
     for (let iu = -span; iu <= span; iu++) consider(t, cu + iu * s, cv + iv * s);
   while (s > 1) {
     s = Math.max(1, s >> 1);
-    t = template(a, box, o, s >> 1);
+    t = scaled(template(a, box, o, s >> 1), box, scale);
     if (!t) return null;
     const u0 = bu;
     const v0 = bv;
@@ -215,6 +270,19 @@ function template(f: GreyFrame, box: Box, o: Required<BoxMotionOptions>, r: numb
   if (Math.sqrt(variance / values.length) < o.minContrast) return null;
   const grid = nx * ny;
   return { xs: Int32Array.from(xs), ys: Int32Array.from(ys), values: Float64Array.from(values), r, grid };
+}
+
+/**
+ * The template compared at `scale` times its size around the box's centre: its samples keep their
+ * values and move. (Rounded here, so a displacement still moves every sample by whole pixels.)
+ */
+function scaled(t: Template | null, box: Box, scale: number): Template | null {
+  if (!t || scale === 1) return t;
+  const cx = box.x + box.w / 2;
+  const cy = box.y + box.h / 2;
+  const xs = t.xs.map((x) => Math.round(cx + (x - cx) * scale));
+  const ys = t.ys.map((y) => Math.round(cy + (y - cy) * scale));
+  return { ...t, xs, ys };
 }
 
 /**

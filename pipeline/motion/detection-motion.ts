@@ -40,7 +40,14 @@ export function attachMotion(
     const m = traceBoxBack(chain, box, options);
     if (!m || m.measured * 2 < m.steps) continue;
     const cut = box.y + box.h >= chain[0].height - 1;
-    d.motion = { dx: round1(m.dx / k), dy: round1(m.dy / k), dtMs, ...(cut ? { cut } : {}) };
+    const scale = Math.round(m.scale * 1000) / 1000;
+    d.motion = {
+      dx: round1(m.dx / k),
+      dy: round1(m.dy / k),
+      dtMs,
+      ...(scale !== 1 ? { scale } : {}),
+      ...(cut ? { cut } : {}),
+    };
     n++;
   }
   return n;

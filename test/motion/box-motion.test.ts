@@ -23,11 +23,23 @@ function paint(f: GreyFrame, x: number, y: number, w = 24, h = 14, lift = 0): vo
   }
 }
 
+/** Paints a smooth pattern filling the box (x, y, w, h): one object, seen at any size. */
+function paintPattern(f: GreyFrame, x: number, y: number, w: number, h: number): void {
+  for (let py = Math.ceil(y); py < y + h; py++) {
+    for (let px = Math.ceil(x); px < x + w; px++) {
+      const u = (px - x) / w;
+      const v = (py - y) / h;
+      if (px >= 0 && py >= 0 && px < f.width && py < f.height)
+        f.data[py * f.width + px] = 120 + 70 * Math.sin(7 * u + 3 * v) + 50 * Math.cos(9 * v - 4 * u);
+    }
+  }
+}
+
 describe('traceBoxBack', () => {
   test('a textured object moving 7 px right and 3 px down per frame: traced back to where it started', () => {
     const chain = [0, 1, 2, 3, 4].map((k) => scene(40 + 7 * k, 30 + 3 * k));
     const m = traceBoxBack(chain, { x: 68, y: 42, w: 24, h: 14 });
-    expect(m).toEqual({ dx: 28, dy: 12, measured: 4, steps: 4 });
+    expect(m).toEqual({ dx: 28, dy: 12, measured: 4, steps: 4, scale: 1 });
   });
 
   test('a fast object (more than half its length per frame) is still found on the first step', () => {
@@ -51,6 +63,7 @@ describe('traceBoxBack', () => {
       dy: 0,
       measured: 1,
       steps: 1,
+      scale: 1,
     });
   });
 
@@ -70,6 +83,36 @@ describe('traceBoxBack', () => {
       paint(newer, 50, 30 + below, 24, 14, lift);
       expect(traceBoxBack([older, newer], { x: 50, y: 30, w: 24, h: 14 })).toMatchObject({ measured: 0 });
     }
+  });
+
+  test('an object approaching the camera (growing a sixth per frame) or driving away: traced with its size', () => {
+    // Its box keeps the newest size when traced at one size, and going back the template holds
+    // more and more of the flat road around a shrinking object.
+    const grow = 1.16;
+    const at = (k: number) => ({ cx: 60 + 9 * k, cy: 40 + 5 * k, w: 40 * grow ** k, h: 24 * grow ** k });
+    const frame = (k: number) => {
+      const f = { data: new Uint8Array(200 * 100).fill(90), width: 200, height: 100 };
+      const { cx, cy, w, h } = at(k);
+      paintPattern(f, cx - w / 2, cy - h / 2, w, h);
+      return f;
+    };
+    const last = at(4);
+    const box = { x: last.cx - last.w / 2, y: last.cy - last.h / 2, w: last.w, h: last.h };
+    const m = traceBoxBack([0, 1, 2, 3, 4].map(frame), box);
+    expect(m?.measured).toBe(4);
+    expect(m?.scale).toBeCloseTo(grow ** -4, 1);
+    expect(Math.hypot((m?.dx ?? 0) - 36, (m?.dy ?? 0) - 20)).toBeLessThan(3);
+    // Driving away: the same frames the other way round.
+    const first = at(0);
+    const away = traceBoxBack([4, 3, 2, 1, 0].map(frame), {
+      x: first.cx - first.w / 2,
+      y: first.cy - first.h / 2,
+      w: first.w,
+      h: first.h,
+    });
+    expect(away?.measured).toBe(4);
+    expect(away?.scale).toBeCloseTo(grow ** 4, 1);
+    expect(Math.hypot((away?.dx ?? 0) + 36, (away?.dy ?? 0) + 20)).toBeLessThan(3);
   });
 
   test('an object that entered the picture during the chain keeps its last measured speed beyond the edge', () => {
