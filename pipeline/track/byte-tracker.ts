@@ -55,7 +55,7 @@ export interface TrackedDetection extends Detection {
  *   IoU ≥ minIou                        cost = 1 − IoU                    in [0, 1 − minIou]
  *     (IoU: the best of prediction vs detection now, the track's perspective course vs detection
  *      now (vehicles; course-cue.ts), and track vs detection at the previous frame when the
- *      detection carries measured motion; motion-cues.ts)
+ *      detection carries measured motion not against the track's heading; motion-cues.ts)
  *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio;
  *                                                     a smaller detection for a track seen once: MAX_GROWTH)
  *   else                                forbidden
@@ -319,6 +319,7 @@ export class ByteTracker {
     for (let r = 0; r < rows; r++) {
       const p = predicted[r];
       const { before, course } = tracks[r];
+      const velocity = tracks[r].kf.velocity();
       // A vehicle driving away is first seen large at the picture's lower edge and may be half that
       // size a frame later at 2 fps: a track seen once may shrink by up to MAX_GROWTH. (One coming
       // towards the camera was seen small, far away, many times before it grows that fast.)
@@ -332,7 +333,7 @@ export class ByteTracker {
         const overlap = Math.max(
           iou(p, b),
           course ? iou(course, b) : 0,
-          before ? overlapBefore(before, d, dtMs) : 0,
+          before ? overlapBefore(before, d, dtMs, velocity) : 0,
         );
         let k = Number.POSITIVE_INFINITY;
         if (overlap >= minIou) {

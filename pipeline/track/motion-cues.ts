@@ -21,20 +21,28 @@ export function boxBefore(d: Detection, dtMs: number): Box | null {
   const m = d.motion;
   // The measurement must span the tracker's own step (not a gap, a restart or a skipped frame).
   if (!m || !(Math.abs(m.dtMs - dtMs) <= Math.max(1, 0.02 * dtMs))) return null;
-  return { x: d.box.x - m.dx, y: d.box.y - m.dy, w: d.box.w, h: d.box.h };
+  const s = m.scale ?? 1;
+  const w = d.box.w * s;
+  const h = d.box.h * s;
+  return { x: d.box.x + (d.box.w - w) / 2 - m.dx, y: d.box.y + (d.box.h - h) / 2 - m.dy, w, h };
 }
 
 /**
  * How well a track's box at the previous frame matches the detection traced back to then: the IoU,
  * or, if better and the sizes are within MAX_GROWTH of each other, the IoU with the traced box
  * resized to the track's box around its centre. Vehicles
- * approaching the camera grow between frames at 2 fps (and are cut by the picture's edge), so the
- * traced box keeps the detection's size while the track keeps the older, smaller one; their centres
- * still agree. 0 when the detection has no motion for this step.
+ * approaching the camera grow between frames at 2 fps (and are cut by the picture's edge); where the
+ * trace could not tell the size change (a small box, a cut one) the traced box keeps the detection's
+ * size while the track keeps the older, smaller one, and their centres still agree. 0 when the detection has no motion for this step, or moved against `heading`.
  */
-export function overlapBefore(trackBefore: Box, d: Detection, dtMs: number): number {
+export function overlapBefore(
+  trackBefore: Box,
+  d: Detection,
+  dtMs: number,
+  heading?: { vx: number; vy: number },
+): number {
   const b = boxBefore(d, dtMs);
-  if (!b) return 0;
+  if (!b || (heading && against(d, heading, dtMs, trackBefore))) return 0;
   const plain = iou(trackBefore, b);
   // A far, small detection is no continuation of a near, large track however well it is placed.
   const growth = Math.sqrt((b.w * b.h) / (trackBefore.w * trackBefore.h));
@@ -48,6 +56,20 @@ export function overlapBefore(trackBefore: Box, d: Detection, dtMs: number): num
     h: trackBefore.h,
   };
   return Math.max(plain, iou(trackBefore, resized));
+}
+
+/**
+ * Whether the detection visibly moved against the track's heading (its filtered velocity, px/s),
+ * the track itself moving at least a tenth of its size per step: two vehicles crossing paths near the
+ * picture's edge, one leaving and one entering, where the newcomer's traced box lands on the other's
+ * last place. Measured motion the other way is no continuation of the track.
+ */
+function against(d: Detection, heading: { vx: number; vy: number }, dtMs: number, box: Box): boolean {
+  const m = d.motion;
+  if (!m || !movedVisibly(d)) return false;
+  const sec = dtMs / 1000;
+  if (!(Math.hypot(heading.vx, heading.vy) * sec >= 0.1 * Math.max(box.w, box.h))) return false;
+  return m.dx * heading.vx + m.dy * heading.vy < 0;
 }
 
 /** How much a box may grow or shrink (square root of the area) from one analysed frame to the next. */
@@ -68,5 +90,6 @@ export function movedVisibly(d: Detection): boolean {
 export function originAnchor(d: Detection): [number, number] {
   const dx = d.motion?.dx ?? 0;
   const dy = d.motion?.dy ?? 0;
-  return [d.box.x + d.box.w / 2 - dx, d.box.y + d.box.h - dy];
+  const h = d.box.h * (d.motion?.scale ?? 1);
+  return [d.box.x + d.box.w / 2 - dx, d.box.y + d.box.h / 2 + h / 2 - dy];
 }

@@ -1,9 +1,10 @@
 import { expect, test } from 'vitest';
 import { LineZone } from '../../pipeline/scene/line-zone.ts';
 import { ByteTracker } from '../../pipeline/track/byte-tracker.ts';
-import { boxBefore } from '../../pipeline/track/motion-cues.ts';
+import { boxBefore, originAnchor } from '../../pipeline/track/motion-cues.ts';
 import { withoutRiders } from '../../pipeline/track/riders.ts';
 import type { Detection } from '../../schemas/detection.ts';
+import type { DetectionMotion } from '../../schemas/jobs.ts';
 
 /**
  * A platoon at 2 fps: 60×40 cars 100 px apart in one lane, each moving 150 px (almost four of its
@@ -56,6 +57,47 @@ test('motion measured over another interval than the tracker step is not used', 
   };
   expect(boxBefore(d, 500)).toBeNull();
   expect(boxBefore(d, 200)).toEqual({ x: -5, y: 0, w: 10, h: 10 });
+});
+
+test("motion with a size change: the box before is the object's older size around its traced centre", () => {
+  const d: Detection = {
+    cls: 'car',
+    score: 0.8,
+    box: { x: 100, y: 100, w: 40, h: 20 }, // centre (120, 110), bottom 120
+    motion: { dx: 10, dy: 5, dtMs: 500, scale: 0.5 }, // approaching: half its size half a second ago
+  };
+  expect(boxBefore(d, 500)).toEqual({ x: 100, y: 100, w: 20, h: 10 });
+  expect(originAnchor(d)).toEqual([110, 110]); // the older box's bottom-centre
+});
+
+test('a lost track takes no box whose measured motion runs against its heading', () => {
+  // A residential street at 1 fps, boxes and motion as detected: a car coming down the picture
+  // (track 1), lost; three seconds later the car before it leaves at the lower edge, its motion
+  // traced up and to the left; three seconds on, a faint box up the street where the next car turns
+  // in. Track 1 took both (its gate had grown wide), and its side of a counting line flipped back: a
+  // crossing the wrong way.
+  const tracker = new ByteTracker({});
+  const car = (x: number, y: number, w: number, h: number, score = 0.8, motion?: DetectionMotion) => ({
+    cls: 'car' as const,
+    score,
+    box: { x, y, w, h },
+    ...(motion ? { motion } : {}),
+  });
+  const frames: Detection[][] = [
+    [car(231, 130, 58, 43)],
+    [car(315, 172, 178, 114, 0.9, { dx: 120, dy: 62, dtMs: 1000 })],
+    [],
+    [],
+    [car(519, 270, 120, 82, 0.86, { dx: -9, dy: -37, dtMs: 1000, cut: true })],
+    [],
+    [],
+    [],
+    [car(172, 101, 79, 48, 0.21)],
+  ];
+  const ids = frames.map((ds, k) => tracker.update(ds, k * 1000).map((t) => t.trackId));
+  expect(ids[1]).toEqual([1]);
+  expect(ids[4]).not.toContain(1);
+  expect(ids.at(-1)).toEqual([]);
 });
 
 test('a still detection (parked car) gets no head start from its motion', () => {
