@@ -41,7 +41,14 @@ test('backpressure: with no detector running, extraction stops at maxPendingSegm
   try {
     const src = await node.submitFile({ id: 'cam-bp', source: SAMPLE, startTime: recent() });
     sourceId = src.sourceId;
-    await sleep(3000); // unbounded, the 37 s clip would be 19 segments within a second
+    // Unbounded, the 37 s clip would be 19 segments within a second or two of the first. The first
+    // two may take longer on a loaded machine; once they are out, a further 3 s emit nothing more.
+    await until(
+      'two segments emitted',
+      async () => (await node.tracker.state(src.sourceId)).emitted >= 2,
+      30_000,
+    );
+    await sleep(3000);
     const state = await node.tracker.state(src.sourceId);
     expect(state.extract).toBe('running');
     expect(state.emitted).toBe(2);
