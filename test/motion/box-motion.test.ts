@@ -54,6 +54,17 @@ describe('traceBoxBack', () => {
     expect(traceBoxBack([scene(0, 0)], { x: 0, y: 0, w: 24, h: 14 })).toBeNull();
   });
 
+  test('a smooth object creeping 1 px a frame (a queue moving up) is traced, not taken for a still one', () => {
+    // One pixel moves a smooth pattern's samples by a few grey levels only: the match in place is
+    // close, but not within noise of the template's contrast, so the search runs and finds the step.
+    const chain = [0, 1, 2, 3].map((k) => {
+      const f = { data: new Uint8Array(200 * 100).fill(90), width: 200, height: 100 };
+      paintPattern(f, 60 + k, 30, 60, 36);
+      return f;
+    });
+    expect(traceBoxBack(chain, { x: 63, y: 30, w: 60, h: 36 })).toMatchObject({ dx: 3, dy: 0, measured: 3 });
+  });
+
   test("an object partly beyond the picture's edge a frame earlier is matched on its part inside", () => {
     // 20 px a frame: a frame ago 8 of its 24 px were beyond the left edge (2 of the template's 10
     // sample columns), and charging them lost the true position to a still one.
