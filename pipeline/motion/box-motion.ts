@@ -171,7 +171,10 @@ const SCALE_STEPS = 3;
  * The size change of one step, by hill climbing from `start`'s: the template is compared at sizes
  * SCALE_STEP apart (each with a small search around the best place so far) while that lowers the
  * difference. An approaching vehicle near the camera grows by a fifth between two decoder frames at
- * 5 fps; matched at one size, its template soon holds mostly road.
+ * 5 fps; matched at one size, its template soon holds mostly road. On a box too small for one
+ * SCALE_STEP to move the template's outer samples by half a pixel the size cannot be measured (the
+ * climb follows noise: a cyclist 7 px wide came out at a quarter of its size half a second earlier),
+ * so only the small search around the best place is made, at `start`'s size.
  */
 function refineScale(
   a: GreyFrame,
@@ -180,7 +183,12 @@ function refineScale(
   start: Step & { diff: number },
   o: Required<BoxMotionOptions>,
 ): Step & { diff: number } {
-  const radius = Math.max(2, 0.05 * Math.max(box.w, box.h));
+  const size = Math.max(box.w, box.h);
+  const radius = Math.max(2, 0.05 * size);
+  if ((SCALE_STEP - 1) * (0.5 - o.inset) * size < 0.5) {
+    const found = search(a, b, box, start, radius, 1, o, start.s);
+    return found && found.diff < start.diff ? { ...found, s: start.s } : start;
+  }
   let best = start;
   for (const factor of [1 / SCALE_STEP, SCALE_STEP]) {
     for (let k = 1; k <= SCALE_STEPS; k++) {

@@ -29,11 +29,12 @@ export function boxBefore(d: Detection, dtMs: number): Box | null {
 
 /**
  * How well a track's box at the previous frame matches the detection traced back to then: the IoU,
- * or, if better and the sizes are within MAX_GROWTH of each other, the IoU with the traced box
- * resized to the track's box around its centre. Vehicles
- * approaching the camera grow between frames at 2 fps (and are cut by the picture's edge); where the
- * trace could not tell the size change (a small box, a cut one) the traced box keeps the detection's
- * size while the track keeps the older, smaller one, and their centres still agree. 0 when the detection has no motion for this step, or moved against `heading`.
+ * or, if better and the detection's size is within MAX_GROWTH of the track's, the IoU with the traced
+ * box resized to the track's box around its centre. Vehicles approaching the camera grow between
+ * frames at 2 fps (and are cut by the picture's edge); where the trace could not tell the size change
+ * (a small box, a cut one) or told it wrong, the traced box's size is off while its centre still
+ * agrees with the track's. 0 when the detection has no motion for this step, or moved against
+ * `heading`.
  */
 export function overlapBefore(
   trackBefore: Box,
@@ -45,7 +46,10 @@ export function overlapBefore(
   if (!b || (heading && against(d, heading, dtMs, trackBefore))) return 0;
   const plain = iou(trackBefore, b);
   // A far, small detection is no continuation of a near, large track however well it is placed.
-  const growth = Math.sqrt((b.w * b.h) / (trackBefore.w * trackBefore.h));
+  // (Judged on the detection's own size, not the traced one: the trace's size change is the less
+  // certain of the two, and a wrong one must not veto a well-placed match. A true size change
+  // beyond MAX_GROWTH is what the plain IoU with the traced box is for.)
+  const growth = Math.sqrt((d.box.w * d.box.h) / (trackBefore.w * trackBefore.h));
   if (!(growth <= MAX_GROWTH && growth >= 1 / MAX_GROWTH)) return plain;
   const cx = b.x + b.w / 2;
   const cy = b.y + b.h / 2;
