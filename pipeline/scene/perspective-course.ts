@@ -35,14 +35,10 @@ const MAX_GROWTH = 5;
 export function courseAt(a: Sighting, b: Sighting, tsMs: number): { at: [number, number]; h: number } | null {
   const span = b.tsMs - a.tsMs;
   if (!(span > 0) || !(a.h > 0) || !(b.h > 0)) return null;
+  const k = Math.min(MAX_STEPS, Math.max(0, (tsMs - b.tsMs) / span));
   const qa = 1 / a.h;
   const qb = 1 / b.h;
-  let k = Math.min(MAX_STEPS, Math.max(0, (tsMs - b.tsMs) / span));
-  // A growing object stops where it is MAX_GROWTH times its last size: further on its depth would
-  // pass through zero and the course turn back up the picture (a car near the camera at 1-2 fps
-  // would then seem to drive back over the line it just crossed). Position and size stop together.
-  if (qb < qa) k = Math.min(k, (qb - qb / MAX_GROWTH) / (qa - qb));
-  const q = qb + (qb - qa) * k;
+  const q = Math.max(qb + (qb - qa) * k, qb / MAX_GROWTH);
   const x = b.at[0] * qb + (b.at[0] * qb - a.at[0] * qa) * k;
   const y = b.at[1] * qb + (b.at[1] * qb - a.at[1] * qa) * k;
   return { at: [x / q, y / q], h: 1 / q };
