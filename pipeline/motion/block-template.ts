@@ -62,14 +62,14 @@ export function template(f: GreyFrame, box: Box, o: TemplateOptions, r: number):
   const contrast = Math.sqrt(variance / values.length);
   if (contrast < o.minContrast) return null;
   const grid = nx * ny;
-  const out = {
+  return {
     xs: Int32Array.from(xs),
     ys: Int32Array.from(ys),
     values: Float64Array.from(values),
     r,
     grid,
+    contrast,
   };
-  return { ...out, contrast };
 }
 
 /**

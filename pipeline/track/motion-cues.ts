@@ -1,5 +1,6 @@
 import type { Box, Detection } from '../../schemas/detection.ts';
 import { iou } from '../geometry/box-iou.ts';
+import { bottomCentre } from '../scene/geometry.ts';
 
 /**
  * What a detection's measured image motion (pipeline/motion/) tells the tracker. A detection with
@@ -21,10 +22,15 @@ export function boxBefore(d: Detection, dtMs: number): Box | null {
   const m = d.motion;
   // The measurement must span the tracker's own step (not a gap, a restart or a skipped frame).
   if (!m || !(Math.abs(m.dtMs - dtMs) <= Math.max(1, 0.02 * dtMs))) return null;
-  const s = m.scale ?? 1;
-  const w = d.box.w * s;
-  const h = d.box.h * s;
-  return { x: d.box.x + (d.box.w - w) / 2 - m.dx, y: d.box.y + (d.box.h - h) / 2 - m.dy, w, h };
+  return tracedBox(d);
+}
+
+/** The box where its motion says it was (its centre moved back, its size scaled); the box itself without motion. */
+function tracedBox(d: Detection): Box {
+  const { dx = 0, dy = 0, scale = 1 } = d.motion ?? {};
+  const w = d.box.w * scale;
+  const h = d.box.h * scale;
+  return { x: d.box.x + (d.box.w - w) / 2 - dx, y: d.box.y + (d.box.h - h) / 2 - dy, w, h };
 }
 
 /**
@@ -92,8 +98,5 @@ export function movedVisibly(d: Detection): boolean {
 
 /** The bottom-centre (ground contact) of the box, or of where the motion says the object came from. */
 export function originAnchor(d: Detection): [number, number] {
-  const dx = d.motion?.dx ?? 0;
-  const dy = d.motion?.dy ?? 0;
-  const h = d.box.h * (d.motion?.scale ?? 1);
-  return [d.box.x + d.box.w / 2 - dx, d.box.y + d.box.h / 2 + h / 2 - dy];
+  return bottomCentre(tracedBox(d)) as [number, number];
 }

@@ -4,7 +4,8 @@ import { ByteTracker } from '../../pipeline/track/byte-tracker.ts';
 import { boxBefore, originAnchor, overlapBefore } from '../../pipeline/track/motion-cues.ts';
 import { withoutRiders } from '../../pipeline/track/riders.ts';
 import type { Detection } from '../../schemas/detection.ts';
-import type { DetectionMotion } from '../../schemas/jobs.ts';
+import { type DetectionMotion, DetectionRow } from '../../schemas/jobs.ts';
+import { check } from '../../schemas/validate.ts';
 
 /**
  * A platoon at 2 fps: 60×40 cars 100 px apart in one lane, each moving 150 px (almost four of its
@@ -193,4 +194,14 @@ test('a vehicle driving away, seen first large at the lower edge, keeps one trac
   }
   // Reported from its second sighting on, under one id.
   expect(ids).toEqual([1, 1, 1]);
+});
+
+test("a job's detection motion with a size change that is not a positive number is refused, naming it", () => {
+  const row = (motion: unknown) => ({ cls: 'car', score: 0.8, box: { x: 0, y: 0, w: 10, h: 10 }, motion });
+  expect(check(DetectionRow, row({ dx: 1, dy: 2, dtMs: 500, scale: 0.5 }))).toEqual([]);
+  for (const scale of [0, -1, '2']) {
+    expect(check(DetectionRow, row({ dx: 1, dy: 2, dtMs: 500, scale })).map((i) => i.key)).toEqual([
+      'motion.scale',
+    ]);
+  }
 });
