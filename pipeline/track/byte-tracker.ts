@@ -10,6 +10,7 @@ import {
 import { courseBox, withSighting } from './course-cue.ts';
 import { KalmanBoxFilter } from './kalman-box-filter.ts';
 import { boxBefore, MAX_GROWTH, movedVisibly, originAnchor, overlapBefore } from './motion-cues.ts';
+import { type ClaimedBox, isPartBox } from './part-box.ts';
 import {
   type Track,
   type TrackerState,
@@ -46,6 +47,7 @@ export interface TrackedDetection extends Detection {
  *               │                      │ unmatched tracks
  *               └─ low ≤ score < high ─▶ 2nd association: all remaining tracks (stricter gate)
  *   unmatched high detections ≥ newTrackThreshold ──▶ new tentative tracks
+ *     (not a second box on part of an object a track took this frame: part-box.ts)
  *
  *   lifecycle:  tentative ──(minHits hits)──▶ confirmed ◀──(matched)──▶ lost ──(lostBufferMs)──▶ removed
  *                   └──(missed once)──▶ removed
@@ -159,8 +161,12 @@ export class ByteTracker {
     }
     const trackOf = new Array<Track | undefined>(detections.length);
     const unmatched = this.associateAll(detections, trackOf);
+    // Where the tracks that took a box were predicted, before their update (part-box.ts).
+    const claimed: ClaimedBox[] = [...new Set(trackOf)].flatMap((t) =>
+      t ? [{ box: t.kf.box(), cls: votedClass(t.votes) }] : [],
+    );
     this.updateTracks(detections, trackOf, tsMs, ttl);
-    this.startTracks(detections, unmatched, trackOf, tsMs, dtSec);
+    this.startTracks(detections, unmatched, trackOf, tsMs, dtSec, claimed);
     return this.report(detections, trackOf);
   }
 
@@ -243,14 +249,17 @@ export class ByteTracker {
     trackOf: (Track | undefined)[],
     tsMs: number,
     dtSec: number,
+    claimed: readonly ClaimedBox[],
   ): void {
     // New tracks from confident unmatched detections; also from unmatched weaker ones that visibly
     // moved, tentative with one hit (no head start from their motion): a fast vehicle's first,
     // blurred sighting is often weak, and it holds the only view of where the vehicle came from.
+    // None from a second box on part of an object a track took this update.
     const weak = unmatched.low.filter((i) => movedVisibly(detections[i]));
     for (const i of [...unmatched.high, ...weak]) {
       const d = detections[i];
       if (d.score < this.o.newTrackThreshold && !weak.includes(i)) continue;
+      if (isPartBox(d, claimed)) continue;
       const t = this.newTrack(d, tsMs, dtSec, d.score >= this.o.newTrackThreshold);
       if (t.hits >= this.o.minHits) {
         t.status = 'confirmed';
