@@ -369,7 +369,8 @@ export class LineZone {
       // Where its perspective course or its tracker velocity puts it, and of a size it could have.
       if (!couldBe(t, anchor, size, tsMs)) continue;
       this.tracks.delete(id);
-      const adopted = { ...t, trackId };
+      // No lastH: its course starts from the new id's sightings (old box to new races off).
+      const adopted = { ...t, trackId, lastH: undefined };
       this.tracks.set(trackId, adopted);
       return adopted;
     }

@@ -125,6 +125,23 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.counts().negative).toBe(1);
   });
 
+  test("an adopted id's course starts from its own sightings, not from the old id's last box", () => {
+    // A far car (15 px tall) is missed for a frame, and a weak box 26 px tall just below it (on
+    // part of a nearer car) starts id 2 where the far car was heading; id 2 is then seen no more.
+    // A course from the far car's last box to id 2's would grow 1.7 times a frame, race down the
+    // picture and cross the line at y = 500 within a frame: no crossing here.
+    const box = (id: number, bottom: number, w: number, h: number, vy: number): TrackedDetection => ({
+      ...at(id, bottom, vy),
+      box: { x: 500 - w / 2, y: bottom - h, w, h },
+    });
+    const z = new LineZone(line);
+    z.update([box(1, 398, 20, 15, 10)], 0);
+    z.update([box(1, 400, 20, 15, 10)], 200);
+    expect(z.update([box(2, 425, 30, 26, 10)], 400)).toEqual([]);
+    for (const t of [600, 800, 1200, 2400, 4000]) expect(z.update([], t, 1500)).toEqual([]);
+    expect(z.counts().negative).toBe(0);
+  });
+
   test('a vanished track beside another (the next lane) still counts', () => {
     const z = new LineZone(line);
     const lane = (d: TrackedDetection, dx: number): TrackedDetection => ({
