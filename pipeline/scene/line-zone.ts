@@ -14,6 +14,7 @@ import {
   type LineZoneState,
   type Side,
 } from './line-zone-state.ts';
+import { stillSeen } from './still-seen.ts';
 import { couldBe, whereNow } from './where-now.ts';
 
 export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
@@ -28,8 +29,6 @@ export type {
 
 /** Sightings at most this many frame intervals apart make a course (one missed frame between). */
 const RECENT_FRAMES = 2.5;
-/** A track standing within this share of a vanished one's size from where it would be is the same object. */
-const SAME_OBJECT_SHARE = 0.3;
 /** A new track whose velocity moves it less than this share of its size per frame interval stood still. */
 const MOVED_SHARE = 0.25;
 
@@ -180,7 +179,7 @@ export class LineZone {
       // Missing for the first time: did its course cross the segment before this frame? Not if
       // another track stands where it would be: the same object under two ids (stillSeen).
       if (t.lastSeenMs === previousTsMs)
-        t.exitSide = this.stillSeen(t, id, tracked, tsMs) ? undefined : this.exitSide(t, tsMs);
+        t.exitSide = stillSeen(t, id, tracked, tsMs) ? undefined : this.exitSide(t, tsMs);
       const gone = tsMs - t.lastSeenMs;
       if (t.exitSide && t.cls && gone > goneAfterMs) {
         out.push(this.count(id, t.cls, t.exitSide, tsMs));
@@ -322,32 +321,6 @@ export class LineZone {
     if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to))
       return undefined;
     return side;
-  }
-
-  /**
-   * Whether another track of its kind (person, or vehicle) stands where a track that just went
-   * missing would be now, within {@link SAME_OBJECT_SHARE} of its size: the tracker followed one
-   * object under two ids for a frame or two (a box that changed shape, a weak duplicate) and the other
-   * id still follows it. Such a vanishing is not an exit, so the object counts once. Neighbours in
-   * traffic stand a lane or a length apart, farther than that share. A track seen only once (the
-   * usual split-off duplicate) also counts as still seen where it last stood, as its course from one
-   * sighting is only the tracker's guess.
-   */
-  private stillSeen(
-    t: LineTrackState,
-    id: number,
-    tracked: readonly TrackedDetection[],
-    tsMs: number,
-  ): boolean {
-    if (!t.size) return false;
-    const places = [...whereNow(t, tsMs).slice(0, 1), ...(t.prev || !t.last ? [] : [t.last])];
-    const person = t.cls === 'person';
-    const near = SAME_OBJECT_SHARE * t.size;
-    return tracked.some((d) => {
-      if (d.trackId === id || (d.cls === 'person') !== person) return false;
-      const [ax, ay] = bottomCentre(d.box);
-      return places.some(([px, py]) => Math.hypot(ax - px, ay - py) <= near);
-    });
   }
 
   /**
