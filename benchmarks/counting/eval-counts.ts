@@ -6,6 +6,7 @@
  *   npm run eval:counts -- --fps 2,5 --clips night-arterial-motorbikes --json
  *   npm run eval:counts -- --no-synthetic | --without-motion | --seeds 1,2 | --motion-fps 0
  *   npm run eval:counts -- --mirrored                # each clip also flipped left to right
+ *   npm run eval:counts -- --phases 3                # each clip also on 2 other grids of frames
  *   npm run eval:counts -- --extra '{"detector":{"model":"centernet"}}'   # other settings
  *
  * The table starts with the synthetic highway (synthetic-counts.ts: seeded scenes through the
@@ -16,6 +17,9 @@
  * run it (its own private Redis and embedded ClickHouse), and `cityflow query` reads the
  * line_crossings rows. Truth and counts are compared per direction, and per direction and class.
  * With --mirrored each clip also runs flipped left to right (mirror-clip.ts), as `<clip> mirrored`.
+ * With --phases N each clip (and its mirror) also runs started p / (N × the lowest rate) seconds
+ * later for p = 1 … N − 1 (shift-clip.ts), as `<clip> +0.25 s`: the same traffic analysed on other
+ * frames; a summary then gives each direction's spread over the phases.
  *
  * Targets (what the product promises on any street): each direction's total within 5 % at 5 fps and
  * 10 fps, 10 % at 2 fps, and never stricter than ±1 vehicle where the truth is under 20. Exits 1
@@ -27,6 +31,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mirrorClip } from './mirror-clip.ts';
+import { formatSpread } from './phase-spread.ts';
+import { shiftClip } from './shift-clip.ts';
 
 // CITYFLOW_ROOT: run another checkout's CLI (e.g. an older version, for before/after figures).
 const ROOT = process.env.CITYFLOW_ROOT
@@ -234,19 +240,14 @@ async function main() {
     rows.push(...syntheticCounts(seeds, rates, true, true));
     if (process.argv.includes('--without-motion')) rows.push(...syntheticCounts(seeds, rates, false));
   }
-  const mirrorDir = process.argv.includes('--mirrored')
-    ? mkdtempSync(join(tmpdir(), 'cityflow-mirror-'))
-    : null;
+  const mirrored = process.argv.includes('--mirrored');
+  const phases = Number(arg('--phases') ?? 1);
+  if (!Number.isInteger(phases) || phases < 1)
+    throw new Error(`--phases must be a whole number >= 1, got ${phases}`);
+  const tmp = mirrored || phases > 1 ? mkdtempSync(join(tmpdir(), 'cityflow-eval-clips-')) : null;
   try {
     for (const clip of clips) {
-      const runs = [{ name: clip.name, video: clip.video, truth: clip.truth }];
-      if (mirrorDir) {
-        runs.push({
-          name: `${clip.name} mirrored`,
-          ...(await mirrorClip(clip.video, clip.truth, mirrorDir)),
-        });
-      }
-      for (const r of runs) {
+      for (const r of await clipRuns(clip, tmp, mirrored, phases, Math.min(...rates))) {
         for (const fps of rates) {
           const t0 = Date.now();
           const counted = await countClip(r.video, r.truth, fps, extra);
@@ -258,16 +259,37 @@ async function main() {
       }
     }
   } finally {
-    if (mirrorDir) rmSync(mirrorDir, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
   const missed = rows.filter((r) => r.allowed !== null && Math.abs(r.counted - r.truth) > r.allowed);
   if (process.argv.includes('--json'))
     process.stdout.write(`${JSON.stringify({ rows, missed: missed.length })}\n`);
   else
     process.stdout.write(
-      `${formatRows(rows)}\n${missed.length} of ${rows.filter((r) => r.allowed !== null).length} direction totals outside their target\n`,
+      `${formatRows(rows)}\n${missed.length} of ${rows.filter((r) => r.allowed !== null).length} direction totals outside their target\n${phases > 1 ? `\n${formatSpread(rows)}\n` : ''}`,
     );
   if (process.argv.includes('--strict') && missed.length) process.exitCode = 1;
+}
+
+/** A clip as annotated, and (into `tmp`) flipped left to right and shifted to other frame phases. */
+async function clipRuns(
+  clip: { name: string; video: string; truth: ClipTruth },
+  tmp: string | null,
+  mirrored: boolean,
+  phases: number,
+  lowestRate: number,
+): Promise<Array<{ name: string; video: string; truth: ClipTruth }>> {
+  const base = [{ name: clip.name, video: clip.video, truth: clip.truth }];
+  if (tmp && mirrored)
+    base.push({ name: `${clip.name} mirrored`, ...(await mirrorClip(clip.video, clip.truth, tmp)) });
+  const runs = [...base];
+  for (const b of base) {
+    for (let p = 1; p < phases && tmp; p++) {
+      const s = await shiftClip(b.video, b.truth, tmp, p / (phases * lowestRate));
+      runs.push({ name: `${b.name} +${s.shift.toFixed(2)} s`, video: s.video, truth: s.truth });
+    }
+  }
+  return runs;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
