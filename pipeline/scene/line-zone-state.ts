@@ -40,8 +40,10 @@ export interface LineTrackState {
   cls?: ProductClass;
   /** When it last counted a crossing. */
   countedMs?: number;
-  /** Missing since its last sighting, on a course that crossed the segment before the next frame. */
+  /** Missing since its last sighting, on a course that crossed the segment while missing. */
   exitSide?: Side;
+  /** Missing since its last sighting, and another id was seen where it would be (stillSeen). */
+  followed?: boolean;
   /** The larger side of its last box, px. */
   size?: number;
   /** Its last sighting before `last` and the last box's height (for courseAt). */

@@ -176,10 +176,15 @@ export class LineZone {
     }
     for (const [id, t] of this.tracks) {
       if (t.lastSeenMs === tsMs) continue;
-      // Missing for the first time: did its course cross the segment before this frame? Not if
-      // another track stands where it would be: the same object under two ids (stillSeen).
-      if (t.lastSeenMs === previousTsMs)
-        t.exitSide = stillSeen(t, id, tracked, tsMs) ? undefined : this.exitSide(t, tsMs);
+      // Missing: did its course cross the segment before this frame? Asked at each frame while
+      // it is recent (RECENT_FRAMES, one missed frame between), as a vehicle passing behind another
+      // at the line is missed twice at 2 fps. Never once another track stood where it would be:
+      // the same object under two ids (stillSeen).
+      const recent = this.frameMs !== null && tsMs - t.lastSeenMs <= RECENT_FRAMES * this.frameMs;
+      if (t.lastSeenMs === previousTsMs || (recent && !t.exitSide && !t.followed)) {
+        t.followed = stillSeen(t, id, tracked, tsMs);
+        t.exitSide = t.followed ? undefined : this.exitSide(t, tsMs);
+      }
       const gone = tsMs - t.lastSeenMs;
       if (t.exitSide && t.cls && gone > goneAfterMs) {
         out.push(this.count(id, t.cls, t.exitSide, tsMs));
@@ -235,6 +240,7 @@ export class LineZone {
       t.cls = d.cls;
       t.size = Math.max(d.box.w, d.box.h);
       t.exitSide = undefined;
+      t.followed = undefined;
     }
     if (!side) return null;
     if (!t) {

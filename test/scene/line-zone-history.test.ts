@@ -57,6 +57,33 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.update([at(3, 300, 0)], 0)).toEqual([]);
   });
 
+  test('a track missed at two frames in a row (hidden behind another at the line, 2 fps) counts', () => {
+    const z = new LineZone(line);
+    z.update([at(1, 330, 140)], 0);
+    z.update([at(1, 400, 140)], 500);
+    expect(z.update([], 1000, 1500)).toEqual([]); // would be at 470: not across yet
+    expect(z.update([], 1500, 1500)).toEqual([]); // at 540: across; maybe only occluded
+    expect(z.update([], 2500, 1500).map((c) => c.direction)).toEqual(['negative']);
+  });
+
+  test('... but not one whose course would reach the line only at its third missed frame', () => {
+    const z = new LineZone(line);
+    z.update([at(1, 330, 70)], 0);
+    z.update([at(1, 365, 70)], 500);
+    for (const t of [1000, 1500, 2000, 2500, 3000, 8000]) expect(z.update([], t, 1500)).toEqual([]);
+  });
+
+  test('... nor one another id stood in for at its first missed frame', () => {
+    const z = new LineZone(line);
+    // One vehicle under two ids for a frame (a duplicate box), then only under id 2.
+    z.update([at(1, 330, 140)], 0);
+    z.update([at(1, 400, 140), at(2, 398, 140)], 500);
+    // Id 2 stands where id 1 would be (470) at 1000, then is gone too; id 1's course crosses at 1500.
+    z.update([at(2, 468, 140)], 1000, 1500);
+    for (const t of [1500, 2000, 3000, 8000]) z.update([], t, 1500);
+    expect(z.counts().negative).toBe(1); // id 2's own exit, not id 1's as well
+  });
+
   test('a track last seen on the line itself (no side told) that vanished on its course counts', () => {
     const z = new LineZone(line);
     z.update([at(1, 300, 600)], 0);

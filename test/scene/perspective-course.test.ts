@@ -33,12 +33,23 @@ describe('courseAt', () => {
     expect(q).toEqual([160, 300]);
   });
 
-  test('no course from one instant, a zero height or time running backwards; growth is capped', () => {
+  test('no course from one instant, a zero height, nor past five times the last size', () => {
     expect(courseAt(seen(1), seen(1), 2000)).toBeNull();
     expect(courseAt({ at: [0, 0], h: 0, tsMs: 0 }, seen(1), 2000)).toBeNull();
-    // Passing under the camera (depth would go negative): at most five times the last size.
-    const p = courseAt(seen(2), seen(2.3), 3000)?.at;
-    expect(p && Number.isFinite(p[1])).toBe(true);
-    expect(p?.[1]).toBeLessThanOrEqual(40 + 5 * (seen(2.3).at[1] - 40) + 1e-6);
+    // Passing under the camera (10 m, then 2.5 m away): at 2.35 s (1.25 m) still where the camera
+    // sees it; at 3 s its depth would be negative.
+    expect(courseAt(seen(2), seen(2.3), 2350)?.at[1]).toBeCloseTo(seen(2.35).at[1], 6);
+    expect(courseAt(seen(2), seen(2.3), 3000)).toBeNull();
+  });
+
+  test('an object growing fast never turns back up the picture: its course ends instead', () => {
+    // 26 then 63 px tall a second apart, moving down: 1/h would pass zero 0.7 s later (five times the size at 0.56 s) and
+    // y/h turn negative after 2.5 s, which would put the object back above where it was.
+    const a = { at: [300, 150] as [number, number], h: 26, tsMs: 0 };
+    const b = { at: [320, 260] as [number, number], h: 63, tsMs: 1000 };
+    const y = (t: number) => courseAt(a, b, t)?.at[1];
+    expect(y(1200)).toBeGreaterThan(260);
+    expect(y(1500)).toBeGreaterThan(y(1200) ?? Number.NaN);
+    for (const t of [1600, 2000, 3000, 5000]) expect(y(t)).toBeUndefined();
   });
 });
