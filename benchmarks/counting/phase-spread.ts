@@ -10,7 +10,7 @@ export interface SpreadRow {
   fps: number;
   direction: string;
   phases: number;
-  /** Truth and counted, lowest and highest over the phases (a crossing cut off by a shift lowers the truth). */
+  /** Truth and counted, lowest and highest over the phases (the truth is the same at every phase). */
   truth: [number, number];
   counted: [number, number];
   /** Phases whose total is outside its target. */

@@ -177,11 +177,13 @@ export class LineZone {
     for (const [id, t] of this.tracks) {
       if (t.lastSeenMs === tsMs) continue;
       // Missing: did its course cross the segment before this frame? Asked at each frame while
-      // it is recent (RECENT_FRAMES, one missed frame between), as a vehicle passing behind another
-      // at the line is missed twice at 2 fps. Never once another track stood where it would be:
-      // the same object under two ids (stillSeen).
-      const recent = this.frameMs !== null && tsMs - t.lastSeenMs <= RECENT_FRAMES * this.frameMs;
-      if (t.lastSeenMs === previousTsMs || (recent && !t.exitSide && !t.followed)) {
+      // it is recent (RECENT_FRAMES, one missed frame between; at least its first missed frame),
+      // as a vehicle passing behind another at the line is missed twice at 2 fps, until answered.
+      // Never once another track stood where it would be: the same object under two ids (stillSeen).
+      const recent =
+        t.lastSeenMs === previousTsMs ||
+        (this.frameMs !== null && tsMs - t.lastSeenMs <= RECENT_FRAMES * this.frameMs);
+      if (recent && !t.exitSide && !t.followed) {
         t.followed = stillSeen(t, id, tracked, tsMs);
         t.exitSide = t.followed ? undefined : this.exitSide(t, tsMs);
       }
