@@ -184,6 +184,8 @@ export const DetectionRow = Type.Object(
     ),
     trackId: Type.Optional(Type.Integer({ minimum: 0 })),
     motion: Type.Optional(DetectionMotion),
+    /** The box reaches the analysed picture's lower edge (schemas/detection.ts). */
+    cut: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { mirrorClip } from './mirror-clip.ts';
 import { formatSpread } from './phase-spread.ts';
 import { shiftClip } from './shift-clip.ts';
+import type { SpeedRow } from './synthetic-counts.ts';
 
 // CITYFLOW_ROOT: run another checkout's CLI (e.g. an older version, for before/after figures).
 const ROOT = process.env.CITYFLOW_ROOT
@@ -233,12 +234,16 @@ async function main() {
   const extra: Record<string, unknown> = JSON.parse(arg('--extra') ?? '{}');
   if (motionFps !== undefined) extra.tracking = { motionFps: Number(motionFps) };
   const rows: CountRow[] = [];
+  let speeds: SpeedRow[] = [];
+  let speedTable = '';
   if (!process.argv.includes('--no-synthetic')) {
-    const { syntheticCounts } = await import('./synthetic-counts.ts');
+    const { syntheticCounts, syntheticSpeeds, formatSpeedRows } = await import('./synthetic-counts.ts');
     const seeds = (arg('--seeds') ?? '1,2,3').split(',').map(Number);
     rows.push(...syntheticCounts(seeds, rates, true));
     rows.push(...syntheticCounts(seeds, rates, true, true));
     if (process.argv.includes('--without-motion')) rows.push(...syntheticCounts(seeds, rates, false));
+    speeds = syntheticSpeeds(seeds, rates).concat(syntheticSpeeds(seeds, rates, true));
+    speedTable = formatSpeedRows(speeds);
   }
   const mirrored = process.argv.includes('--mirrored');
   const phases = Number(arg('--phases') ?? 1);
@@ -263,10 +268,10 @@ async function main() {
   }
   const missed = rows.filter((r) => r.allowed !== null && Math.abs(r.counted - r.truth) > r.allowed);
   if (process.argv.includes('--json'))
-    process.stdout.write(`${JSON.stringify({ rows, missed: missed.length })}\n`);
+    process.stdout.write(`${JSON.stringify({ rows, missed: missed.length, speeds })}\n`);
   else
     process.stdout.write(
-      `${formatRows(rows)}\n${missed.length} of ${rows.filter((r) => r.allowed !== null).length} direction totals outside their target\n${phases > 1 ? `\n${formatSpread(rows)}\n` : ''}`,
+      `${formatRows(rows)}\n${missed.length} of ${rows.filter((r) => r.allowed !== null).length} direction totals outside their target\n${phases > 1 ? `\n${formatSpread(rows)}\n` : ''}${speedTable ? `\nSpeeds at the line (synthetic highway)\n\n${speedTable}\n` : ''}`,
     );
   if (process.argv.includes('--strict') && missed.length) process.exitCode = 1;
 }

@@ -1,5 +1,7 @@
+import { CUT_SHARE } from '../../pipeline/detect/cut-boxes.ts';
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Box, Detection } from '../../schemas/detection.ts';
+import type { SceneCalibration } from '../../schemas/scene.ts';
 import { clip, gauss, jitterBox, mulberry32, pick } from '../tracking/synthetic-scene.ts';
 
 export interface HighwayOptions {
@@ -43,6 +45,26 @@ const SIZES: Record<'car' | 'truck' | 'bus' | 'motorcycle', { w: number; l: numb
   motorcycle: { w: 0.8, l: 2, h: 1.6 },
 };
 
+/**
+ * The camera's ground calibration, exact for HIGHWAY_CAMERA: four points on the road (metres across
+ * it, metres from the camera) and where the pinhole model puts them in the picture. As a user would
+ * survey it: a patch of road 18 m wide from 15 to 50 m out, around the counting line (22 m).
+ */
+export function highwayCalibration(): SceneCalibration {
+  const c = HIGHWAY_CAMERA;
+  const world: SceneCalibration['world'] = [
+    [-9, 15],
+    [9, 15],
+    [9, 50],
+    [-9, 50],
+  ];
+  const at = ([x, z]: [number, number]): [number, number] => [
+    c.width / 2 + (c.focalPx * x) / z,
+    c.horizonY + (c.focalPx * c.heightM) / z,
+  ];
+  return { image: [at(world[0]), at(world[1]), at(world[2]), at(world[3])], world };
+}
+
 interface Vehicle {
   cls: ProductClass;
   size: { w: number; l: number; h: number };
@@ -61,6 +83,8 @@ export interface HighwayScene {
   frames: HighwayFrame[];
   /** True crossings of HIGHWAY_LINE, per class: all negative (towards the camera) or all positive (away). */
   crossings: Partial<Record<ProductClass, number>>;
+  /** The true ground speed (km/h) of each vehicle that crosses, per class. */
+  speedsKmh: Partial<Record<ProductClass, number[]>>;
   direction: 'positive' | 'negative';
 }
 
@@ -142,12 +166,15 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
   const lineY = HIGHWAY_LINE.from[1];
   const lastFrameS = (Math.ceil(o.durationS * o.fps) - 1) / o.fps;
   const crossings: HighwayScene['crossings'] = {};
+  const speedsKmh: HighwayScene['speedsKmh'] = {};
   for (const veh of vehicles) {
     // The bottom edge reaches lineY at distance focal·height / (lineY − horizon).
     const zLine = (cam.focalPx * cam.heightM) / (lineY - cam.horizonY);
     const tLine = (veh.z0 - (o.away ? zFar + zNear - zLine : zLine)) / veh.v;
     // A crossing after the last frame (up to one frame interval before the end) is never seen.
-    if (tLine > 0 && tLine < lastFrameS) crossings[veh.cls] = (crossings[veh.cls] ?? 0) + 1;
+    if (!(tLine > 0 && tLine < lastFrameS)) continue;
+    crossings[veh.cls] = (crossings[veh.cls] ?? 0) + 1;
+    speedsKmh[veh.cls] = [...(speedsKmh[veh.cls] ?? []), veh.v * 3.6];
   }
   const frames: HighwayFrame[] = [];
   const dt = 1 / o.fps;
@@ -157,9 +184,13 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
     for (const veh of vehicles) {
       const box = boxAt(veh, tS);
       if (!box || box.w < 4 || box.h < 4 || noise() < o.missRate) continue;
-      const seen = jitterBox(box, o.jitter, noise, cam.width, cam.height);
-      if (!seen) continue;
+      const jittered = jitterBox(box, o.jitter, noise, cam.width, cam.height);
+      if (!jittered) continue;
+      // Where the picture's edge cuts the vehicle, a detector's box ends on the edge, not near it.
+      const seen = pinnedToEdges(jittered, trueBox(veh, tS), cam.width, cam.height);
       const d: Detection = { cls: veh.cls, score: 0.5 + 0.4 * noise(), box: seen };
+      // As the detect stage marks it: a box reaching the lower edge (its bottom is the edge's).
+      if (seen.y + seen.h >= cam.height * (1 - CUT_SHARE)) d.cut = true;
       // Where it was one frame ago: an approaching vehicle was further up, small, still in the
       // picture; one driving away that was still under the camera has no motion, as in the product.
       const before = k > 0 && (!o.away || boxAt(veh, tS - dt)) ? trueBox(veh, tS - dt) : null;
@@ -179,5 +210,14 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
     }
     frames.push({ tsMs: Math.round(tS * 1000), detections });
   }
-  return { frames, crossings, direction: o.away ? 'positive' : 'negative' };
+  return { frames, crossings, speedsKmh, direction: o.away ? 'positive' : 'negative' };
+}
+
+/** The box with each side that the picture cuts from `whole` put back on the picture's edge. */
+function pinnedToEdges(b: Box, whole: Box, width: number, height: number): Box {
+  const x0 = whole.x < 0 ? 0 : b.x;
+  const y0 = whole.y < 0 ? 0 : b.y;
+  const x1 = whole.x + whole.w > width ? width : b.x + b.w;
+  const y1 = whole.y + whole.h > height ? height : b.y + b.h;
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }

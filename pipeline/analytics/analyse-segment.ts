@@ -18,7 +18,7 @@ export interface SegmentAnalysis {
  * Runs a segment's frames through the camera's analytics, in order. Each detection of a confirmed
  * track gets its id and the track's (voted) class; the others keep track id 0, except `weak` ones
  * (below the model's own threshold, there for the tracker: see trackingSpec), which are dropped.
- * Motion served the tracker; the stored rows do not keep it. A source's last segment also closes what
+ * Motion and `cut` served the tracker and measures; the stored rows do not keep them. A source's last segment also closes what
  * is still open (crossings waiting on a vanished track, partial intervals, visits, tracks).
  *
  * @example
@@ -48,7 +48,7 @@ export function analyseSegment(
     out.events.push(...step.events);
     const trackOf = new Map(step.tracked.map((t) => [t.input, t]));
     const detections: FrameResult['detections'] = [];
-    for (const [i, { motion: _m, ...d }] of f.detections.entries()) {
+    for (const [i, { motion: _m, cut: _c, ...d }] of f.detections.entries()) {
       const hit = trackOf.get(i);
       if (hit) detections.push({ ...d, cls: hit.cls, trackId: hit.trackId });
       else if (!weak(d)) detections.push({ ...d, trackId: 0 });

@@ -7,6 +7,7 @@ import type { Detection } from '../../schemas/detection.ts';
 import type { RgbFrame } from '../../schemas/frame.ts';
 import { attachMotion } from '../motion/detection-motion.ts';
 import type { GreyFrame } from '../motion/grey-frame.ts';
+import { markCut } from './cut-boxes.ts';
 import { createDetector, type DetectorSpec } from './detector-spec.ts';
 import type { DetectorThreadMessage, DetectRequest } from './threaded-detector.ts';
 
@@ -45,6 +46,7 @@ try {
       const t0 = performance.now();
       const detections = await detector.detect(frames);
       const inferMs = performance.now() - t0;
+      for (const [i, f] of frames.entries()) markCut(detections[i], f.height / f.scale);
       traceBack(req, frames, detections);
       post({ type: 'result', id: req.id, detections, inferMs });
     } catch (e) {

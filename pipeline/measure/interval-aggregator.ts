@@ -168,6 +168,16 @@ export class IntervalAggregator {
     for (const size of INTERVALS) this.count(this.get(size, 'line', lineId, direction), cls, speedKmh);
   }
 
+  /**
+   * The speed of a vehicle that crossed a line earlier, known only now (CrossingSpeeds): a speed
+   * sample of the intervals open now, the crossing itself having been counted when it happened.
+   */
+  crossingSpeed(lineId: string, direction: 'positive' | 'negative', speedKmh: number) {
+    if (!Number.isFinite(speedKmh)) return;
+    for (const size of INTERVALS)
+      this.get(size, 'line', lineId, direction).speeds.push(Math.round(speedKmh * 10) / 10);
+  }
+
   /** A vehicle entered a zone (in the current frame): zone volume. */
   entry(zoneId: string, cls: ProductClass) {
     if (cls === 'person') return;

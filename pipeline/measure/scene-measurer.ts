@@ -12,8 +12,9 @@ import { Homography } from '../scene/homography.ts';
 import { LineZone, type LineZoneState } from '../scene/line-zone.ts';
 import { PolygonZone, type PolygonZoneState } from '../scene/polygon-zone.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
+import { CrossingSpeeds } from './crossing-speeds.ts';
 import { IntervalAggregator, type IntervalAggregatorState } from './interval-aggregator.ts';
-import { SpeedEstimator, type SpeedEstimatorState } from './speed-estimator.ts';
+import { SpeedEstimator, type SpeedEstimatorState, type SpeedReading } from './speed-estimator.ts';
 import { TrackLedger, type TrackLedgerState } from './track-ledger.ts';
 import { type ZoneGround, zoneGround } from './zone-geometry.ts';
 
@@ -28,7 +29,10 @@ export interface MeasureStep {
   /** The frame as the rule engine sees it (camera, source and segment are the caller's to add). */
   objects: SceneObject[];
   zones: ZoneSample[];
-  /** Crossings confirmed in this frame, with the vehicle's speed when known. */
+  /**
+   * Crossings confirmed in this frame, with the vehicle's speed; with a calibration, one whose speed
+   * is not known yet comes in a later frame, when it is (CrossingSpeeds).
+   */
   crossings: LineCrossing[];
   /** Zone visits that ended in this frame. */
   visits: ZoneVisit[];
@@ -45,6 +49,8 @@ export interface SceneMeasurerState {
   speeds: SpeedEstimatorState | null;
   ledger: TrackLedgerState;
   intervals: IntervalAggregatorState;
+  /** Crossings waiting for their vehicle's speed (absent in states saved before there were any). */
+  waiting?: LineCrossing[];
 }
 
 /**
@@ -75,6 +81,7 @@ export class SceneMeasurer {
   private readonly speeds: SpeedEstimator | null;
   private ledger = new TrackLedger();
   private intervals: IntervalAggregator;
+  private readonly waiting: CrossingSpeeds;
   /** The tracker's lost buffer when update() is not told it. */
   private readonly lostTtlMs: number;
 
@@ -117,6 +124,7 @@ export class SceneMeasurer {
       ? IntervalAggregator.restore(state.intervals, aggOptions)
       : new IntervalAggregator(aggOptions);
     this.lostTtlMs = options.lostTtlMs ?? 2000;
+    this.waiting = new CrossingSpeeds(state?.waiting);
   }
 
   /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
@@ -132,6 +140,7 @@ export class SceneMeasurer {
       speeds: this.speeds?.snapshot() ?? null,
       ledger: this.ledger.snapshot(),
       intervals: this.intervals.snapshot(),
+      ...(this.waiting.size ? { waiting: this.waiting.snapshot() } : {}),
     };
   }
 
@@ -143,7 +152,7 @@ export class SceneMeasurer {
   update(tracked: readonly TrackedDetection[], tsMs: number, lostBufferMs?: number): MeasureStep {
     const objects: SceneObject[] = tracked.map((d) => {
       const anchor = bottomCentre(d.box) as [number, number];
-      const r = this.speeds?.update(d.trackId, anchor, tsMs) ?? { world: null, speedKmh: null };
+      const r = this.reading(d, anchor, tsMs);
       this.ledger.observe(d.trackId, d.cls, anchor, r.world, r.speedKmh, tsMs);
       return {
         trackId: d.trackId,
@@ -181,12 +190,33 @@ export class SceneMeasurer {
       for (const c of line.update(tracked, tsMs, lostBufferMs)) {
         const speedKmh = speedOf(c.trackId);
         this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
-        crossings.push({ ...c, speedKmh });
+        if (speedKmh === null && this.speeds) this.waiting.hold(c);
+        else crossings.push({ ...c, speedKmh });
       }
     }
     const tracks = this.ledger.ended(tsMs, (lostBufferMs ?? this.lostTtlMs) + 1000);
+    crossings.push(...this.released(tsMs, speedOf, new Set(tracks.map((t) => t.trackId))));
     for (const t of tracks) this.speeds?.forget(t.trackId);
     return { objects, zones, crossings, visits, intervals, tracks };
+  }
+
+  /** The track's ground position and speed, this sighting (and a new track's origin) taken as samples. */
+  private reading(d: TrackedDetection, anchor: [number, number], tsMs: number): SpeedReading {
+    if (!this.speeds) return { world: null, speedKmh: null };
+    // A new track's first position (before it was confirmed, or where its motion says it came
+    // from) is a sample too: at 2 fps it is one of only two or three near the camera.
+    if (d.origin && d.originMs !== undefined && d.originMs < tsMs)
+      this.speeds.update(d.trackId, d.origin, d.originMs);
+    // A box cut by the picture's lower edge has the edge for its bottom: located, not sampled.
+    return d.cut ? this.speeds.locate(d.trackId, anchor) : this.speeds.update(d.trackId, anchor, tsMs);
+  }
+
+  /** Held crossings whose speed came (it joins the open intervals' speeds), waited out or ended. */
+  private released(tsMs: number, speedOf: (id: number) => number | null, ended: ReadonlySet<number>) {
+    const out = this.waiting.release(tsMs, speedOf, ended);
+    for (const c of out)
+      if (c.speedKmh != null) this.intervals.crossingSpeed(c.lineId, c.direction, c.speedKmh);
+    return out;
   }
 
   /** Reports a zone's congestion state (from the rule engine) with its open intervals. */
@@ -200,13 +230,17 @@ export class SceneMeasurer {
    * (reason 'lost', at their last sighting) and every track. The measurer starts afresh afterwards.
    */
   finish(): Pick<MeasureStep, 'crossings' | 'visits' | 'intervals' | 'tracks'> {
-    const crossings: LineCrossing[] = this.lines.flatMap((line) =>
-      line.flush().map((c) => {
-        const speedKmh = this.speeds?.current(c.trackId) ?? null;
+    const speedOf = (id: number) => this.speeds?.current(id) ?? null;
+    const crossings: LineCrossing[] = this.waiting.flush(speedOf);
+    for (const c of crossings)
+      if (c.speedKmh != null) this.intervals.crossingSpeed(c.lineId, c.direction, c.speedKmh);
+    for (const line of this.lines) {
+      for (const c of line.flush()) {
+        const speedKmh = speedOf(c.trackId);
         this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
-        return { ...c, speedKmh };
-      }),
-    );
+        crossings.push({ ...c, speedKmh });
+      }
+    }
     const visits = this.zones.flatMap((z) => z.flush().map(toVisit));
     const intervals = this.intervals.flush();
     const tracks = this.ledger.flush();

@@ -124,6 +124,13 @@ export class SpeedEstimator {
     } as SpeedEstimatorState;
   }
 
+  /** Where the anchor lies on the ground, and the track's current speed, without taking it as a sample. */
+  locate(trackId: number, anchor: readonly [number, number]): SpeedReading {
+    const world = this.homography.toWorld([anchor[0], anchor[1]]);
+    const ok = world && (!this.trusted || this.trusted.contains(world));
+    return { world: ok ? [world[0], world[1]] : null, speedKmh: this.current(trackId) };
+  }
+
   /** The track's anchor (image pixels) at tsMs; returns its ground position and current speed. */
   update(trackId: number, anchor: readonly [number, number], tsMs: number): SpeedReading {
     const world = this.homography.toWorld([anchor[0], anchor[1]]);

@@ -37,6 +37,13 @@ export interface TrackedDetection extends Detection {
    * so that counting lines see the whole path, not only the confirmed part.
    */
   origin?: [number, number];
+  /**
+   * When the object was at its origin, ms: with it, the origin is a ground position (the box it
+   * came from was whole), a first sample of the object's speed.
+   */
+  originMs?: number;
+  /** The box reaches the analysed picture's lower edge: its bottom is not a ground position. */
+  cut?: boolean;
 }
 
 /**
@@ -167,7 +174,7 @@ export class ByteTracker {
     );
     this.updateTracks(detections, trackOf, tsMs, ttl);
     this.startTracks(detections, unmatched, trackOf, tsMs, dtSec, claimed);
-    return this.report(detections, trackOf);
+    return this.report(detections, trackOf, tsMs);
   }
 
   /** Checks tsMs, moves the clock to it and smooths the frame interval; returns the step in seconds. */
@@ -270,8 +277,12 @@ export class ByteTracker {
     }
   }
 
-  /** The detections of confirmed tracks, in input order, each track's origin reported once. */
-  private report(detections: Detection[], trackOf: (Track | undefined)[]): TrackedDetection[] {
+  /**
+   * The detections of confirmed tracks, in input order, each track's origin reported once (with its
+   * time where it is a ground position no older than the previous frame: a tentative box further
+   * back may be another object's).
+   */
+  private report(detections: Detection[], trackOf: (Track | undefined)[], tsMs: number): TrackedDetection[] {
     const out: TrackedDetection[] = [];
     for (const [i, t] of trackOf.entries()) {
       if (t?.status !== 'confirmed') continue;
@@ -285,8 +296,13 @@ export class ByteTracker {
         detectedCls: d.cls,
         velocity: t.kf.velocity(),
         ...(t.origin ? { origin: t.origin } : {}),
+        ...(t.origin && t.originMs !== undefined && tsMs - t.originMs <= this.frameStepMs * 1.1
+          ? { originMs: t.originMs }
+          : {}),
+        ...(d.cut || d.motion?.cut ? { cut: true } : {}),
       });
       t.origin = undefined; // reported once
+      t.originMs = undefined;
     }
     return out;
   }
@@ -313,7 +329,10 @@ export class ByteTracker {
       votes: { [d.cls]: d.score },
       kf,
       seen,
-      ...(d.motion?.cut ? {} : { origin: originAnchor(d) }), // a cut box's bottom is the edge's
+      // A cut box's bottom is the edge's. With motion, the origin is where the box came from, then;
+      // its time only where the box is whole (a ground position for speeds: schemas/detection.ts).
+      ...(d.motion?.cut ? {} : { origin: originAnchor(d) }),
+      ...(d.motion?.cut || d.cut ? {} : { originMs: tsMs - (d.motion?.dtMs ?? 0) }),
     };
   }
 

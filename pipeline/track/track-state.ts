@@ -18,6 +18,8 @@ export interface TrackState {
   kalman: KalmanBoxState;
   /** Tentative tracks: the anchor where the object was first known (reported once, on confirmation). */
   origin?: [number, number];
+  /** When the object was at its origin, ms, where that is a ground position (reported with it). */
+  originMs?: number;
   /** The last two detected boxes (course-cue.ts). */
   seen?: BoxSighting[];
 }

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { allowedError, annotatedClips, compare, countClip } from '../../benchmarks/counting/eval-counts.ts';
 import { mirrorClip } from '../../benchmarks/counting/mirror-clip.ts';
 import { shiftClip } from '../../benchmarks/counting/shift-clip.ts';
-import { syntheticCounts } from '../../benchmarks/counting/synthetic-counts.ts';
+import { syntheticCounts, syntheticSpeeds } from '../../benchmarks/counting/synthetic-counts.ts';
 
 // The reduced CI form of `npm run eval:counts` (the full table: benchmarks/RESULTS.md).
 const totals = (rows: ReturnType<typeof compare>) => rows.filter((r) => r.class === 'all');
@@ -22,6 +22,26 @@ describe('synthetic highway: fast vehicles towards the camera, platoons, motorbi
     const rows = totals(syntheticCounts([1, 2, 3], [2, 5, 10], true, true));
     expect(rows.filter((r) => !within(r))).toEqual([]);
   });
+
+  test.each([
+    ['towards the camera', false],
+    ['driving away (over the line a frame or two after entering)', true],
+  ])(
+    'traffic %s: counted with a ground speed, the mean within 5 % of the truth at 2 and 5 fps',
+    (_, away) => {
+      // Every class together, as an interval's mean speed is; and cars, the most numerous. (One
+      // vehicle voted the wrong class moves a small class's own mean more than the speeds do.)
+      const rows = syntheticSpeeds([1, 2, 3], [2, 5], away).filter(
+        (r) => r.class === 'all' || r.class === 'car',
+      );
+      expect(rows).toHaveLength(12);
+      for (const r of rows) {
+        const what = `${r.clip} at ${r.fps} fps, ${r.class}`;
+        expect(r.withSpeed, what).toBeGreaterThanOrEqual(0.9 * r.counted);
+        expect(Math.abs((r.meanKmh ?? 0) / r.trueMeanKmh - 1), what).toBeLessThan(0.05);
+      }
+    },
+  );
 
   test('the motion between frames carries the counts at low rates: at 1 fps, without it every seed counts at least a tenth fewer', () => {
     const neg = (motion: boolean) =>

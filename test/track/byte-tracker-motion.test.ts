@@ -169,6 +169,36 @@ test('a first sighting cut by the lower edge has no origin: its bottom is the ed
   expect(t.origin).toBeUndefined();
 });
 
+test("a track's origin comes with its time where it is a ground position at most a frame back (speeds)", () => {
+  const car = (k: number, extra: Partial<Detection> = {}): Detection => ({
+    cls: 'car',
+    score: 0.8,
+    box: { x: 300, y: 100 + 100 * k, w: 60, h: 40 },
+    ...extra,
+  });
+  const moved = { motion: { dx: 0, dy: 100, dtMs: 500 } };
+  const traced = new ByteTracker({ minHits: 2 });
+  traced.update([], 0);
+  expect(traced.update([car(1, moved)], 500)[0]).toMatchObject({ origin: [330, 140], originMs: 0 });
+  // Confirmed a frame after its first tentative box: that box, a frame back.
+  const two = new ByteTracker({ minHits: 2 });
+  two.update([car(0)], 0);
+  expect(two.update([car(1)], 500)[0]).toMatchObject({ origin: [330, 140], originMs: 0 });
+  // Confirmed two frames after it: the origin still counts lines, but is no speed sample.
+  const three = new ByteTracker({ minHits: 3 });
+  three.update([car(0)], 0);
+  three.update([car(1)], 500);
+  const [t] = three.update([car(2)], 1000);
+  expect(t.origin).toEqual([330, 140]);
+  expect(t.originMs).toBeUndefined();
+  // A box the picture's lower edge cuts (detect stage: `cut`) gives no time either, and is marked.
+  const edge = new ByteTracker({ minHits: 2 });
+  edge.update([], 0);
+  const [e] = edge.update([car(1, { ...moved, cut: true })], 500);
+  expect(e).toMatchObject({ cut: true, origin: [330, 140] });
+  expect(e.originMs).toBeUndefined();
+});
+
 test('riders are part of their motorbike; a pedestrian beside a bike is not', () => {
   const bike: Detection = { cls: 'motorcycle', score: 0.8, box: { x: 100, y: 120, w: 30, h: 40 } };
   const rider: Detection = { cls: 'person', score: 0.8, box: { x: 102, y: 90, w: 26, h: 55 } };
