@@ -31,6 +31,8 @@ export interface HighwayOptions {
 
 /** A 640×360 camera over a highway from an overpass: the ground plane in metres, seen in perspective. */
 export const HIGHWAY_CAMERA = { width: 640, height: 360, horizonY: 40, focalPx: 520, heightM: 9, laneM: 3.6 };
+/** The motion step measures no size change on a box smaller than this (source pixels; 20 in its half-size grey frames). */
+const MIN_SCALE_PX = 40;
 /** The counting line across all lanes, 30 % above the bottom edge. */
 export const HIGHWAY_LINE = {
   id: 'highway',
@@ -122,6 +124,7 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
   };
   const world = mulberry32(o.seed);
   const noise = mulberry32(o.seed ^ 0x5bd1e995);
+  const sizeNoise = mulberry32(o.seed ^ 0x2545f491); // its own stream: the other draws stay as they were
   const cam = HIGHWAY_CAMERA;
   const zFar = 120;
   const zNear = 6;
@@ -202,6 +205,11 @@ export function highwayScene(options: HighwayOptions): HighwayScene {
           dx: now.x + now.w / 2 - (before.x + before.w / 2) + e * gauss(noise),
           dy: now.y + now.h / 2 - (before.y + before.h / 2) + e * gauss(noise),
           dtMs: dt * 1000,
+          // The trace follows the size too (size then over size now, with error), except on boxes
+          // too small for a step of it to tell (MIN_SCALE_PX).
+          ...(Math.min(box.w, box.h) >= MIN_SCALE_PX
+            ? { scale: (before.h / now.h) * (1 + o.motionError * 0.25 * gauss(sizeNoise)) }
+            : {}),
           // As the motion step marks it: a box reaching the lower edge (its bottom is the edge's).
           ...(seen.y + seen.h >= cam.height - 1 ? { cut: true } : {}),
         };

@@ -4,7 +4,8 @@ import type { LineTrackState, Side } from './line-zone-state.ts';
 
 /**
  * Whether a LineZone already followed the object a new track is on: another of its tracks near where
- * the new one was first known (`at`, within two box sizes) counted a crossing to the side the new one
+ * the new one was first known (`at`, within two of the new box's widths across and two heights
+ * along) counted a crossing to the side the new one
  * is on in the last three frame intervals, or went missing on a course across the line (its exit
  * still to count). That is the same vehicle under a new id the tracker did not link, or a box on part
  * of it, and it must not count twice.
@@ -25,8 +26,11 @@ export function followedAlready(
     if (id === d.trackId || !t.last) continue;
     const counted = t.countedMs !== undefined && tsMs - t.countedMs <= recentMs && t.side === sideNow;
     if (!counted && t.exitSide !== sideNow) continue;
-    const reach = 2 * Math.max(d.box.w, d.box.h, t.size ?? 0);
-    if (Math.hypot(t.last[0] - at[0], t.last[1] - at[1]) <= reach) return true;
+    // Within two of its box's widths across and two heights along the picture: a vehicle in the
+    // next lane, a box width or two away, is another one (at a distance of two box heights
+    // regardless, a lorry seen from an overpass would reach across the road).
+    const h = Math.max(d.box.h, t.lastH ?? 0);
+    if (Math.abs(t.last[0] - at[0]) <= 2 * d.box.w && Math.abs(t.last[1] - at[1]) <= 2 * h) return true;
   }
   return false;
 }

@@ -309,7 +309,10 @@ export class LineZone {
     if (followedAlready(this.tracks, d, d.origin, sideNow, tsMs, this.frameMs)) return known;
     const at: [number, number] = [d.origin[0] - move[0], d.origin[1] - move[1]];
     const then = this.sideOfLine(at, d.box.h);
-    if (then && then !== sideNow && segmentsIntersect(at, d.origin, this.line.from, this.line.to))
+    // An origin on the line itself (within the dead band) may lie a pixel short of it: the way on
+    // from there to the first report is what crossed.
+    const to = side ? d.origin : (bottomCentre(d.box) as [number, number]);
+    if (then && then !== sideNow && segmentsIntersect(at, to, this.line.from, this.line.to))
       return { side: then, at };
     return known;
   }

@@ -232,6 +232,28 @@ describe('LineZone: a track that entered the picture across the line', () => {
     expect(z.counts().negative).toBe(1);
   });
 
+  test('a new id in the next lane of one that just counted still counts, however tall the boxes', () => {
+    // Dense traffic seen from an overpass: lorries 40 px wide and 120 px long in the picture, a
+    // lane (100 px) apart, cross within a frame of each other.
+    const lorry = (id: number, x: number, bottom: number, origin?: [number, number]): TrackedDetection => ({
+      ...at(id, bottom, 200, origin),
+      box: { x: x - 20, y: bottom - 120, w: 40, h: 120 },
+    });
+    const z = watched();
+    z.update([lorry(1, 500, 450)], 2500);
+    expect(z.update([lorry(1, 500, 560)], 3000).map((c) => c.trackId)).toEqual([1]);
+    expect(
+      z.update([lorry(1, 500, 660), lorry(2, 600, 660, [600, 560])], 3500).map((c) => c.trackId),
+    ).toEqual([2]);
+  });
+
+  test('an origin on the line itself (within the dead band): the way on to the first report crossed', () => {
+    const z = watched();
+    // Origin 1 px short of the line, first report 120 px past it; one interval earlier: 101 px short.
+    expect(z.update([at(1, 620, 200, [500, 499])], 2500).map((c) => c.direction)).toEqual(['negative']);
+    expect(z.counts().negative).toBe(1);
+  });
+
   test('an old state without the run start carries on as a run long under way', () => {
     const z = watched();
     const { sinceMs: _s, ...old } = z.snapshot();
