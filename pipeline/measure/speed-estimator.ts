@@ -8,7 +8,10 @@ export interface SpeedEstimatorOptions {
   minHistoryMs?: number;
   /** ... and number at least this many (default 3). */
   minPoints?: number;
-  /** A step implying more than this is a tracker identity switch, not motion: the history restarts (default 200). */
+  /**
+   * A step past what this speed allows, by more than box jitter (3 m), is a tracker identity
+   * switch, not motion: the history restarts (default 200).
+   */
   maxSpeedKmh?: number;
   /** Residuals above max(this, 3 robust sigmas) are outliers and refitted without (default 0.75 m). */
   minOutlierM?: number;
@@ -60,8 +63,8 @@ export interface SpeedReading {
  * bottom-centre by ~0.3-1 m at a distance, so a single step is off by tens of percent; a 2-second fit
  * over ~10 positions averages that out. Robustness: points whose residual exceeds three robust
  * standard deviations (1.4826 × median absolute residual) or `minOutlierM` are dropped and the line is
- * refitted once; a step implying more than `maxSpeedKmh` means the tracker swapped identities, so the
- * history restarts. Nothing is reported before `minHistoryMs` and `minPoints`.
+ * refitted once; a step beyond what `maxSpeedKmh` allows (by more than 3 m of box jitter) means the
+ * tracker swapped identities, so the history restarts. Nothing is reported before `minHistoryMs` and `minPoints`.
  *
  * @example
  *   const speeds = new SpeedEstimator(Homography.fromPoints(image, world));
@@ -145,9 +148,12 @@ export class SpeedEstimator {
     const last = samples[samples.length - 1];
     if (last) {
       if (tsMs <= last[0]) return { world, speedKmh: this.current(trackId) };
-      const stepKmh = (Math.hypot(world[0] - last[1], world[1] - last[2]) / ((tsMs - last[0]) / 1000)) * 3.6;
       // A teleport is a different object under the same id: start over rather than average it in.
-      if (stepKmh > this.o.maxSpeedKmh && tsMs - last[0] < 2 * this.o.windowMs) samples.length = 0;
+      // A jump beyond what maxSpeedKmh allows by more than JUMP_NOISE_M: at 10 fps a lorry's box
+      // bottom jitters by a few pixels, metres at 30 m out, more than a frame's travel at that speed.
+      const dt = (tsMs - last[0]) / 1000;
+      const jump = Math.hypot(world[0] - last[1], world[1] - last[2]) - (this.o.maxSpeedKmh / 3.6) * dt;
+      if (jump > JUMP_NOISE_M && tsMs - last[0] < 2 * this.o.windowMs) samples.length = 0;
     }
     samples.push([tsMs, world[0], world[1]]);
     while (samples.length > 2 && tsMs - samples[0][0] > this.o.windowMs) samples.shift();
@@ -199,6 +205,9 @@ interface Fit {
   vx: number;
   vy: number;
 }
+
+/** How far past a step maxSpeedKmh allows a position may lie and still be the same object (box jitter), m. */
+const JUMP_NOISE_M = 3;
 
 /** Points from which the quadratic fit is used (below: the straight line). */
 const QUADRATIC_MIN_POINTS = 7;

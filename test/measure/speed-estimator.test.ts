@@ -86,6 +86,16 @@ describe('SpeedEstimator', () => {
     expect(r.speedKmh).toBeNull();
   });
 
+  test("at 10 fps a lorry's jittering box (±1.5 m a frame at 108 km/h) is no identity switch", () => {
+    const s = new SpeedEstimator(H);
+    let last: number | null = null;
+    for (let i = 0; i <= 12; i++)
+      last = s.update(1, image(1.75, 2 + 3 * i + (i % 2 ? 1.5 : -1.5)), i * 100).speedKmh;
+    expect(last).not.toBeNull(); // a step of 6 m in 0.1 s (216 km/h) came every other frame
+    expect(last as number).toBeGreaterThan(80);
+    expect(last as number).toBeLessThan(140);
+  });
+
   test('snapshot and restore carry on exactly', () => {
     const a = new SpeedEstimator(H);
     for (let i = 0; i < 5; i++) a.update(3, image(2, 3 + i), i * 200);
