@@ -1,15 +1,18 @@
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Detection } from '../../schemas/detection.ts';
 import { iou } from '../geometry/box-iou.ts';
+import { bottomCentre } from '../scene/geometry.ts';
 import { matchWithLimit } from './assignment.ts';
+import { pairCost } from './association-cost.ts';
 import {
   type ByteTrackerOptions,
   type ResolvedByteTrackerOptions,
   resolveByteTrackerOptions,
 } from './byte-tracker-options.ts';
-import { courseBox, withSighting } from './course-cue.ts';
+import { type BoxSighting, courseBox, withSighting } from './course-cue.ts';
 import { KalmanBoxFilter } from './kalman-box-filter.ts';
-import { boxBefore, MAX_GROWTH, movedVisibly, originAnchor, overlapBefore } from './motion-cues.ts';
+import { missedFirstBox } from './missed-first-box.ts';
+import { boxBefore, movedVisibly, originAnchor } from './motion-cues.ts';
 import { type ClaimedBox, isPartBox } from './part-box.ts';
 import {
   type Track,
@@ -57,7 +60,7 @@ export interface TrackedDetection extends Detection {
  *     (not a second box on part of an object a track took this frame: part-box.ts)
  *
  *   lifecycle:  tentative ──(minHits hits)──▶ confirmed ◀──(matched)──▶ lost ──(lostBufferMs)──▶ removed
- *                   └──(missed once)──▶ removed
+ *                   └──(missed once)──▶ removed (its last box a frame longer: missed-first-box.ts)
  *
  * Association cost of track t (Kalman prediction at the detection's time) and detection d:
  *
@@ -66,8 +69,10 @@ export interface TrackedDetection extends Detection {
  *      now (vehicles; course-cue.ts), and track vs detection at the previous frame when the
  *      detection carries measured motion not against the track's heading; motion-cues.ts)
  *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio;
- *                                                     a smaller detection for a track seen once: MAX_GROWTH)
- *   else                                forbidden
+ *                                                     a smaller detection for a track seen once: MAX_GROWTH;
+ *                                                     not a box entering at the lower edge for a track
+ *                                                     seen once)
+ *   else                                forbidden                         (association-cost.ts)
  *
  *   dist = centre distance in pixels, size = √(w·h) of the detection; 2nd association: d² ≤ gate·secondStageGateShare
  *
@@ -109,6 +114,9 @@ export class ByteTracker {
   private frameMs: number | null = null;
   /** The current update's step from the previous one, ms. */
   private frameStepMs = 0;
+  /** The last boxes of tentative tracks that ended at the last update, and at the one before. */
+  private ended: BoxSighting[] = [];
+  private endedBefore: BoxSighting[] = [];
 
   constructor(options: ByteTrackerOptions = {}) {
     this.o = resolveByteTrackerOptions(options);
@@ -123,6 +131,7 @@ export class ByteTracker {
     t.frameMs = state.frameMs ?? null;
     t.nextId = state.nextId;
     t.tracks = state.tracks.map((s) => trackFromState(s, t.o.noise));
+    t.ended = (state.ended ?? []).map((x) => ({ ...x, box: { ...x.box } }));
     return t;
   }
 
@@ -139,6 +148,7 @@ export class ByteTracker {
       frameMs: this.frameMs,
       nextId: this.nextId,
       tracks: this.tracks.map(trackToState),
+      ...(this.ended.length ? { ended: this.ended.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
     };
   }
 
@@ -166,6 +176,7 @@ export class ByteTracker {
         votedClass(t.votes) === 'person' ? null : courseBox(t.seen ?? [], tsMs, ttl, t.kf.velocity());
       t.kf.predict(dtSec);
     }
+    this.endedBefore = this.ended;
     const trackOf = new Array<Track | undefined>(detections.length);
     const unmatched = this.associateAll(detections, trackOf);
     // Where the tracks that took a box were predicted, before their update (part-box.ts).
@@ -237,9 +248,13 @@ export class ByteTracker {
       t.before = undefined;
       t.course = undefined;
     }
-    // Unmatched tracks: tentative ones die, confirmed ones are lost, lost ones expire.
+    // Unmatched tracks: tentative ones die (their last box kept a frame: missed-first-box.ts),
+    // confirmed ones are lost, lost ones expire.
+    this.ended = [];
     this.tracks = this.tracks.filter((t) => {
       if (matched.has(t)) return true;
+      const last = t.seen?.at(-1);
+      if (t.status === 'tentative' && last && !last.cut) this.ended.push(last);
       if (t.status === 'tentative') return false;
       if (t.status === 'confirmed') {
         t.status = 'lost';
@@ -315,6 +330,8 @@ export class ByteTracker {
     const kf = new KalmanBoxFilter(d.box, this.o.noise);
     const from = dtSec > 0 ? boxBefore(d, dtSec * 1000) : null;
     const moved = confident && from !== null && movedVisibly(d);
+    const first = from && !d.motion?.cut ? missedFirstBox(this.endedBefore, from, d.box) : null;
+    if (first) this.endedBefore = this.endedBefore.filter((x) => x !== first); // one new track each
     if (moved && d.motion) kf.seedVelocity(d.motion.dx / dtSec, d.motion.dy / dtSec, 0.5);
     const seen = [
       ...(from ? [{ box: from, tsMs: tsMs - dtSec * 1000 }] : []),
@@ -331,8 +348,9 @@ export class ByteTracker {
       seen,
       // A cut box's bottom is the edge's. With motion, the origin is where the box came from, then;
       // its time only where the box is whole (a ground position for speeds: schemas/detection.ts).
-      ...(d.motion?.cut ? {} : { origin: originAnchor(d) }),
-      ...(d.motion?.cut || d.cut ? {} : { originMs: tsMs - (d.motion?.dtMs ?? 0) }),
+      ...(first ? { origin: bottomCentre(first.box) as [number, number], originMs: first.tsMs } : {}),
+      ...(first || d.motion?.cut ? {} : { origin: originAnchor(d) }),
+      ...(first || d.motion?.cut || d.cut ? {} : { originMs: tsMs - (d.motion?.dtMs ?? 0) }),
     };
   }
 
@@ -341,42 +359,11 @@ export class ByteTracker {
     const rows = tracks.length;
     const cols = idx.length;
     const cost = new Float64Array(rows * cols);
-    const predicted = tracks.map((t) => t.kf.box());
     const { minIou, distanceGate, maxSizeRatio } = this.o;
-    const dtMs = this.frameStepMs;
+    const terms = { minIou, distanceGate, maxSizeRatio, dtMs: this.frameStepMs, gateShare };
     for (let r = 0; r < rows; r++) {
-      const p = predicted[r];
-      const { before, course } = tracks[r];
-      const velocity = tracks[r].kf.velocity();
-      // A vehicle driving away is first seen large at the picture's lower edge and may be half that
-      // size a frame later at 2 fps: a track seen once may shrink by up to MAX_GROWTH. (One coming
-      // towards the camera was seen small, far away, many times before it grows that fast.)
-      const shrinks = tracks[r].hits === 1 ? Math.max(maxSizeRatio, MAX_GROWTH) : maxSizeRatio;
-      for (let c = 0; c < cols; c++) {
-        const d = detections[idx[c]];
-        const b = d.box;
-        const ratio = b.w < p.w && b.h < p.h ? shrinks : maxSizeRatio;
-        // Overlap now (prediction, or perspective course) or at the previous frame (measured
-        // motion), whichever is best.
-        const overlap = Math.max(
-          iou(p, b),
-          course ? iou(course, b) : 0,
-          before ? overlapBefore(before, d, dtMs, velocity) : 0,
-        );
-        let k = Number.POSITIVE_INFINITY;
-        if (overlap >= minIou) {
-          k = 1 - overlap;
-        } else if (b.w <= p.w * ratio && p.w <= b.w * ratio && b.h <= p.h * ratio && p.h <= b.h * ratio) {
-          const d2 = tracks[r].kf.centreDistance2(b);
-          if (d2 <= distanceGate * gateShare) {
-            // Gate by uncertainty, rank by distance in box sizes: a lost track's wide gate must not
-            // make it a cheaper match than a steady track whose prediction lies closer.
-            const dist = Math.hypot(p.x + p.w / 2 - b.x - b.w / 2, p.y + p.h / 2 - b.y - b.h / 2);
-            k = 1 + dist / (dist + Math.sqrt(b.w * b.h));
-          }
-        }
-        cost[r * cols + c] = k;
-      }
+      const p = tracks[r].kf.box();
+      for (let c = 0; c < cols; c++) cost[r * cols + c] = pairCost(tracks[r], p, detections[idx[c]], terms);
     }
     // Every gated pair costs < 2; forbidden ones are Infinity.
     return matchWithLimit(cost, rows, cols, 2);

@@ -33,6 +33,8 @@ export interface TrackerState {
   frameMs?: number | null;
   nextId: number;
   tracks: TrackState[];
+  /** The last boxes of tentative tracks that ended at the last update (missed-first-box.ts). */
+  ended?: BoxSighting[];
 }
 
 /** A track as ByteTracker holds it: its state with a live Kalman filter. */

@@ -1,0 +1,54 @@
+import type { Box, Detection } from '../../schemas/detection.ts';
+import { iou } from '../geometry/box-iou.ts';
+import { MAX_GROWTH, overlapBefore } from './motion-cues.ts';
+import type { Track } from './track-state.ts';
+
+/** What a pair's cost depends on besides the pair (ByteTracker's options and the update's step). */
+export interface CostTerms {
+  minIou: number;
+  distanceGate: number;
+  maxSizeRatio: number;
+  /** The update's step from the previous one, ms (measured motion must span it). */
+  dtMs: number;
+  /** Share of distanceGate this association allows (1; the 2nd association less). */
+  gateShare: number;
+}
+
+/**
+ * The cost of continuing track `t` (its box predicted at `p`) with detection `d`, as ByteTracker's
+ * class doc tabulates it: 1 − overlap where they overlap enough, 1 + dist / (dist + size) within the
+ * track's uncertainty gate, Infinity otherwise.
+ */
+export function pairCost(t: Track, p: Box, d: Detection, o: CostTerms): number {
+  const b = d.box;
+  // Overlap now (prediction, or perspective course) or at the previous frame (measured motion),
+  // whichever is best.
+  const overlap = Math.max(
+    iou(p, b),
+    t.course ? iou(t.course, b) : 0,
+    t.before ? overlapBefore(t.before, d, o.dtMs, t.kf.velocity()) : 0,
+  );
+  if (overlap >= o.minIou) return 1 - overlap;
+  // A vehicle driving away is first seen large at the picture's lower edge and may be half that
+  // size a frame later at 2 fps: a track seen once may shrink by up to MAX_GROWTH. (One coming
+  // towards the camera was seen small, far away, many times before it grows that fast.)
+  const shrinks = t.hits === 1 ? Math.max(o.maxSizeRatio, MAX_GROWTH) : o.maxSizeRatio;
+  const ratio = b.w < p.w && b.h < p.h ? shrinks : o.maxSizeRatio;
+  if (!(b.w <= p.w * ratio && p.w <= b.w * ratio && b.h <= p.h * ratio && p.h <= b.h * ratio))
+    return Number.POSITIVE_INFINITY;
+  if (t.hits === 1 && entering(d)) return Number.POSITIVE_INFINITY;
+  if (!(t.kf.centreDistance2(b) <= o.distanceGate * o.gateShare)) return Number.POSITIVE_INFINITY;
+  // Gate by uncertainty, rank by distance in box sizes: a lost track's wide gate must not make it a
+  // cheaper match than a steady track whose prediction lies closer.
+  const dist = Math.hypot(p.x + p.w / 2 - b.x - b.w / 2, p.y + p.h / 2 - b.y - b.h / 2);
+  return 1 + dist / (dist + Math.sqrt(b.w * b.h));
+}
+
+/**
+ * A box the picture's lower edge cuts, with no measured motion: a vehicle entering from under the
+ * camera. It continues no track seen once (whose velocity is unknown) that it does not overlap: at
+ * 2 fps such a track's gate is wide, and it would take the newcomer for its own object.
+ */
+function entering(d: Detection): boolean {
+  return d.cut === true && !d.motion;
+}
