@@ -1,4 +1,5 @@
 import type { CountRow } from './eval-counts.ts';
+import { markdownTable } from './markdown-table.ts';
 
 /** `night-arterial-motorbikes mirrored +0.25 s` → `night-arterial-motorbikes mirrored`. */
 export function phaseBase(clip: string): string {
@@ -61,16 +62,7 @@ export function formatSpread(rows: CountRow[]): string {
     range(s.counted),
     String(s.missed),
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
-  const rule = `| ${w.map((n, i) => (i < 3 ? '-'.repeat(n) : `${'-'.repeat(n - 1)}:`)).join(' | ')} |`;
   const missed = spread.reduce((n, s) => n + s.missed, 0);
   const all = spread.reduce((n, s) => n + s.phases, 0);
-  return [
-    line(head),
-    rule,
-    ...body.map(line),
-    `${missed} of ${all} direction totals over all phases outside their target`,
-  ].join('\n');
+  return `${markdownTable(head, body, [0, 1, 2])}\n${missed} of ${all} direction totals over all phases outside their target`;
 }

@@ -7,6 +7,7 @@ import {
   highwayScene,
 } from '../synthetic/highway-scene.ts';
 import { allowedError, type CountRow } from './eval-counts.ts';
+import { markdownTable } from './markdown-table.ts';
 
 /** The tracker settings of the product's defaults (schemas/config.ts). */
 const TRACKER = { highThreshold: 0.4, newTrackThreshold: 0.4, minHits: 2, lostTtlMs: 1500, lostFrames: 4 };
@@ -152,9 +153,5 @@ export function formatSpeedRows(rows: SpeedRow[]): string {
     r.trueMeanKmh.toFixed(1),
     r.meanKmh === null ? '—' : `${((r.meanKmh / r.trueMeanKmh - 1) * 100).toFixed(1)} %`,
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((s, i) => (i === 0 || i === 2 ? s.padEnd(w[i]) : s.padStart(w[i]))).join(' | ')} |`;
-  const rule = `| ${w.map((n, i) => (i === 0 || i === 2 ? '-'.repeat(n) : `${'-'.repeat(n - 1)}:`)).join(' | ')} |`;
-  return [line(head), rule, ...body.map(line)].join('\n');
+  return markdownTable(head, body, [0, 2]);
 }

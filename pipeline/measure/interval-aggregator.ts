@@ -173,9 +173,7 @@ export class IntervalAggregator {
    * sample of the intervals open now, the crossing itself having been counted when it happened.
    */
   crossingSpeed(lineId: string, direction: 'positive' | 'negative', speedKmh: number) {
-    if (!Number.isFinite(speedKmh)) return;
-    for (const size of INTERVALS)
-      this.get(size, 'line', lineId, direction).speeds.push(Math.round(speedKmh * 10) / 10);
+    this.speed('line', lineId, direction, speedKmh);
   }
 
   /** A vehicle entered a zone (in the current frame): zone volume. */
@@ -189,9 +187,13 @@ export class IntervalAggregator {
    * entry it often has none yet): the zone's speed samples are of the vehicles that left in the interval.
    */
   zoneSpeed(zoneId: string, cls: ProductClass, speedKmh: number) {
-    if (cls === 'person' || !Number.isFinite(speedKmh)) return;
-    for (const size of INTERVALS)
-      this.get(size, 'zone', zoneId, '').speeds.push(Math.round(speedKmh * 10) / 10);
+    if (cls !== 'person') this.speed('zone', zoneId, '', speedKmh);
+  }
+
+  /** A speed sample of a site's open intervals, to 0.1 km/h. */
+  private speed(kind: string, id: string, dir: string, speedKmh: number) {
+    if (!Number.isFinite(speedKmh)) return;
+    for (const size of INTERVALS) this.get(size, kind, id, dir).speeds.push(Math.round(speedKmh * 10) / 10);
   }
 
   /** The zone's congestion state, reported with the intervals open now. */

@@ -195,7 +195,8 @@ export class SceneMeasurer {
       }
     }
     const tracks = this.ledger.ended(tsMs, (lostBufferMs ?? this.lostTtlMs) + 1000);
-    crossings.push(...this.released(tsMs, speedOf, new Set(tracks.map((t) => t.trackId))));
+    const ended = new Set(tracks.map((t) => t.trackId));
+    crossings.push(...this.withLateSpeeds(this.waiting.release(tsMs, speedOf, ended)));
     for (const t of tracks) this.speeds?.forget(t.trackId);
     return { objects, zones, crossings, visits, intervals, tracks };
   }
@@ -211,12 +212,11 @@ export class SceneMeasurer {
     return d.cut ? this.speeds.locate(d.trackId, anchor) : this.speeds.update(d.trackId, anchor, tsMs);
   }
 
-  /** Held crossings whose speed came (it joins the open intervals' speeds), waited out or ended. */
-  private released(tsMs: number, speedOf: (id: number) => number | null, ended: ReadonlySet<number>) {
-    const out = this.waiting.release(tsMs, speedOf, ended);
-    for (const c of out)
+  /** Crossings released from waiting: the speeds that came join the open intervals' speeds. */
+  private withLateSpeeds(released: LineCrossing[]): LineCrossing[] {
+    for (const c of released)
       if (c.speedKmh != null) this.intervals.crossingSpeed(c.lineId, c.direction, c.speedKmh);
-    return out;
+    return released;
   }
 
   /** Reports a zone's congestion state (from the rule engine) with its open intervals. */
@@ -231,9 +231,7 @@ export class SceneMeasurer {
    */
   finish(): Pick<MeasureStep, 'crossings' | 'visits' | 'intervals' | 'tracks'> {
     const speedOf = (id: number) => this.speeds?.current(id) ?? null;
-    const crossings: LineCrossing[] = this.waiting.flush(speedOf);
-    for (const c of crossings)
-      if (c.speedKmh != null) this.intervals.crossingSpeed(c.lineId, c.direction, c.speedKmh);
+    const crossings = this.withLateSpeeds(this.waiting.flush(speedOf));
     for (const line of this.lines) {
       for (const c of line.flush()) {
         const speedKmh = speedOf(c.trackId);

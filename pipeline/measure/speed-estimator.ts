@@ -129,17 +129,19 @@ export class SpeedEstimator {
 
   /** Where the anchor lies on the ground, and the track's current speed, without taking it as a sample. */
   locate(trackId: number, anchor: readonly [number, number]): SpeedReading {
+    return { world: this.ground(anchor), speedKmh: this.current(trackId) };
+  }
+
+  /** The anchor's ground point, or null beyond the horizon or outside the trusted ground. */
+  private ground(anchor: readonly [number, number]): [number, number] | null {
     const world = this.homography.toWorld([anchor[0], anchor[1]]);
-    const ok = world && (!this.trusted || this.trusted.contains(world));
-    return { world: ok ? [world[0], world[1]] : null, speedKmh: this.current(trackId) };
+    return world && (!this.trusted || this.trusted.contains(world)) ? [world[0], world[1]] : null;
   }
 
   /** The track's anchor (image pixels) at tsMs; returns its ground position and current speed. */
   update(trackId: number, anchor: readonly [number, number], tsMs: number): SpeedReading {
-    const world = this.homography.toWorld([anchor[0], anchor[1]]);
-    if (!world || (this.trusted && !this.trusted.contains(world))) {
-      return { world: null, speedKmh: this.current(trackId) };
-    }
+    const world = this.ground(anchor);
+    if (!world) return { world: null, speedKmh: this.current(trackId) };
     let samples = this.tracks.get(trackId);
     if (!samples) {
       samples = [];
@@ -157,7 +159,7 @@ export class SpeedEstimator {
     }
     samples.push([tsMs, world[0], world[1]]);
     while (samples.length > 2 && tsMs - samples[0][0] > this.o.windowMs) samples.shift();
-    return { world: [world[0], world[1]], speedKmh: this.current(trackId) };
+    return { world, speedKmh: this.current(trackId) };
   }
 
   /** The current speed of a track from its window, km/h, or null. */

@@ -14,19 +14,28 @@ export interface CostTerms {
   gateShare: number;
 }
 
+/** A track's prediction for this update, computed once per track (its row of the cost matrix). */
+export interface TrackRow {
+  /** Its box predicted at the detections' time. */
+  p: Box;
+  /** Its filtered velocity, px/s. */
+  velocity: { vx: number; vy: number };
+}
+
 /**
- * The cost of continuing track `t` (its box predicted at `p`) with detection `d`, as ByteTracker's
- * class doc tabulates it: 1 − overlap where they overlap enough, 1 + dist / (dist + size) within the
+ * The cost of continuing track `t` (predicted as `row`) with detection `d`, as ByteTracker's class
+ * doc tabulates it: 1 − overlap where they overlap enough, 1 + dist / (dist + size) within the
  * track's uncertainty gate, Infinity otherwise.
  */
-export function pairCost(t: Track, p: Box, d: Detection, o: CostTerms): number {
+export function pairCost(t: Track, row: TrackRow, d: Detection, o: CostTerms): number {
+  const { p } = row;
   const b = d.box;
   // Overlap now (prediction, or perspective course) or at the previous frame (measured motion),
   // whichever is best.
   const overlap = Math.max(
     iou(p, b),
     t.course ? iou(t.course, b) : 0,
-    t.before ? overlapBefore(t.before, d, o.dtMs, t.kf.velocity()) : 0,
+    t.before ? overlapBefore(t.before, d, o.dtMs, row.velocity) : 0,
   );
   if (overlap >= o.minIou) return 1 - overlap;
   // A vehicle driving away is first seen large at the picture's lower edge and may be half that

@@ -15,6 +15,7 @@ import { missedFirstBox } from './missed-first-box.ts';
 import { boxBefore, movedVisibly, originAnchor } from './motion-cues.ts';
 import { type ClaimedBox, isPartBox } from './part-box.ts';
 import {
+  copiedSightings,
   type Track,
   type TrackerState,
   type TrackStatus,
@@ -131,7 +132,7 @@ export class ByteTracker {
     t.frameMs = state.frameMs ?? null;
     t.nextId = state.nextId;
     t.tracks = state.tracks.map((s) => trackFromState(s, t.o.noise));
-    t.ended = (state.ended ?? []).map((x) => ({ ...x, box: { ...x.box } }));
+    t.ended = copiedSightings(state.ended ?? []);
     return t;
   }
 
@@ -148,7 +149,7 @@ export class ByteTracker {
       frameMs: this.frameMs,
       nextId: this.nextId,
       tracks: this.tracks.map(trackToState),
-      ...(this.ended.length ? { ended: this.ended.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
+      ...(this.ended.length ? { ended: copiedSightings(this.ended) } : {}),
     };
   }
 
@@ -348,7 +349,8 @@ export class ByteTracker {
       seen,
       // A cut box's bottom is the edge's. With motion, the origin is where the box came from, then;
       // its time only where the box is whole (a ground position for speeds: schemas/detection.ts).
-      ...(first ? { origin: bottomCentre(first.box) as [number, number], originMs: first.tsMs } : {}),
+      // (An origin two frames back gives no speed sample: no time with it.)
+      ...(first ? { origin: bottomCentre(first.box) as [number, number] } : {}),
       ...(first || d.motion?.cut ? {} : { origin: originAnchor(d) }),
       ...(first || d.motion?.cut || d.cut ? {} : { originMs: tsMs - (d.motion?.dtMs ?? 0) }),
     };
@@ -362,8 +364,8 @@ export class ByteTracker {
     const { minIou, distanceGate, maxSizeRatio } = this.o;
     const terms = { minIou, distanceGate, maxSizeRatio, dtMs: this.frameStepMs, gateShare };
     for (let r = 0; r < rows; r++) {
-      const p = tracks[r].kf.box();
-      for (let c = 0; c < cols; c++) cost[r * cols + c] = pairCost(tracks[r], p, detections[idx[c]], terms);
+      const row = { p: tracks[r].kf.box(), velocity: tracks[r].kf.velocity() };
+      for (let c = 0; c < cols; c++) cost[r * cols + c] = pairCost(tracks[r], row, detections[idx[c]], terms);
     }
     // Every gated pair costs < 2; forbidden ones are Infinity.
     return matchWithLimit(cost, rows, cols, 2);

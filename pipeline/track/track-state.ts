@@ -63,8 +63,13 @@ function copied<T extends Omit<TrackState, 'kalman'>>(t: T): T {
     ...t,
     votes: { ...t.votes },
     ...(t.origin ? { origin: [...t.origin] as [number, number] } : {}),
-    ...(t.seen ? { seen: t.seen.map((x) => ({ ...x, box: { ...x.box } })) } : {}),
+    ...(t.seen ? { seen: copiedSightings(t.seen) } : {}),
   };
+}
+
+/** Box sightings copied, so that a snapshot and the tracker share nothing. */
+export function copiedSightings(seen: readonly BoxSighting[]): BoxSighting[] {
+  return seen.map((x) => ({ ...x, box: { ...x.box } }));
 }
 
 /** The class with the highest summed score. */
