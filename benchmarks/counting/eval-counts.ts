@@ -30,6 +30,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { markdownTable } from './markdown-table.ts';
 import { mirrorClip } from './mirror-clip.ts';
 import { formatSpread } from './phase-spread.ts';
 import { shiftClip } from './shift-clip.ts';
@@ -104,7 +105,7 @@ export async function countClip(
   truth: ClipTruth,
   fps: number,
   extra: Record<string, unknown> = {},
-): Promise<Array<{ direction: string; class: string; n: number }>> {
+): Promise<Array<{ direction: string; class: string; n: number; withSpeed: number }>> {
   const dir = mkdtempSync(join(tmpdir(), 'cityflow-eval-counts-'));
   try {
     const line = { id: truth.line.id, from: truth.line.from, to: truth.line.to };
@@ -142,7 +143,7 @@ export async function countClip(
       throw new Error(`backfill of ${video} at ${fps} fps failed (exit ${b.code}): ${b.stderr.slice(-2000)}`);
     const q = await run([
       'query',
-      "SELECT direction, class, toUInt32(count()) AS n FROM line_crossings WHERE camera_id = 'eval' GROUP BY direction, class",
+      "SELECT direction, class, toUInt32(count()) AS n, toUInt32(countIf(speed_kmh IS NOT NULL)) AS withSpeed FROM line_crossings WHERE camera_id = 'eval' GROUP BY direction, class",
       '--json',
       '--config',
       cfg,
@@ -152,8 +153,9 @@ export async function countClip(
       direction: string;
       class: string;
       n: number;
+      withSpeed: number;
     }>;
-    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+    return rows.map((r) => ({ ...r, n: Number(r.n), withSpeed: Number(r.withSpeed) }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -213,11 +215,7 @@ export function formatRows(rows: CountRow[]): string {
       ok,
     ];
   });
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((s, i) => (i < 4 ? s.padEnd(w[i]) : s.padStart(w[i]))).join(' | ')} |`;
-  const rule = `| ${w.map((n, i) => (i < 4 ? '-'.repeat(n) : `${'-'.repeat(n - 1)}:`)).join(' | ')} |`;
-  return [line(head), rule, ...body.map(line)].join('\n');
+  return markdownTable(head, body, [0, 1, 2, 3]);
 }
 
 async function main() {
@@ -236,6 +234,8 @@ async function main() {
   const rows: CountRow[] = [];
   let speeds: SpeedRow[] = [];
   let speedTable = '';
+  // Calibrated clips: how many counted crossings were stored with a ground speed.
+  const speedLines: string[] = [];
   if (!process.argv.includes('--no-synthetic')) {
     const { syntheticCounts, syntheticSpeeds, formatSpeedRows } = await import('./synthetic-counts.ts');
     const seeds = (arg('--seeds') ?? '1,2,3').split(',').map(Number);
@@ -257,6 +257,12 @@ async function main() {
           const t0 = Date.now();
           const counted = await countClip(r.video, r.truth, fps, extra);
           rows.push(...compare(r.name, fps, r.truth, counted));
+          if (r.truth.calibration) {
+            const n = counted.reduce((a, c) => a + c.n, 0);
+            speedLines.push(
+              `${r.name} at ${fps} fps: ${counted.reduce((a, c) => a + c.withSpeed, 0)} of ${n}`,
+            );
+          }
           process.stderr.write(
             `eval:counts ${r.name} at ${fps} fps: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
           );
@@ -271,7 +277,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify({ rows, missed: missed.length, speeds })}\n`);
   else
     process.stdout.write(
-      `${formatRows(rows)}\n${missed.length} of ${rows.filter((r) => r.allowed !== null).length} direction totals outside their target\n${phases > 1 ? `\n${formatSpread(rows)}\n` : ''}${speedTable ? `\nSpeeds at the line (synthetic highway)\n\n${speedTable}\n` : ''}`,
+      `${formatRows(rows)}\n${missed.length} of ${rows.filter((r) => r.allowed !== null).length} direction totals outside their target\n${phases > 1 ? `\n${formatSpread(rows)}\n` : ''}${speedTable ? `\nSpeeds at the line (synthetic highway)\n\n${speedTable}\n` : ''}${speedLines.length ? `\nCrossings with a ground speed (calibrated clips)\n${speedLines.join('\n')}\n` : ''}`,
     );
   if (process.argv.includes('--strict') && missed.length) process.exitCode = 1;
 }
