@@ -10,6 +10,7 @@ import {
   resolveByteTrackerOptions,
 } from './byte-tracker-options.ts';
 import { type BoxSighting, courseBox, withSighting } from './course-cue.ts';
+import { doublesStronger } from './doubled-box.ts';
 import { KalmanBoxFilter } from './kalman-box-filter.ts';
 import { missedFirstBox } from './missed-first-box.ts';
 import { boxBefore, movedVisibly, originAnchor } from './motion-cues.ts';
@@ -277,8 +278,11 @@ export class ByteTracker {
     // New tracks from confident unmatched detections; also from unmatched weaker ones that visibly
     // moved, tentative with one hit (no head start from their motion): a fast vehicle's first,
     // blurred sighting is often weak, and it holds the only view of where the vehicle came from.
-    // None from a second box on part of an object a track took this update.
-    const weak = unmatched.low.filter((i) => movedVisibly(detections[i]));
+    // None from a second box on part of an object a track took this update, nor from a weak box
+    // doubling a stronger one (doubled-box.ts).
+    const weak = unmatched.low.filter(
+      (i) => movedVisibly(detections[i]) && !doublesStronger(detections[i], detections),
+    );
     for (const i of [...unmatched.high, ...weak]) {
       const d = detections[i];
       if (d.score < this.o.newTrackThreshold && !weak.includes(i)) continue;
