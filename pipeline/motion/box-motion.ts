@@ -12,6 +12,12 @@ export interface BoxMotion {
   /** Steps in the chain (frames − 1). */
   steps: number;
   /**
+   * Steps not measured while the box, traced back, went further past the picture's edge: an object
+   * entering the picture, whose older frames show less and less of it. (A box that stays put at the
+   * edge, a vehicle leaving there, is no such step.)
+   */
+  beyond: number;
+  /**
    * The object's size in the first frame over its size in the last (the box's centre is what dx, dy
    * follow): below 1 for an object approaching the camera, above 1 for one driving away.
    */
@@ -79,6 +85,7 @@ export function traceBoxBack(
   let dy = 0;
   let vel: Step | null = null;
   let measured = 0;
+  let beyond = 0;
   let scale = 1;
   for (let j = chain.length - 1; j >= 1; j--) {
     const step = matchStep(chain[j], chain[j - 1], cur, vel, o);
@@ -91,12 +98,21 @@ export function traceBoxBack(
     // more and more road around a vehicle that shrinks going back in time, and match the road.
     const w = cur.w * st.s;
     const h = cur.h * st.s;
-    cur = { x: cur.x + cur.w / 2 + st.u - w / 2, y: cur.y + cur.h / 2 + st.v - h / 2, w, h };
+    const next = { x: cur.x + cur.w / 2 + st.u - w / 2, y: cur.y + cur.h / 2 + st.v - h / 2, w, h };
+    if (!step && insideShare(next, chain[j - 1]) < insideShare(cur, chain[j]) - 0.01) beyond++;
+    cur = next;
     dx -= st.u;
     dy -= st.v;
     scale *= st.s;
   }
-  return { dx, dy, measured, steps: chain.length - 1, scale };
+  return { dx, dy, measured, steps: chain.length - 1, beyond, scale };
+}
+
+/** The share of the box's area inside the frame. */
+function insideShare(box: Box, frame: GreyFrame): number {
+  const w = Math.min(box.x + box.w, frame.width) - Math.max(box.x, 0);
+  const h = Math.min(box.y + box.h, frame.height) - Math.max(box.y, 0);
+  return w > 0 && h > 0 ? (w * h) / (box.w * box.h) : 0;
 }
 
 /** One step back in time: the box's centre moved by (u, v) and its size by the factor s. */

@@ -61,6 +61,7 @@ const runs: Array<[string, number]> = [
   ['campus-crosswalk', 2],
   ['night-arterial-motorbikes', 2],
   ['night-arterial-motorbikes', 5],
+  ['street-from-window', 2],
   ['street-from-window', 5],
   ['people-walking', 2],
 ];

@@ -39,7 +39,7 @@ describe('traceBoxBack', () => {
   test('a textured object moving 7 px right and 3 px down per frame: traced back to where it started', () => {
     const chain = [0, 1, 2, 3, 4].map((k) => scene(40 + 7 * k, 30 + 3 * k));
     const m = traceBoxBack(chain, { x: 68, y: 42, w: 24, h: 14 });
-    expect(m).toEqual({ dx: 28, dy: 12, measured: 4, steps: 4, scale: 1 });
+    expect(m).toEqual({ dx: 28, dy: 12, measured: 4, steps: 4, beyond: 0, scale: 1 });
   });
 
   test('a fast object (more than half its length per frame) is still found on the first step', () => {
@@ -83,7 +83,7 @@ describe('traceBoxBack', () => {
         return f;
       });
       const m = traceBoxBack(chain, { x: 90, y: 40, w: 7, h: 14 });
-      expect(m).toEqual({ dx: -10, dy: 0, measured: 5, steps: 5, scale: 1 });
+      expect(m).toEqual({ dx: -10, dy: 0, measured: 5, steps: 5, beyond: 0, scale: 1 });
     }
   });
 
@@ -96,6 +96,7 @@ describe('traceBoxBack', () => {
       dy: 0,
       measured: 1,
       steps: 1,
+      beyond: 0,
       scale: 1,
     });
   });
@@ -181,5 +182,43 @@ describe('attachMotion', () => {
     expect(attachMotion(dets, chain, { scale: 1, frameWidth: 200 }, 500)).toBe(2);
     expect(dets[0].motion).toEqual({ dx: 10, dy: 0, dtMs: 500 });
     expect(dets[1].motion).toMatchObject({ dy: 16, dtMs: 500, cut: true });
+  });
+
+  test('a vehicle entering at the right edge gets the motion of its one measured step; one appearing mid-picture or from under the lower edge gets none', () => {
+    // A 40 px wide object drives in from beyond the right edge, 12 px a frame: all of it is in the
+    // picture at the newest frame (x 158-198), three quarters a frame before, under half earlier.
+    //
+    //   frame 1      ▓|     frame 2    ▓▓|     frame 3  ▓▓▓|     frame 4 ▓▓▓▓ |   (| = the edge)
+    const entering = [0, 1, 2, 3, 4].map((k) => {
+      const f = scene(-100, -100);
+      paint(f, 206 - 12 * k, 40, 40, 14);
+      return f;
+    });
+    const box = { x: 158, y: 40, w: 40, h: 14 };
+    expect(traceBoxBack(entering, box)).toMatchObject({ dx: -48, measured: 1, beyond: 3, steps: 4 });
+    const dets: Detection[] = [{ cls: 'car', score: 0.3, box }];
+    expect(attachMotion(dets, entering, { scale: 1, frameWidth: 200 }, 500)).toBe(1);
+    expect(dets[0].motion).toEqual({ dx: -48, dy: 0, dtMs: 500 });
+    // The same object uncovered in mid-picture (a parked van drove off): one measured step, and the
+    // others not past any edge, is no trace.
+    const uncovered = [0, 1, 2, 3, 4].map((k) => {
+      const f = scene(-100, -100);
+      if (k >= 3) paint(f, 118 - 12 * k, 40, 40, 14);
+      return f;
+    });
+    const mid: Detection[] = [{ cls: 'car', score: 0.3, box: { x: 70, y: 40, w: 40, h: 14 } }];
+    expect(traceBoxBack(uncovered, mid[0].box)).toMatchObject({ measured: 1, beyond: 0 });
+    expect(attachMotion(mid, uncovered, { scale: 1, frameWidth: 200 }, 500)).toBe(0);
+    expect(mid[0].motion).toBeUndefined();
+    // The same entry from under the picture's lower edge is no trace either: a box cut there is as
+    // often a large vehicle leaving under the camera, whose one wrong first step the edge would carry.
+    const fromBelow = [0, 1, 2, 3, 4].map((k) => {
+      const f = scene(-100, -100);
+      paint(f, 80, 108 - 12 * k, 24, 40);
+      return f;
+    });
+    const cut: Detection[] = [{ cls: 'car', score: 0.3, box: { x: 80, y: 60, w: 24, h: 40 } }];
+    expect(traceBoxBack(fromBelow, cut[0].box)).toMatchObject({ dy: -48, measured: 1, beyond: 3 });
+    expect(attachMotion(cut, fromBelow, { scale: 1, frameWidth: 200 }, 500)).toBe(0);
   });
 });
