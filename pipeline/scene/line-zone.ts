@@ -338,7 +338,9 @@ export class LineZone {
    * A new track where a missing one was heading is most likely the same vehicle under a new id (the
    * tracker lost it: a frame without detection, a box cut by the picture's edge). The new id takes
    * over the missing one's state, side and pending exit included, so one vehicle never counts twice:
-   * once for the old id and again from the new id's origin.
+   * once for the old id and again from the new id's origin. Not a missing track another id already
+   * stood in for (`followed`): its object goes on under that id, and a third id taking its side
+   * counted a crossing no one made (a person standing at the campus crossing's kerb, 1.5 s later).
    */
   private adoptVanished(
     trackId: number,
@@ -349,7 +351,7 @@ export class LineZone {
   ): LineTrackState | undefined {
     for (const [id, t] of this.tracks) {
       // Only a track missing from this frame: one seen in it is another vehicle.
-      if (present.has(id) || t.lastSeenMs >= tsMs) continue;
+      if (present.has(id) || t.lastSeenMs >= tsMs || t.followed) continue;
       // Where its perspective course or its tracker velocity puts it, and of a size it could have.
       if (!couldBe(t, anchor, size, tsMs)) continue;
       this.tracks.delete(id);

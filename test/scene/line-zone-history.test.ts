@@ -141,6 +141,19 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.counts().positive).toBe(1);
   });
 
+  test('a new id takes over no vanished track another id already stood in for', () => {
+    // A person walking slowly down towards the line: id 1, for a frame also id 2 (a duplicate box),
+    // then only id 2, where id 1 would be. Someone else standing just beyond the line shows up as
+    // id 3 near where id 1 would be by now; id 1's side is id 2's business, and id 3 crossed nothing.
+    const z = new LineZone(line);
+    z.update([at(1, 440, 40)], 0);
+    z.update([at(1, 460, 40), at(2, 458, 40)], 500);
+    z.update([at(2, 478, 40)], 1000, 1500);
+    const standing = { ...at(3, 530, 0), box: { x: 510, y: 480, w: 100, h: 50 } };
+    for (const t of [1500, 2000, 2500]) expect(z.update([at(2, 482, 4), standing], t, 1500)).toEqual([]);
+    expect(z.counts()).toMatchObject({ positive: 0, negative: 0 });
+  });
+
   test('one object under two ids for a frame: the duplicate vanishing where the other id stands counts nothing', () => {
     const z = new LineZone(line);
     z.update([at(1, 300, 600)], 0);
