@@ -1,4 +1,5 @@
 import type { Box } from '../../schemas/detection.ts';
+import { coveredShare } from '../geometry/box-iou.ts';
 import { meanDiff, scaled, type Template, template } from './block-template.ts';
 import type { GreyFrame } from './grey-frame.ts';
 
@@ -110,9 +111,7 @@ export function traceBoxBack(
 
 /** The share of the box's area inside the frame. */
 function insideShare(box: Box, frame: GreyFrame): number {
-  const w = Math.min(box.x + box.w, frame.width) - Math.max(box.x, 0);
-  const h = Math.min(box.y + box.h, frame.height) - Math.max(box.y, 0);
-  return w > 0 && h > 0 ? (w * h) / (box.w * box.h) : 0;
+  return coveredShare(box, { x: 0, y: 0, w: frame.width, h: frame.height });
 }
 
 /** One step back in time: the box's centre moved by (u, v) and its size by the factor s. */
