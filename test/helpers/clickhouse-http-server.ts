@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'chdb';
+import { insertSelect } from '../../pipeline/store/insert-rows.ts';
 
 /**
  * The real ClickHouse engine (chDB) behind ClickHouse's HTTP interface, for tests of the server
  * path (`CLICKHOUSE_URL`): @clickhouse/client talks HTTP to it exactly as to a server. What it
  * speaks, as the server does:
  *   - `GET /ping` → `Ok.`
- *   - `POST /?query=<INSERT … FORMAT X>` with the rows as body (client.insert)
+ *   - `POST /?query=<INSERT … FORMAT X>` with the rows as body (client.insert; JSONEachRow rows run
+ *     as INSERT … SELECT, so chDB never reads this process's stdin, see JSON_INSERT)
  *   - `POST /` with the SQL as body (client.query / command / exec), `FORMAT` in the SQL
  *   - `param_<name>` URL parameters bound to `{name:Type}`; other parameters are settings
  *   - errors as HTTP 500 with `Code: N. DB::Exception: …` in the body
@@ -80,11 +82,27 @@ export class ClickHouseHttpServer {
       else if (!IGNORED.has(k)) settings.push(`SET ${k} = '${v.replace(/'/g, "''")}'`);
     }
     const query = url.searchParams.get('query');
-    const sql = query ? `${query}\n${body}` : body;
     if (query) this.requests.insert++;
     else this.requests.query++;
     const session = this.session;
     if (!session) return answer(res, 503, 'Code: 210. DB::Exception: the server is stopping');
+    let sql = query ? `${query}\n${body}` : body;
+    const insert = query ? JSON_INSERT.exec(query) : null;
+    if (insert) {
+      const rows = body.split('\n').filter((l) => l.trim() !== '');
+      if (rows.length === 0) return answer(res, 200, '');
+      // A server skips unknown keys in JSONEachRow by default (input_format_skip_unknown_fields).
+      const types = await columnTypes(session, insert[1]);
+      const known = (o: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(o).filter(([k]) => types.has(k)));
+      const stdinSafe = insertSelect(
+        insert[1],
+        rows.map((l) => known(JSON.parse(l))),
+        types,
+      );
+      sql = stdinSafe.query;
+      Object.assign(params, stdinSafe.params);
+    }
     const full = [...SERVER_DEFAULTS, ...settings, sql].join('; ');
     try {
       const result = Object.keys(params).length
@@ -100,6 +118,31 @@ export class ClickHouseHttpServer {
       });
     }
   }
+}
+
+/**
+ * The client's row insert: `INSERT INTO <table> [(<columns>)] FORMAT JSONEachRow`, rows in the body.
+ * It runs as INSERT ... SELECT FROM format(...) (as the embedded store does, see insert-rows.ts):
+ * chDB reads the process's stdin as more rows for an INSERT with a data section whenever stdin is a
+ * file or pipe, which it is in a sandbox whose /dev/null is a plain file that other processes write.
+ */
+const JSON_INSERT = /^\s*INSERT\s+INTO\s+([\w.`"]+)\s*(?:\([^)]*\))?\s*FORMAT\s+JSONEachRow\s*$/i;
+
+/** A table's column types (name → type), as insertSelect needs them. */
+async function columnTypes(session: Session, table: string): Promise<Map<string, string>> {
+  const parts = table.replace(/[`"]/g, '').split('.');
+  const [db, name] = parts.length === 2 ? parts : [null, parts[0]];
+  const result = await session.queryBindAsync(
+    `SELECT name, type FROM system.columns WHERE database = ${db ? '{db:String}' : 'currentDatabase()'} AND table = {name:String}`,
+    db ? { db, name } : { name },
+    { format: 'JSONEachRow' },
+  );
+  const types = new Map<string, string>();
+  for (const line of Buffer.from(result.bytes()).toString().split('\n').filter(Boolean)) {
+    const c = JSON.parse(line) as { name: string; type: string };
+    types.set(c.name, c.type);
+  }
+  return types;
 }
 
 /**
