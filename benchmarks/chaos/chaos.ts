@@ -6,6 +6,7 @@
 // 0 duplicated. Prints each fault and each check; exits 1 on a mismatch.
 //
 //   npm run test:chaos -- [--seed N] [--cameras N] [--faults worker,store-node,redis,store-outage] [--outage-s 75]
+//                         [--deadline-s 600]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,10 +33,15 @@ const { values: args } = parseArgs({
     faults: { type: 'string', default: FAULTS.join(',') },
     // How long the store server stays down in a store outage, seconds (the suite's short form: 15).
     'outage-s': { type: 'string', default: '75' },
+    // How long each run (clean, chaos) may take before it is called stuck, seconds.
+    'deadline-s': { type: 'string', default: '600' },
   },
 });
 const outageS = Number(args['outage-s']);
 if (!(outageS > 0)) throw new Error(`--outage-s: a positive number of seconds, got "${args['outage-s']}"`);
+const deadlineS = Number(args['deadline-s']);
+if (!(deadlineS > 0))
+  throw new Error(`--deadline-s: a positive number of seconds, got "${args['deadline-s']}"`);
 const seed = Number(args.seed);
 const cameras = Number(args.cameras);
 const faults = (args.faults ?? '').split(',').filter(Boolean) as Fault[];
@@ -134,11 +140,10 @@ async function run(name: string, inject: Fault[]): Promise<void> {
       await sleep(1000 + rnd() * 3000);
       await injectFault(fault, procs, rnd);
     }
-    const deadline = Date.now() + 10 * 60_000;
     const states = await Promise.race([
       submitter.waitFor(ids),
-      sleep(deadline - Date.now()).then(() => {
-        throw new Error(`${name}: not finished within 10 minutes`);
+      sleep(deadlineS * 1000, null, { ref: false }).then(() => {
+        throw new Error(`${name}: not finished within ${deadlineS} s`);
       }),
     ]);
     const lost = states.reduce((n, s) => n + s.lost, 0);

@@ -13,7 +13,10 @@ test('chaos: every fault kind at once, 0 rows lost and 0 duplicated', async () =
   const out = await new Promise<{ code: number | null; text: string }>((done) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'benchmarks/chaos/chaos.ts', '--cameras', '2', '--seed', '1', '--outage-s', '15'],
+      [
+        ...['--import', 'tsx', 'benchmarks/chaos/chaos.ts', '--cameras', '2', '--seed', '1'],
+        ...['--outage-s', '15', '--deadline-s', '240'],
+      ],
       { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'fatal' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let text = '';
