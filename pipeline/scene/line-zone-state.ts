@@ -62,6 +62,8 @@ export interface LineZoneState {
   sinceMs?: number | null;
   tracks: LineTrackState[];
   counts: LineCounts;
+  /** Ids whose state another id took over, with when ([id, tsMs]); absent: none. */
+  handedOver?: [number, number][];
 }
 
 /** A deep copy of counts. */

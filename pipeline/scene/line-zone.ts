@@ -1,6 +1,7 @@
 import type { ProductClass } from '../../schemas/classes.ts';
 import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
+import { adoptVanished } from './adopt-vanished.ts';
 import { coveredByAnother } from './covered-by-another.ts';
 import { followedAlready } from './followed-already.ts';
 import { bottomCentre, segmentsIntersect } from './geometry.ts';
@@ -15,7 +16,7 @@ import {
   type Side,
 } from './line-zone-state.ts';
 import { stillSeen } from './still-seen.ts';
-import { couldBe, whereNow } from './where-now.ts';
+import { whereNow } from './where-now.ts';
 
 export { DEFAULT_LINE_ZONE_OPTIONS, type LineZoneOptions } from './line-zone-options.ts';
 
@@ -75,6 +76,8 @@ export class LineZone {
   private frameMs: number | null = null;
   private sinceMs: number | null = null;
   private tally: LineCounts = { positive: 0, negative: 0, byClass: {} };
+  /** Ids whose state another id took over (adoptVanished), and when. */
+  private handedOver = new Map<number, number>();
 
   constructor(line: SceneLine, options: LineZoneOptions = {}) {
     const o = lineZoneOptions(options);
@@ -100,6 +103,7 @@ export class LineZone {
     z.sinceMs = state.sinceMs ?? null;
     z.tracks = new Map(state.tracks.map((t) => [t.trackId, { ...t }]));
     z.tally = cloneCounts(state.counts);
+    z.handedOver = new Map(state.handedOver ?? []);
     return z;
   }
 
@@ -113,6 +117,7 @@ export class LineZone {
       sinceMs: this.sinceMs,
       tracks: [...this.tracks.values()].map((t) => ({ ...t })),
       counts: cloneCounts(this.tally),
+      handedOver: [...this.handedOver],
     };
   }
 
@@ -193,6 +198,8 @@ export class LineZone {
         this.tracks.delete(id);
       } else if (gone > this.o.forgetAfterMs) this.tracks.delete(id);
     }
+    for (const [id, atMs] of this.handedOver)
+      if (tsMs - atMs > this.o.forgetAfterMs) this.handedOver.delete(id);
     return out;
   }
 
@@ -207,6 +214,7 @@ export class LineZone {
         out.push(this.count(id, t.cls, t.exitSide, this.lastTsMs));
     }
     this.tracks.clear();
+    this.handedOver.clear();
     this.lastTsMs = null;
     this.sinceMs = null;
     return out;
@@ -221,12 +229,26 @@ export class LineZone {
   ): { trackId: number; cls: ProductClass; side: Side } | null {
     const anchor = bottomCentre(d.box) as [number, number];
     const side = this.sideOfLine(anchor, d.box.h);
-    let t =
-      this.tracks.get(d.trackId) ??
-      this.adoptVanished(d.trackId, anchor, Math.max(d.box.w, d.box.h), tsMs, present);
+    // An id whose state another id took over while it was missing starts afresh on its return:
+    // where it is now, taking over nothing and inferring nothing from before (that state went on
+    // under the other id; taking a far track's across the line counted a crossing no one made).
+    const handed = this.handedOver.delete(d.trackId);
+    let t = this.tracks.get(d.trackId);
+    if (!t && !handed) {
+      const adopted = adoptVanished(
+        this.tracks,
+        d.trackId,
+        anchor,
+        Math.max(d.box.w, d.box.h),
+        tsMs,
+        present,
+      );
+      if (adopted) this.handedOver.set(adopted.fromId, tsMs);
+      t = adopted?.state;
+    }
     // A track's first report may say where it was before it was confirmed: its confirmed side
     // starts there, so a vehicle seen once on each side of the line (2 fps, a fast car) counts.
-    const before = t ? null : this.whereBefore(d, tsMs, side, tracked);
+    const before = t || handed ? null : this.whereBefore(d, tsMs, side, tracked);
     if (!t && before) {
       t = { trackId: d.trackId, side: before.side, pending: 0, lastSeenMs: tsMs, anchor: before.at };
       this.tracks.set(d.trackId, t);
@@ -332,35 +354,6 @@ export class LineZone {
     if (!side || side === t.side || !segmentsIntersect(from, to, this.line.from, this.line.to))
       return undefined;
     return side;
-  }
-
-  /**
-   * A new track where a missing one was heading is most likely the same vehicle under a new id (the
-   * tracker lost it: a frame without detection, a box cut by the picture's edge). The new id takes
-   * over the missing one's state, side and pending exit included, so one vehicle never counts twice:
-   * once for the old id and again from the new id's origin. Not a missing track another id already
-   * stood in for (`followed`): its object goes on under that id, and a third id taking its side
-   * counted a crossing no one made (a person standing at the campus crossing's kerb, 1.5 s later).
-   */
-  private adoptVanished(
-    trackId: number,
-    anchor: [number, number],
-    size: number,
-    tsMs: number,
-    present: ReadonlySet<number>,
-  ): LineTrackState | undefined {
-    for (const [id, t] of this.tracks) {
-      // Only a track missing from this frame: one seen in it is another vehicle.
-      if (present.has(id) || t.lastSeenMs >= tsMs || t.followed) continue;
-      // Where its perspective course or its tracker velocity puts it, and of a size it could have.
-      if (!couldBe(t, anchor, size, tsMs)) continue;
-      this.tracks.delete(id);
-      // No lastH: its course starts from the new id's sightings (old box to new races off).
-      const adopted = { ...t, trackId, lastH: undefined };
-      this.tracks.set(trackId, adopted);
-      return adopted;
-    }
-    return undefined;
   }
 
   /** Observations on the new side a flip needs now: inertiaFrames, or inertiaMs in frame intervals. */
