@@ -5,6 +5,7 @@ import { adoptVanished } from './adopt-vanished.ts';
 import { coveredByAnother } from './covered-by-another.ts';
 import { followedAlready } from './followed-already.ts';
 import { bottomCentre, segmentsIntersect } from './geometry.ts';
+import { grewAcross } from './grew-across.ts';
 import { type LineZoneOptions, lineZoneOptions } from './line-zone-options.ts';
 import {
   type Crossing,
@@ -303,7 +304,8 @@ export class LineZone {
    * earlier, if the way from there crosses the segment. A vehicle entering the picture near the line
    * at 2 fps crosses it before any analysed frame shows it whole (cut by the edge, or not found): it
    * was on the other side a moment ago and counts. Not for a track moving less than MOVED_SHARE of
-   * its size in that interval (a parked car's jitter), a box mostly under a larger one of another
+   * its size in that interval (a parked car's jitter), an origin the box's bottom left only by
+   * changing shape (grewAcross: its measured motion went the other way), a box mostly under a larger one of another
    * track (covered-by-another.ts), near a track that just counted or is about to (followedAlready),
    * nor in a run's first three intervals (the source's start, or after an outage).
    *
@@ -321,7 +323,7 @@ export class LineZone {
     if (!d.origin) return null;
     const side = this.sideOfLine(d.origin, d.box.h);
     const known = side ? { side, at: d.origin } : null;
-    if (side && side !== sideNow) return known;
+    if (side && side !== sideNow) return grewAcross(d, d.origin, this.line) ? null : known;
     // Its origin is one to three frames old; one more before it must fall inside the watched run.
     const watched = this.sinceMs === null || tsMs - this.sinceMs > 3 * (this.frameMs ?? Infinity);
     const dt = (this.frameMs ?? 0) / 1000;

@@ -320,6 +320,7 @@ export class ByteTracker {
           ? { originMs: t.originMs }
           : {}),
         ...(d.cut || d.motion?.cut ? { cut: true } : {}),
+        ...(d.motion ? { motion: d.motion } : {}),
       });
       t.origin = undefined; // reported once
       t.originMs = undefined;

@@ -28,6 +28,20 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.counts().negative).toBe(1);
   });
 
+  test('an origin left only by the box changing shape, against its measured motion, counts nothing', () => {
+    // First seen only in part above the line (bottom at 490), then whole (bottom at 520) while the
+    // motion traced through the decoded frames says it moved up: the bottom jumped, no one crossed.
+    const grown = (id: number, dy: number) => ({
+      ...at(id, 520, 0, [500, 490]),
+      motion: { dx: 0, dy, dtMs: 500 },
+    });
+    const z = new LineZone(line);
+    expect(z.update([grown(1, -8)], 500)).toEqual([]);
+    // Moving down as its bottom did (or by under the motion step's noise), it crossed.
+    expect(z.update([grown(2, 8)], 500).map((c) => c.direction)).toEqual(['negative']);
+    expect(z.update([grown(3, -2)], 500).map((c) => c.direction)).toEqual(['negative']);
+  });
+
   test('an origin on the same side counts nothing; an origin beyond the segment ends counts nothing', () => {
     const z = new LineZone(line);
     expect(z.update([at(1, 650, 0, [500, 600])], 0)).toEqual([]);
