@@ -1,6 +1,6 @@
-import type { SceneLine } from '../../schemas/scene.ts';
+import type { Point, SceneLine } from '../../schemas/scene.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
-import { bottomCentre } from './geometry.ts';
+import { bottomCentre, cross } from './geometry.ts';
 
 /**
  * Measured motion this many pixels across a line, against the way a box's bottom went from its
@@ -23,17 +23,14 @@ const AGAINST_PX = 3;
  * @example
  *   if (side !== sideNow && grewAcross(d, d.origin, line)) return null; // its side is where it is now
  */
-export function grewAcross(d: TrackedDetection, origin: readonly [number, number], line: SceneLine): boolean {
+export function grewAcross(d: TrackedDetection, origin: Point, line: SceneLine): boolean {
   const m = d.motion;
   if (!m || m.cut) return false;
-  const [fx, fy] = line.from;
-  const length = Math.hypot(line.to[0] - fx, line.to[1] - fy);
-  // Unit normal of the line: a displacement's share across it.
-  const nx = -(line.to[1] - fy) / length;
-  const ny = (line.to[0] - fx) / length;
-  const [bx, by] = bottomCentre(d.box);
-  const bottomAcross = (bx - origin[0]) * nx + (by - origin[1]) * ny;
+  // Signed distance from the line (cross / length): a displacement's share across it.
+  const length = Math.hypot(line.to[0] - line.from[0], line.to[1] - line.from[1]);
+  const across = (p: Point) => cross(line.from, line.to, p) / length;
+  const bottomAcross = across(bottomCentre(d.box)) - across(origin);
   // Over the dtMs before this frame the box's centre moved by (dx, dy).
-  const motionAcross = m.dx * nx + m.dy * ny;
+  const motionAcross = across([line.from[0] + m.dx, line.from[1] + m.dy]);
   return Math.sign(motionAcross) === -Math.sign(bottomAcross) && Math.abs(motionAcross) >= AGAINST_PX;
 }

@@ -89,17 +89,8 @@ export class ClickHouseHttpServer {
     let sql = query ? `${query}\n${body}` : body;
     const insert = query ? JSON_INSERT.exec(query) : null;
     if (insert) {
-      const rows = body.split('\n').filter((l) => l.trim() !== '');
-      if (rows.length === 0) return answer(res, 200, '');
-      // A server skips unknown keys in JSONEachRow by default (input_format_skip_unknown_fields).
-      const types = await columnTypes(session, insert[1]);
-      const known = (o: Record<string, unknown>) =>
-        Object.fromEntries(Object.entries(o).filter(([k]) => types.has(k)));
-      const stdinSafe = insertSelect(
-        insert[1],
-        rows.map((l) => known(JSON.parse(l))),
-        types,
-      );
+      const stdinSafe = await insertSelectOf(session, insert[1], body);
+      if (!stdinSafe) return answer(res, 200, ''); // no rows: nothing to insert
       sql = stdinSafe.query;
       Object.assign(params, stdinSafe.params);
     }
@@ -127,6 +118,21 @@ export class ClickHouseHttpServer {
  * file or pipe, which it is in a sandbox whose /dev/null is a plain file that other processes write.
  */
 const JSON_INSERT = /^\s*INSERT\s+INTO\s+([\w.`"]+)\s*(?:\([^)]*\))?\s*FORMAT\s+JSONEachRow\s*$/i;
+
+/** The stdin-safe INSERT of a JSONEachRow body into a table; null when the body holds no rows. */
+async function insertSelectOf(session: Session, table: string, body: string) {
+  const rows = body.split('\n').filter((l) => l.trim() !== '');
+  if (rows.length === 0) return null;
+  const types = await columnTypes(session, table);
+  // A server skips unknown keys in JSONEachRow by default (input_format_skip_unknown_fields).
+  const known = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => types.has(k)));
+  return insertSelect(
+    table,
+    rows.map((l) => known(JSON.parse(l))),
+    types,
+  );
+}
 
 /** A table's column types (name → type), as insertSelect needs them. */
 async function columnTypes(session: Session, table: string): Promise<Map<string, string>> {
