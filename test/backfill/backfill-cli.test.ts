@@ -103,16 +103,19 @@ async function contents(config: string) {
   return { counts, ledger, tracks };
 }
 
-/** A local redis-server whose owner was SIGKILLed survives it (it is a daemon): stop it by its pid file. */
+/**
+ * Stops, by its pid file, a local redis-server that outlived its SIGKILLed owner. It normally dies
+ * with its owner (pdeathsig) and removes its pid file, possibly while this runs.
+ */
 function stopOrphanRedis(dataDir: string) {
   const dir = join(dataDir, 'run', 'redis');
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir).filter((n) => /^redis-\d+\.pid$/.test(n))) {
-    const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
     try {
+      const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
       if (pid > 0) process.kill(pid, 'SIGTERM');
     } catch {
-      // already gone
+      // already gone, pid file and all
     }
   }
 }
