@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { allowedError, annotatedClips, compare, countClip } from '../../benchmarks/counting/eval-counts.ts';
+import {
+  allowedError,
+  annotatedClips,
+  compare,
+  countClip,
+  speedSummary,
+} from '../../benchmarks/counting/eval-counts.ts';
 import { mirrorClip } from '../../benchmarks/counting/mirror-clip.ts';
 import { shiftClip } from '../../benchmarks/counting/shift-clip.ts';
 import { syntheticCounts, syntheticSpeeds } from '../../benchmarks/counting/synthetic-counts.ts';
@@ -49,6 +55,21 @@ describe('synthetic highway: fast vehicles towards the camera, platoons, motorbi
     const without = neg(false);
     for (const [i, r] of neg(true).entries())
       expect(r.counted - without[i].counted).toBeGreaterThan(0.1 * r.truth);
+  });
+});
+
+describe('speeds of a calibrated clip, summed up for comparison between its copies', () => {
+  test('crossings with a speed out of all, and the mean per direction over every class', () => {
+    const row = (direction: string, n: number, withSpeed: number, speedSum: number) => ({
+      direction,
+      n,
+      withSpeed,
+      speedSum,
+    });
+    expect(
+      speedSummary([row('positive', 3, 2, 60), row('positive', 1, 1, 36), row('negative', 2, 2, 70)]),
+    ).toBe('5 of 6; mean km/h positive 32.0, negative 35.0');
+    expect(speedSummary([row('negative', 2, 0, 0)])).toBe('0 of 2');
   });
 });
 
