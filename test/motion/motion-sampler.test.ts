@@ -1,12 +1,21 @@
 import { expect, test } from 'vitest';
 import type { ExtractedFrame } from '../../pipeline/extract/frame-extractor.ts';
+import { changedShare, SAME_PICTURE_MAX_DIFF } from '../../pipeline/motion/grey-frame.ts';
 import { motionSteps, type SampledFrame, sampleWithMotion } from '../../pipeline/motion/motion-sampler.ts';
 
-async function* decoder(fps: number, seconds: number): AsyncGenerator<ExtractedFrame> {
+/**
+ * Frames of a flat picture, grey level 10 × (its picture's number) mod 256: a new picture each frame,
+ * unless `picture` says which earlier one a frame repeats.
+ */
+async function* decoder(
+  fps: number,
+  seconds: number,
+  picture = (i: number) => i,
+): AsyncGenerator<ExtractedFrame> {
   for (let i = 0; i < fps * seconds; i++) {
     const ptsMs = Math.round((i * 1e9) / fps) / 1e6; // nanosecond grid, as GStreamer gives it
     yield {
-      frame: { data: new Uint8Array(8 * 4 * 3).fill(i), width: 8, height: 4, scale: 1 },
+      frame: { data: new Uint8Array(8 * 4 * 3).fill((10 * picture(i)) % 256), width: 8, height: 4, scale: 1 },
       time: { ptsMs, tsMs: 1000 + ptsMs },
       index: i,
     };
@@ -21,8 +30,8 @@ test('analysed frames at 2 fps out of a 10 fps decoder: the 2 fps grid, each wit
   expect(out[0].motion).toBeUndefined();
   expect(out[1].motion?.fromPtsMs).toBe(0);
   expect(out[1].motion?.frames).toHaveLength(6); // 0, 100, ... 500 ms
-  expect(out[1].motion?.frames.map((g) => g.data[0])).toEqual([0, 1, 2, 3, 4, 5]);
-  expect(out[3].motion?.frames[0].data[0]).toBe(10);
+  expect(out[1].motion?.frames.map((g) => g.data[0])).toEqual([0, 10, 20, 30, 40, 50]);
+  expect(out[3].motion?.frames[0].data[0]).toBe(100);
 });
 
 test('frames with release(): the dropped ones are released, the analysed ones go on without it', async () => {
@@ -43,10 +52,66 @@ test('an irregular 30 fps decoder at 3 fps: one analysed frame per third of a se
   expect(out).toHaveLength(3);
 });
 
+test('a stream that stalls: a repeated picture due for analysis waits for the next new picture', async () => {
+  // Frames 5–7 (500–700 ms) repeat frame 4's picture; frame 8 is new (the stream jumped ahead).
+  const out: SampledFrame[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 2, (i) => (i >= 5 && i <= 7 ? 4 : i)),
+    2,
+  ))
+    out.push(f);
+  // The slot at 1000 ms comes too soon after it (under half an interval); the grid goes on at 1500.
+  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 800, 1500]);
+  expect(out.map((f) => f.index)).toEqual([0, 1, 2]);
+  // Its chain runs from the previous analysed frame through the repeats.
+  expect(out[1].motion?.fromPtsMs).toBe(0);
+  expect(out[1].motion?.frames.map((g) => g.data[0])).toEqual([0, 10, 20, 30, 40, 40, 40, 40, 80]);
+  expect(out[2].motion?.fromPtsMs).toBe(800);
+});
+
+test('a repeat between analysed frames changes nothing; a still street, or a picture unchanged for over a second, is analysed on the grid', async () => {
+  const between: number[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 1, (i) => (i === 3 ? 2 : i)),
+    2,
+  ))
+    between.push(f.time.ptsMs);
+  expect(between).toEqual([0, 500]);
+  // A still street: one picture throughout; nothing moved before it repeated, so no stall.
+  const still: number[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 2, () => 0),
+    2,
+  ))
+    still.push(f.time.ptsMs);
+  expect(still).toEqual([0, 500, 1000, 1500]);
+  // A stream frozen after moving: within a second of its last new picture (400 ms) it waits, then the
+  // grid goes on as before.
+  const frozen: number[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 3, (i) => Math.min(i, 4)),
+    2,
+  ))
+    frozen.push(f.time.ptsMs);
+  expect(frozen).toEqual([0, 1500, 2000, 2500]);
+});
+
 test('motionSteps', () => {
   expect(motionSteps(2, 10)).toBe(5);
   expect(motionSteps(5, 10)).toBe(2);
   expect(motionSteps(10, 10)).toBe(1);
   expect(motionSteps(15, 10)).toBe(1);
   expect(motionSteps(5, 0)).toBe(0);
+});
+
+test('changedShare: the share of pixels beyond SAME_PICTURE_MAX_DIFF grey levels; another size is all changed', () => {
+  const grey = (values: number[], width = values.length) => ({
+    data: Uint8Array.from(values),
+    width,
+    height: values.length / width,
+  });
+  const a = grey([10, 200, 30, 40]);
+  expect(changedShare(a, grey([10 + SAME_PICTURE_MAX_DIFF, 200 - SAME_PICTURE_MAX_DIFF, 30, 40]))).toBe(0);
+  expect(changedShare(a, grey([10, 200, 30 + SAME_PICTURE_MAX_DIFF + 1, 0]))).toBe(0.5);
+  expect(changedShare(a, grey([10, 200, 30, 40], 2))).toBe(1);
 });
