@@ -43,12 +43,20 @@ export async function* sampleWithMotion(
   frames: AsyncIterable<ExtractedFrame>,
   fps: number,
 ): AsyncGenerator<SampledFrame, void, undefined> {
-  const sampler = new MotionSampler(fps);
+  const sampler = new MotionSampler<ExtractedFrame>(fps);
   for await (const f of frames) {
     const analysed = sampler.push(f);
     if (analysed) yield analysed;
   }
+  const last = sampler.flush();
+  if (last) yield last;
 }
+
+/** What the sampler takes: a decoded frame (its index is the sampler's to give). */
+type DecodedFrame = Omit<ExtractedFrame, 'index'> & { index?: number };
+
+/** An analysed frame: the decoded one, numbered, with its chain and without release(). */
+type Analysed<F extends DecodedFrame> = F & { index: number; motion?: MotionChain };
 
 /**
  * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
@@ -60,7 +68,7 @@ export async function* sampleWithMotion(
  *   const sampler = new MotionSampler(2);
  *   for (const f of decoded) { const a = sampler.push(f); if (a) segmenter.push(a); }
  */
-export class MotionSampler {
+export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private readonly interval: number;
   private chain: GreyFrame[] = [];
   private fromPtsMs = 0;
@@ -68,6 +76,7 @@ export class MotionSampler {
   private index = 0;
   private last: GreyFrame | null = null;
   private movingPtsMs = Number.NEGATIVE_INFINITY; // PTS of the last picture that changed MOVING_SHARE
+  private held: F | null = null; // the latest repeat due for analysis, kept in case the source ends
 
   constructor(fps: number) {
     if (!(fps > 0 && Number.isFinite(fps)))
@@ -75,9 +84,7 @@ export class MotionSampler {
     this.interval = 1000 / fps;
   }
 
-  push<F extends Omit<ExtractedFrame, 'index'> & { index?: number }>(
-    f: F,
-  ): (F & { index: number; motion?: MotionChain }) | null {
+  push(f: F): Analysed<F> | null {
     const pts = f.time.ptsMs;
     const grey = greyHalf(f.frame);
     // (A source's first frame is a new picture; whether anything moves, it cannot tell.)
@@ -85,14 +92,39 @@ export class MotionSampler {
     this.last = grey;
     if (changed !== null && changed >= MOVING_SHARE) this.movingPtsMs = pts;
     this.chain.push(grey);
-    const stalled = changed === 0 && pts - this.movingPtsMs <= STALL_MS;
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
-    if (pts < this.next - 0.25 || stalled) {
+    const due = pts >= this.next - 0.25;
+    const stalled = changed === 0 && pts - this.movingPtsMs <= STALL_MS;
+    if (due && stalled) {
+      // It waits for the next new picture; kept (unreleased) in case the source ends first.
+      this.held?.release?.();
+      this.held = f;
+      return null;
+    }
+    if (!due) {
       f.release?.(); // a motion frame: its grey copy is all that is kept
       return null;
     }
+    this.held?.release?.();
+    this.held = null;
+    return this.analyse(f);
+  }
+
+  /**
+   * The source ended: a repeat that waited for a new picture is analysed after all (a file's last
+   * frames often repeat its last picture), so the last sighting of the street is not lost.
+   */
+  flush(): Analysed<F> | null {
+    const f = this.held;
+    this.held = null;
+    return f ? this.analyse(f) : null;
+  }
+
+  /** Numbers an analysed frame, gives it the chain since the previous one and starts the next. */
+  private analyse(f: F): Analysed<F> {
+    const pts = f.time.ptsMs;
     const motion = this.chain.length >= 2 ? { frames: this.chain, fromPtsMs: this.fromPtsMs } : undefined;
-    this.chain = [grey];
+    this.chain = [this.chain[this.chain.length - 1]];
     this.fromPtsMs = pts;
     // The next slot of the grid at least half an interval on: the next one, unless this frame came
     // late (a stall's first new picture), when a slot right after it would see almost nothing move.

@@ -96,6 +96,22 @@ test('a repeat between analysed frames changes nothing; a still street, or a pic
   expect(frozen).toEqual([0, 1500, 2000, 2500]);
 });
 
+test('a source that ends in a stall: its last repeat due for analysis is analysed at the end, unreleased', async () => {
+  const released: number[] = [];
+  async function* ending(): AsyncGenerator<ExtractedFrame> {
+    // 0–1000 ms at 10 fps; from 800 ms on the picture of 700 ms repeats (a file's padded end).
+    for await (const f of decoder(10, 1.1, (i) => Math.min(i, 7)))
+      yield { ...f, release: () => released.push(f.index) };
+  }
+  const out: SampledFrame[] = [];
+  for await (const f of sampleWithMotion(ending(), 2)) out.push(f);
+  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 500, 1000]);
+  expect(out.map((f) => f.index)).toEqual([0, 1, 2]);
+  expect(out[2].motion?.frames).toHaveLength(6);
+  expect(out.every((f) => !('release' in f))).toBe(true);
+  expect(released).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+});
+
 test('motionSteps', () => {
   expect(motionSteps(2, 10)).toBe(5);
   expect(motionSteps(5, 10)).toBe(2);
