@@ -28,12 +28,15 @@ export interface SampledFrame extends ExtractedFrame {
  *
  * Except where the stream stalled: a frame due for analysis that repeats the picture before it (no
  * pixel changed: changedShare 0) within STALL_MS of a picture of a moving street (one that changed
- * MOVING_SHARE of its pixels or more) is not analysed; the next new picture is. A stalled stream shows the street as it was when it stalled, under later timestamps,
- * then jumps ahead; analysed, a repeat tells the tracker that every vehicle stood still and then
- * leapt, and the speed of every vehicle over the stall comes out wrong (the night clip's 0.4 s stall
- * read two motorbikes 25 % fast at 2 fps and 20 % slow at 5 fps). A still street repeats itself
- * too, without a stall: its frames are analysed on the grid as before, as are the frames of a stream
- * frozen for longer than STALL_MS (a frozen camera) and of one that stalls while nothing moves.
+ * MOVING_SHARE of its pixels or more) is not analysed; the next new picture is, and the next slot
+ * is at least half an interval after that. A stalled stream shows the street as it was when it
+ * stalled, under later timestamps, then jumps ahead; analysed, a repeat tells the tracker that
+ * every vehicle stood still and then leapt, and the speed of every vehicle over the stall comes out
+ * wrong (the night clip's 0.4 s stall read two motorbikes 25 % fast at 2 fps and 20 % slow at
+ * 5 fps). A still street repeats itself too, without a stall: its frames are analysed on the grid
+ * as before, as are the frames of a stream frozen for longer than STALL_MS (a frozen camera) and of
+ * one that stalls while nothing moves. A source that ends while a repeat waits has it analysed
+ * (flush(): a file's last frames often repeat its last picture).
  *
  * @example
  *   const ex = new FrameExtractor({ path, fps: 2 * 5, maxWidth: 416, maxHeight: 416, startTimeMs });
@@ -61,8 +64,9 @@ type Analysed<F extends DecodedFrame> = F & { index: number; motion?: MotionChai
 /**
  * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
  * push() every decoded frame; it returns the analysed ones, with their chains, and null for the rest,
- * whose buffers it gives back (`release`) once their grey copies are made. A new connection starts a
- * new sampler, so no chain spans an outage.
+ * whose buffers it gives back (`release`) once their grey copies are made (a repeat waiting for a new
+ * picture once the next frame came). A new connection starts a new sampler, so no chain spans an
+ * outage.
  *
  * @example
  *   const sampler = new MotionSampler(2);
