@@ -34,8 +34,9 @@ export interface SampledFrame extends ExtractedFrame {
  * every vehicle stood still and then leapt, and the speed of every vehicle over the stall comes out
  * wrong (the night clip's 0.4 s stall read two motorbikes 25 % fast at 2 fps and 20 % slow at
  * 5 fps). A still street repeats itself too, without a stall: its frames are analysed on the grid
- * as before, as are the frames of a stream frozen for longer than STALL_MS (a frozen camera) and of
- * one that stalls while nothing moves. A source that ends while a repeat waits has it analysed
+ * as before, as are those of a stream that stalls while nothing moves; a stream frozen longer (a
+ * frozen camera) is analysed on the grid again once STALL_MS have passed since its last moving
+ * picture. A source that ends while a repeat waits has it analysed
  * (flush(): a file's last frames often repeat its last picture).
  *
  * @example
@@ -59,7 +60,7 @@ export async function* sampleWithMotion(
 type DecodedFrame = Omit<ExtractedFrame, 'index'> & { index?: number };
 
 /** An analysed frame: the decoded one, numbered, with its chain and without release(). */
-type Analysed<F extends DecodedFrame> = F & { index: number; motion?: MotionChain };
+type Analysed<F extends DecodedFrame> = Omit<F, 'release'> & { index: number; motion?: MotionChain };
 
 /**
  * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
@@ -109,9 +110,10 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
       f.release?.(); // a motion frame: its grey copy is all that is kept
       return null;
     }
+    const late = this.held !== null;
     this.held?.release?.();
     this.held = null;
-    return this.analyse(f);
+    return this.analyse(f, late);
   }
 
   /**
@@ -121,18 +123,24 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   flush(): Analysed<F> | null {
     const f = this.held;
     this.held = null;
-    return f ? this.analyse(f) : null;
+    return f ? this.analyse(f, false) : null;
   }
 
-  /** Numbers an analysed frame, gives it the chain since the previous one and starts the next. */
-  private analyse(f: F): Analysed<F> {
+  /**
+   * Numbers an analysed frame, gives it the chain since the previous one and starts the next.
+   * `late`: it is the first new picture after a stall, analysed in place of a repeat.
+   */
+  private analyse(f: F, late: boolean): Analysed<F> {
     const pts = f.time.ptsMs;
     const motion = this.chain.length >= 2 ? { frames: this.chain, fromPtsMs: this.fromPtsMs } : undefined;
     this.chain = [this.chain[this.chain.length - 1]];
     this.fromPtsMs = pts;
-    // The next slot of the grid at least half an interval on: the next one, unless this frame came
-    // late (a stall's first new picture), when a slot right after it would see almost nothing move.
-    this.next = Math.ceil((pts + this.interval / 2 - 0.25) / this.interval) * this.interval;
+    // The grid's next slot; after a stall's first new picture, the first slot at least half an
+    // interval on (one right after it would see almost nothing move, and upset the frame interval
+    // the tracker and the lines measure). Only then: a live source's frames are off the grid, and
+    // the half-interval rule would skip slots there.
+    const i = this.interval;
+    this.next = late ? Math.ceil((pts + i / 2 - 0.25) / i) * i : (Math.floor((pts + 0.25) / i) + 1) * i;
     // An analysed frame is kept (in a segment, a frames file): it goes on without release(), so its
     // buffer can never return to the decoder's pool while something still reads it.
     const { release: _kept, ...frame } = f;

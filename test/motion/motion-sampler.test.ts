@@ -54,12 +54,16 @@ test('an irregular 30 fps decoder at 3 fps: one analysed frame per third of a se
 
 test('a stream that stalls: a repeated picture due for analysis waits for the next new picture', async () => {
   // Frames 5–7 (500–700 ms) repeat frame 4's picture; frame 8 is new (the stream jumped ahead).
+  const released: number[] = [];
+  async function* stalling(): AsyncGenerator<ExtractedFrame> {
+    for await (const f of decoder(10, 2, (i) => (i >= 5 && i <= 7 ? 4 : i)))
+      yield { ...f, release: () => released.push(f.index) };
+  }
   const out: SampledFrame[] = [];
-  for await (const f of sampleWithMotion(
-    decoder(10, 2, (i) => (i >= 5 && i <= 7 ? 4 : i)),
-    2,
-  ))
-    out.push(f);
+  for await (const f of sampleWithMotion(stalling(), 2)) out.push(f);
+  // Each frame not analysed is released once, the held repeats (5, 6, 7) when the next one came.
+  expect(released).toEqual([1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18, 19]);
+  expect(out.every((f) => !('release' in f))).toBe(true);
   // The slot at 1000 ms comes too soon after it (under half an interval); the grid goes on at 1500.
   expect(out.map((f) => f.time.ptsMs)).toEqual([0, 800, 1500]);
   expect(out.map((f) => f.index)).toEqual([0, 1, 2]);
@@ -110,6 +114,16 @@ test('a source that ends in a stall: its last repeat due for analysis is analyse
   expect(out[2].motion?.frames).toHaveLength(6);
   expect(out.every((f) => !('release' in f))).toBe(true);
   expect(released).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+});
+
+test('frames off the grid (a live camera keeps its own timestamps): one analysed per slot, none skipped', async () => {
+  async function* offGrid(): AsyncGenerator<ExtractedFrame> {
+    for await (const f of decoder(10, 1))
+      yield { ...f, time: { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 } };
+  }
+  const out: number[] = [];
+  for await (const f of sampleWithMotion(offGrid(), 10)) out.push(f.time.ptsMs);
+  expect(out).toEqual([60, 160, 260, 360, 460, 560, 660, 760, 860, 960]);
 });
 
 test('motionSteps', () => {
