@@ -27,8 +27,8 @@ export interface SampledFrame extends ExtractedFrame {
  * decoder at `fps` would give: the same PTS, segments and ids.
  *
  * Except where the stream stalled (files: sampleWithMotion, or holdRepeats): a frame due for
- * analysis that repeats the picture before it (no pixel changed: changedShare 0) within STALL_MS of a picture of a moving street (one that changed
- * MOVING_SHARE of its pixels or more) is not analysed; the next new picture is, and the next slot
+ * analysis that repeats the picture before it (no pixel changed: changedShare 0) within STALL_MS
+ * of a picture of a moving street (one that changed MOVING_SHARE of its pixels or more) is not analysed; the next new picture is, and the next slot
  * is at least half an interval after that. A stalled stream shows the street as it was when it
  * stalled, under later timestamps, then jumps ahead; analysed, a repeat tells the tracker that
  * every vehicle stood still and then leapt, and the speed of every vehicle over the stall comes out
@@ -79,7 +79,6 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private fromPtsMs = 0;
   private next = Number.NEGATIVE_INFINITY; // PTS from which the next frame is analysed
   private index = 0;
-  private last: GreyFrame | null = null;
   private movingPtsMs = Number.NEGATIVE_INFINITY; // PTS of the last picture that changed MOVING_SHARE
   private held: F | null = null; // the latest repeat due for analysis, kept in case the source ends
 
@@ -100,14 +99,15 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   push(f: F): Analysed<F> | null {
     const pts = f.time.ptsMs;
     const grey = greyHalf(f.frame);
-    // (A source's first frame is a new picture; whether anything moves, it cannot tell.)
-    const changed = this.last ? changedShare(this.last, grey) : null;
-    this.last = grey;
+    // The previous decoded frame's grey copy is the chain's last. (A source's first frame is a new
+    // picture; whether anything moves, it cannot tell. Without holdRepeats nothing is compared.)
+    const previous = this.chain[this.chain.length - 1];
+    const changed = this.holdRepeats && previous ? changedShare(previous, grey) : null;
     if (changed !== null && changed >= MOVING_SHARE) this.movingPtsMs = pts;
     this.chain.push(grey);
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
     const due = pts >= this.next - 0.25;
-    const stalled = this.holdRepeats && changed === 0 && pts - this.movingPtsMs <= STALL_MS;
+    const stalled = changed === 0 && pts - this.movingPtsMs <= STALL_MS;
     if (due && stalled) {
       // It waits for the next new picture; kept (unreleased) in case the source ends first.
       this.held?.release?.();
