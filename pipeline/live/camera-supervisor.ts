@@ -248,9 +248,8 @@ export class CameraSupervisor {
           if (this.#sourceSize) {
             await dec.close();
             await it.return(undefined).catch(() => {});
-            this.#log('camera picture size learned; reconnecting with the region of interest', {
-              ...this.#sourceSize,
-            });
+            const learned = { ...this.#sourceSize };
+            this.#log('camera picture size learned; reconnecting with the region of interest', learned);
             return LEARNED_SIZE;
           }
           continue;
@@ -274,9 +273,16 @@ export class CameraSupervisor {
         if (this.#stopped) break;
       }
     } finally {
+      this.#flush(sampler);
       if (firstAt !== null && lastAt !== null) this.#backoff.ranFor(lastAt - firstAt);
     }
     return (await dec.ended).reason;
+  }
+
+  /** The connection ended: a repeat the sampler held, waiting for a new picture, is analysed. */
+  #flush(sampler: MotionSampler | null): void {
+    const last = sampler?.flush();
+    if (last && !this.#stopped) this.#onFrame(last);
   }
 
   #onFrame(f: LiveCameraFrame): void {

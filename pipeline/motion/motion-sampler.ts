@@ -26,10 +26,10 @@ export interface SampledFrame extends ExtractedFrame {
  * decoder's regular grid (n / (fps × steps)) that is every steps-th frame, exactly the frames a
  * decoder at `fps` would give: the same PTS, segments and ids.
  *
- * Except where the stream stalled (files: sampleWithMotion, or holdRepeats): a frame due for
- * analysis that repeats the picture before it (no pixel changed: changedShare 0) within STALL_MS
- * of a picture of a moving street (one that changed MOVING_SHARE of its pixels or more) is not analysed; the next new picture is, and the next slot
- * is at least half an interval after that. A stalled stream shows the street as it was when it
+ * Except where the stream stalled (files and live cameras alike): a frame due for analysis that
+ * repeats the picture before it (no pixel changed: changedShare 0) within STALL_MS of a picture of
+ * a moving street (one that changed MOVING_SHARE of its pixels or more) is not analysed; the next
+ * new picture is, and the next slot is at least half an interval after that. A stalled stream shows the street as it was when it
  * stalled, under later timestamps, then jumps ahead; analysed, a repeat tells the tracker that
  * every vehicle stood still and then leapt, and the speed of every vehicle over the stall comes out
  * wrong (the night clip's 0.4 s stall read two motorbikes 25 % fast at 2 fps and 20 % slow at
@@ -47,7 +47,7 @@ export async function* sampleWithMotion(
   frames: AsyncIterable<ExtractedFrame>,
   fps: number,
 ): AsyncGenerator<SampledFrame, void, undefined> {
-  const sampler = new MotionSampler<ExtractedFrame>(fps, true);
+  const sampler = new MotionSampler<ExtractedFrame>(fps);
   for await (const f of frames) {
     const analysed = sampler.push(f);
     if (analysed) yield analysed;
@@ -66,12 +66,13 @@ type Analysed<F extends DecodedFrame> = Omit<F, 'release'> & { index: number; mo
  * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
  * push() every decoded frame; it returns the analysed ones, with their chains, and null for the rest,
  * whose buffers it gives back (`release`) once their grey copies are made (a repeat waiting for a new
- * picture once the next frame came). A new connection starts a new sampler, so no chain spans an
- * outage.
+ * picture once the next frame came), and flush() when the source ends. A new connection starts a
+ * new sampler, so no chain spans an outage.
  *
  * @example
  *   const sampler = new MotionSampler(2);
  *   for (const f of decoded) { const a = sampler.push(f); if (a) segmenter.push(a); }
+ *   const last = sampler.flush(); if (last) segmenter.push(last);
  */
 export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private readonly interval: number;
@@ -82,15 +83,7 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private movingPtsMs = Number.NEGATIVE_INFINITY; // PTS of the last picture that changed MOVING_SHARE
   private held: F | null = null; // the latest repeat due for analysis, kept in case the source ends
 
-  /**
-   * @param holdRepeats whether a repeat due for analysis waits for the next new picture (files);
-   *   false: every frame on the grid is analysed (live cameras, for now: the live/backfill parity
-   *   test, under a loaded CI machine, counted two more vehicles live with it, not yet understood).
-   */
-  constructor(
-    fps: number,
-    private readonly holdRepeats = false,
-  ) {
+  constructor(fps: number) {
     if (!(fps > 0 && Number.isFinite(fps)))
       throw new RangeError(`MotionSampler: fps must be > 0, got ${fps}`);
     this.interval = 1000 / fps;
@@ -100,9 +93,9 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
     const pts = f.time.ptsMs;
     const grey = greyHalf(f.frame);
     // The previous decoded frame's grey copy is the chain's last. (A source's first frame is a new
-    // picture; whether anything moves, it cannot tell. Without holdRepeats nothing is compared.)
+    // picture; whether anything moves, it cannot tell.)
     const previous = this.chain[this.chain.length - 1];
-    const changed = this.holdRepeats && previous ? changedShare(previous, grey) : null;
+    const changed = previous ? changedShare(previous, grey) : null;
     if (changed !== null && changed >= MOVING_SHARE) this.movingPtsMs = pts;
     this.chain.push(grey);
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthEvent, HealthInterval } from '../../pipeline/live/camera-health.ts';
 import {
@@ -6,8 +9,10 @@ import {
   type LiveCameraFrame,
 } from '../../pipeline/live/camera-supervisor.ts';
 import type { LiveSegment } from '../../pipeline/live/wall-clock-segmenter.ts';
+import { changedShare, greyHalf } from '../../pipeline/motion/grey-frame.ts';
 import { SAMPLE } from '../helpers/cli.ts';
 import { fileLaunch, patternLaunch, RtspTestServer, rtspServerBuildable } from '../helpers/rtsp-server.ts';
+import { makeStallClip } from '../helpers/stall-clip.ts';
 
 const unbuildable = await rtspServerBuildable();
 
@@ -188,5 +193,35 @@ describe.skipIf(unbuildable !== null)(
       );
       expect(rec.frames()).toBe(0);
     });
+
+    it('a camera that stalls (repeats its picture, then jumps ahead): no repeat is analysed, the first new picture is', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cityflow-stall-'));
+      try {
+        const clip = await makeStallClip(dir);
+        server = await RtspTestServer.start(fileLaunch(clip.path), 0, { once: true });
+        const rec = new Recorder();
+        // 5 fps with motion frames between (10 fps decoded), as a camera runs by default.
+        sup = new CameraSupervisor({ ...base(server.url), fps: 5, motionSteps: 2 }, rec.sink);
+        sup.start();
+        await rec.waitFor('the whole clip', () => rec.frames() >= 20, 20_000);
+        await rec.waitFor('the stream to end', () => sup?.snapshot().status !== 'online', 15_000);
+        const frames = rec.segments.flatMap((s) => s.frames);
+        // Consecutive analysed pictures all differ: the stall's repeats (0.5 s of them, two or three
+        // slots of the 5 fps grid) were not analysed.
+        const grey = frames.map((f) => greyHalf(f.frame));
+        const shares = grey.slice(1).map((g, i) => changedShare(grey[i], g));
+        expect(Math.min(...shares)).toBeGreaterThan(0.1);
+        // One gap over the stall (from the last moving picture to the first new one, 0.7 s), and the
+        // 5 fps grid before and after it.
+        const gaps = frames.slice(1).map((f, i) => f.time.tsMs - frames[i].time.tsMs);
+        const long = gaps.filter((g) => g > 300);
+        expect(long).toHaveLength(1);
+        expect(long[0]).toBeGreaterThanOrEqual(500);
+        expect(long[0]).toBeLessThanOrEqual(800);
+        expect(frames.length).toBeGreaterThanOrEqual(20);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
   },
 );

@@ -1,7 +1,12 @@
 import { expect, test } from 'vitest';
 import type { ExtractedFrame } from '../../pipeline/extract/frame-extractor.ts';
 import { changedShare, SAME_PICTURE_MAX_DIFF } from '../../pipeline/motion/grey-frame.ts';
-import { motionSteps, type SampledFrame, sampleWithMotion } from '../../pipeline/motion/motion-sampler.ts';
+import {
+  MotionSampler,
+  motionSteps,
+  type SampledFrame,
+  sampleWithMotion,
+} from '../../pipeline/motion/motion-sampler.ts';
 
 /**
  * Frames of a flat picture, grey level 10 × (its picture's number) mod 256: a new picture each frame,
@@ -124,6 +129,33 @@ test('frames off the grid (a live camera keeps its own timestamps): one analysed
   const out: number[] = [];
   for await (const f of sampleWithMotion(offGrid(), 10)) out.push(f.time.ptsMs);
   expect(out).toEqual([60, 160, 260, 360, 460, 560, 660, 760, 860, 960]);
+});
+
+test('a live camera (push, frames off the grid) that stalls waits for the new picture as a file does; flush() at its end', async () => {
+  // 60 ms off the grid; frames 5–7 (560–760 ms) repeat frame 4's picture, and from 15 on 14's.
+  const picture = (i: number) => (i >= 5 && i <= 7 ? 4 : Math.min(i, 14));
+  const sampler = new MotionSampler(2);
+  const out: number[] = [];
+  for await (const f of decoder(10, 2, picture)) {
+    const a = sampler.push({ frame: f.frame, time: { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 } });
+    if (a) out.push(a.time.ptsMs);
+  }
+  expect(out).toEqual([60, 860]);
+  // The connection ends in the second stall: its latest repeat is analysed, with the whole chain.
+  const last = sampler.flush();
+  expect(last?.time.ptsMs).toBe(1960);
+  expect(last?.motion?.fromPtsMs).toBe(860);
+  expect(last?.motion?.frames).toHaveLength(12);
+  expect(sampler.flush()).toBeNull();
+  // The same without stalls: every slot, and nothing left to flush.
+  const plain = new MotionSampler(2);
+  const all: number[] = [];
+  for await (const f of decoder(10, 2)) {
+    const a = plain.push({ frame: f.frame, time: { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 } });
+    if (a) all.push(a.time.ptsMs);
+  }
+  expect(all).toEqual([60, 560, 1060, 1560]);
+  expect(plain.flush()).toBeNull();
 });
 
 test('motionSteps', () => {
