@@ -8,6 +8,7 @@
  *   npm run eval:counts -- --mirrored                # each clip also flipped left to right
  *   npm run eval:counts -- --phases 3                # each clip also on 2 other grids of frames
  *   npm run eval:counts -- --scaled 2,3              # each clip also at twice and three times its size
+ *   npm run eval:counts -- --source-fps 6,12         # each clip also as a 6 and a 12 fps camera sends it
  *   npm run eval:counts -- --extra '{"detector":{"model":"centernet"}}'   # other settings
  *
  * The table starts with the synthetic highway (synthetic-counts.ts: seeded scenes through the
@@ -22,7 +23,8 @@
  * later for p = 1 … N − 1 (shift-clip.ts), as `<clip> +0.25 s`: the same traffic analysed on other
  * frames; a summary then gives each direction's spread over the phases. With --scaled F,… each clip
  * also runs scaled by each factor F (resize-clip.ts), as `<clip> ×F`: the same street from a camera
- * of another resolution.
+ * of another resolution. With --source-fps R,… each clip also runs re-encoded at R frames per second
+ * (rerate-clip.ts), as `<clip> @R fps`: the same street from a camera sending fewer (or more) frames.
  *
  * Targets (what the product promises on any street): each direction's total within 5 % at 5 fps and
  * 10 fps, 10 % at 2 fps, and never stricter than ±1 vehicle where the truth is under 20. Exits 1
@@ -36,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { markdownTable } from './markdown-table.ts';
 import { mirrorClip } from './mirror-clip.ts';
 import { formatSpread } from './phase-spread.ts';
+import { rerateClip } from './rerate-clip.ts';
 import { resizeClip } from './resize-clip.ts';
 import { shiftClip } from './shift-clip.ts';
 import type { SpeedRow } from './synthetic-counts.ts';
@@ -278,11 +281,15 @@ async function main() {
   const scales = (arg('--scaled') ?? '').split(',').filter(Boolean).map(Number);
   if (scales.some((f) => !(f > 0 && f <= 4)))
     throw new Error(`--scaled takes factors in (0, 4], got ${arg('--scaled')}`);
-  const tmp =
-    mirrored || phases > 1 || scales.length ? mkdtempSync(join(tmpdir(), 'cityflow-eval-clips-')) : null;
+  const sourceRates = (arg('--source-fps') ?? '').split(',').filter(Boolean).map(Number);
+  if (sourceRates.some((f) => !(f >= 1 && f <= 60)))
+    throw new Error(`--source-fps takes rates in [1, 60], got ${arg('--source-fps')}`);
+  const copies = mirrored || phases > 1 || scales.length || sourceRates.length;
+  const tmp = copies ? mkdtempSync(join(tmpdir(), 'cityflow-eval-clips-')) : null;
   try {
     for (const clip of clips) {
-      for (const r of await clipRuns(clip, tmp, { mirrored, phases, scales }, Math.min(...rates))) {
+      const o = { mirrored, phases, scales, sourceRates };
+      for (const r of await clipRuns(clip, tmp, o, Math.min(...rates))) {
         for (const fps of rates) {
           const t0 = Date.now();
           const counted = await countClip(r.video, r.truth, fps, extra);
@@ -310,21 +317,26 @@ async function main() {
 }
 
 /**
- * A clip as annotated, and (into `tmp`) flipped left to right, scaled, and each of those shifted to
- * other frame phases.
+ * A clip as annotated, and (into `tmp`) flipped left to right, scaled, at other source rates, and
+ * each of those shifted to other frame phases.
  */
 async function clipRuns(
   clip: { name: string; video: string; truth: ClipTruth },
   tmp: string | null,
-  o: { mirrored: boolean; phases: number; scales: number[] },
+  o: { mirrored: boolean; phases: number; scales: number[]; sourceRates: number[] },
   lowestRate: number,
 ): Promise<Array<{ name: string; video: string; truth: ClipTruth }>> {
-  const { mirrored, phases, scales } = o;
+  const { mirrored, phases, scales, sourceRates } = o;
   const base = [{ name: clip.name, video: clip.video, truth: clip.truth }];
   if (tmp && mirrored)
     base.push({ name: `${clip.name} mirrored`, ...(await mirrorClip(clip.video, clip.truth, tmp)) });
   for (const f of tmp ? scales : [])
     base.push({ name: `${clip.name} ×${f}`, ...(await resizeClip(clip.video, clip.truth, tmp ?? '', f)) });
+  for (const r of tmp ? sourceRates : [])
+    base.push({
+      name: `${clip.name} @${r} fps`,
+      ...(await rerateClip(clip.video, clip.truth, tmp ?? '', r)),
+    });
   const runs = [...base];
   for (const b of base) {
     for (let p = 1; p < phases && tmp; p++) {
