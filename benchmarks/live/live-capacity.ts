@@ -140,36 +140,37 @@ async function cameras(n: number, seconds: number, setup: Setup, pool: DetectorP
       for await (const decoded of d.frames()) {
         const time = { ptsMs: decoded.ptsMs, tsMs: decoded.receivedMs };
         // As the camera supervisor does: the sampler gives a motion frame's buffer back.
-        const f = sampler
+        const analysed = sampler
           ? sampler.push({
               frame: decoded.frame,
               time,
               ...(decoded.release ? { release: decoded.release } : {}),
             })
-          : { frame: decoded.frame, time };
-        if (!f) continue;
-        counts[i]++;
-        frozen.update(f.frame, f.time.tsMs);
-        classifyPicture(pictureStats(f.frame));
-        const chain = 'motion' in f ? f.motion : undefined;
-        if (frames.length < 40) {
-          frames.push({ ...f.frame, data: f.frame.data.slice() });
-          chains.push(chain?.frames);
-        }
-        if (pool) {
-          pending++;
-          maxPending = Math.max(maxPending, pending);
-          // As the detect stage does: the detections are traced back in the detector's thread.
-          const dtMs = chain ? f.time.ptsMs - chain.fromPtsMs : 0;
-          void pool
-            .detect([traced(f.frame, chain?.frames, dtMs)])
-            .then(() => {
-              detected++;
-            })
-            .catch(() => {})
-            .finally(() => {
-              pending--;
-            });
+          : [{ frame: decoded.frame, time }];
+        for (const f of analysed) {
+          counts[i]++;
+          frozen.update(f.frame, f.time.tsMs);
+          classifyPicture(pictureStats(f.frame));
+          const chain = 'motion' in f ? f.motion : undefined;
+          if (frames.length < 40) {
+            frames.push({ ...f.frame, data: f.frame.data.slice() });
+            chains.push(chain?.frames);
+          }
+          if (pool) {
+            pending++;
+            maxPending = Math.max(maxPending, pending);
+            // As the detect stage does: the detections are traced back in the detector's thread.
+            const dtMs = chain ? f.time.ptsMs - chain.fromPtsMs : 0;
+            void pool
+              .detect([traced(f.frame, chain?.frames, dtMs)])
+              .then(() => {
+                detected++;
+              })
+              .catch(() => {})
+              .finally(() => {
+                pending--;
+              });
+          }
         }
       }
       clearTimeout(stop);

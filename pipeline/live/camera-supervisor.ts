@@ -268,8 +268,7 @@ export class CameraSupervisor {
           ...(f.source ? { source: f.source } : {}),
           ...(sampler && f.release ? { release: f.release } : {}), // the sampler releases motion frames
         };
-        const analysed = sampler ? sampler.push(frame) : frame;
-        if (analysed) this.#onFrame(analysed);
+        for (const analysed of sampler ? sampler.push(frame) : [frame]) this.#onFrame(analysed);
         if (this.#stopped) break;
       }
     } finally {

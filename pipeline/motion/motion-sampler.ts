@@ -28,16 +28,20 @@ export interface SampledFrame extends ExtractedFrame {
  *
  * Except where the stream stalled (files and live cameras alike): a frame due for analysis that
  * repeats the picture before it (no pixel changed: changedShare 0) within STALL_MS of a picture of
- * a moving street (one that changed MOVING_SHARE of its pixels or more) is not analysed; the next
- * new picture is, and the next slot is at least half an interval after that. A stalled stream shows the street as it was when it
- * stalled, under later timestamps, then jumps ahead; analysed, a repeat tells the tracker that
- * every vehicle stood still and then leapt, and the speed of every vehicle over the stall comes out
- * wrong (the night clip's 0.4 s stall read two motorbikes 25 % fast at 2 fps and 20 % slow at
- * 5 fps). A still street repeats itself too, without a stall: its frames are analysed on the grid
- * as before, as are those of a stream that stalls while nothing moves; a stream frozen longer (a
- * frozen camera) is analysed on the grid again once STALL_MS have passed since its last moving
- * picture. A source that ends while a repeat waits has it analysed
- * (flush(): a file's last frames often repeat its last picture).
+ * a moving street (one that changed MOVING_SHARE of its pixels or more), and is followed by
+ * another repeat, is not analysed; the next new picture is, and the next slot is at least half an
+ * interval after that. A stalled stream shows the street as it was when it stalled, under later
+ * timestamps, then jumps ahead; analysed, a repeat tells the tracker that every vehicle stood
+ * still and then leapt, and the speed of every vehicle over the stall comes out wrong (the night
+ * clip's 0.4 s stall read two motorbikes 25 % fast at 2 fps and 20 % slow at 5 fps). A lone repeat
+ * (a picture shown twice, then a new one: a camera sending fewer frames than the decoder's rate, a
+ * recording converted to another frame rate) is analysed in its slot: waiting for the next picture
+ * would move the analysed frames off the grid all the time on such a source, for an error of one
+ * decoded frame. A still street repeats itself too, without a stall: its frames are analysed on
+ * the grid as before, as are those of a stream that stalls while nothing moves; a stream frozen
+ * longer (a frozen camera) is analysed on the grid again once STALL_MS have passed since its last
+ * moving picture. A source that ends while a repeat waits has it analysed (flush(): a file's last
+ * frames often repeat its last picture).
  *
  * @example
  *   const ex = new FrameExtractor({ path, fps: 2 * 5, maxWidth: 416, maxHeight: 416, startTimeMs });
@@ -48,10 +52,7 @@ export async function* sampleWithMotion(
   fps: number,
 ): AsyncGenerator<SampledFrame, void, undefined> {
   const sampler = new MotionSampler<ExtractedFrame>(fps);
-  for await (const f of frames) {
-    const analysed = sampler.push(f);
-    if (analysed) yield analysed;
-  }
+  for await (const f of frames) yield* sampler.push(f);
   const last = sampler.flush();
   if (last) yield last;
 }
@@ -64,14 +65,15 @@ type Analysed<F extends DecodedFrame> = Omit<F, 'release'> & { index: number; mo
 
 /**
  * The step-by-step form of {@link sampleWithMotion}, for sources that push frames (live cameras):
- * push() every decoded frame; it returns the analysed ones, with their chains, and null for the rest,
- * whose buffers it gives back (`release`) once their grey copies are made (a repeat waiting for a new
- * picture once the next frame came), and flush() when the source ends. A new connection starts a
+ * push() every decoded frame; it returns the frames analysed by then (none, one, or a repeat held
+ * in its slot and the frame after it), with their chains, and gives the others' buffers back
+ * (`release`) once their grey copies are made (a held repeat once the next frame came); flush()
+ * when the source ends. A new connection starts a
  * new sampler, so no chain spans an outage.
  *
  * @example
  *   const sampler = new MotionSampler(2);
- *   for (const f of decoded) { const a = sampler.push(f); if (a) segmenter.push(a); }
+ *   for (const f of decoded) for (const a of sampler.push(f)) segmenter.push(a);
  *   const last = sampler.flush(); if (last) segmenter.push(last);
  */
 export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
@@ -82,6 +84,8 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private index = 0;
   private movingPtsMs = Number.NEGATIVE_INFINITY; // PTS of the last picture that changed MOVING_SHARE
   private held: F | null = null; // the latest repeat due for analysis, kept in case the source ends
+  private heldAlone = false; // whether `held` is, so far, a lone repeat (no repeat before or after it)
+  private previousChanged: number | null = null; // changedShare of the previous decoded frame
 
   constructor(fps: number) {
     if (!(fps > 0 && Number.isFinite(fps)))
@@ -89,32 +93,43 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
     this.interval = 1000 / fps;
   }
 
-  push(f: F): Analysed<F> | null {
+  push(f: F): Analysed<F>[] {
     const pts = f.time.ptsMs;
     const grey = greyHalf(f.frame);
     // The previous decoded frame's grey copy is the chain's last. (A source's first frame is a new
     // picture; whether anything moves, it cannot tell.)
     const previous = this.chain[this.chain.length - 1];
     const changed = previous ? changedShare(previous, grey) : null;
+    const out: Analysed<F>[] = [];
+    if (this.held && changed !== 0 && this.heldAlone) {
+      // The repeat held in its slot was alone, a new picture right after it: no stall, but a frame
+      // shown twice (a camera, or a recording converted to another frame rate, does that now and
+      // then). Analysed in its slot, as it would have been without the rule.
+      out.push(this.analyse(this.held, false));
+      this.held = null;
+    }
+    if (this.held && changed === 0) this.heldAlone = false; // a second repeat: the stream stalls
     if (changed !== null && changed >= MOVING_SHARE) this.movingPtsMs = pts;
     this.chain.push(grey);
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
     const due = pts >= this.next - 0.25;
     const stalled = changed === 0 && pts - this.movingPtsMs <= STALL_MS;
     if (due && stalled) {
-      // It waits for the next new picture; kept (unreleased) in case the source ends first.
+      // It waits for the next new picture; kept (unreleased) in case the source ends first. Alone
+      // when the picture before it was new.
+      if (!this.held) this.heldAlone = this.previousChanged !== 0;
       this.held?.release?.();
       this.held = f;
-      return null;
-    }
-    if (!due) {
+    } else if (!due) {
       f.release?.(); // a motion frame: its grey copy is all that is kept
-      return null;
+    } else {
+      const late = this.held !== null;
+      this.held?.release?.();
+      this.held = null;
+      out.push(this.analyse(f, late));
     }
-    const late = this.held !== null;
-    this.held?.release?.();
-    this.held = null;
-    return this.analyse(f, late);
+    this.previousChanged = changed;
+    return out;
   }
 
   /**

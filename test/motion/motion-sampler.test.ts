@@ -137,8 +137,8 @@ test('a live camera (push, frames off the grid) that stalls waits for the new pi
   const sampler = new MotionSampler(2);
   const out: number[] = [];
   for await (const f of decoder(10, 2, picture)) {
-    const a = sampler.push({ frame: f.frame, time: { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 } });
-    if (a) out.push(a.time.ptsMs);
+    const time = { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 };
+    for (const a of sampler.push({ frame: f.frame, time })) out.push(a.time.ptsMs);
   }
   expect(out).toEqual([60, 860]);
   // The connection ends in the second stall: its latest repeat is analysed, with the whole chain.
@@ -151,11 +151,41 @@ test('a live camera (push, frames off the grid) that stalls waits for the new pi
   const plain = new MotionSampler(2);
   const all: number[] = [];
   for await (const f of decoder(10, 2)) {
-    const a = plain.push({ frame: f.frame, time: { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 } });
-    if (a) all.push(a.time.ptsMs);
+    const time = { ptsMs: f.time.ptsMs + 60, tsMs: f.time.tsMs + 60 };
+    for (const a of plain.push({ frame: f.frame, time })) all.push(a.time.ptsMs);
   }
   expect(all).toEqual([60, 560, 1060, 1560]);
   expect(plain.flush()).toBeNull();
+});
+
+test('a lone repeat in its slot (a frame shown twice, then a new picture) is no stall: analysed in its slot', async () => {
+  // Frame 5 (500 ms) shows frame 4's picture; frame 6 is new.
+  const out: SampledFrame[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 1.2, (i) => (i === 5 ? 4 : i)),
+    2,
+  ))
+    out.push(f);
+  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 500, 1000]);
+  expect(out[1].motion?.frames.map((g) => g.data[0])).toEqual([0, 10, 20, 30, 40, 40]);
+  expect(out[2].motion?.fromPtsMs).toBe(500);
+  // A camera sending 5 frames a second, decoded at 10: every other frame repeats the one before,
+  // each alone; the grid is kept.
+  const half: number[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 2, (i) => i - (i % 2)),
+    2,
+  ))
+    half.push(f.time.ptsMs);
+  expect(half).toEqual([0, 500, 1000, 1500]);
+  // Every frame analysed (10 fps): the lone repeat comes out with the frame after it, in order.
+  const all: number[] = [];
+  for await (const f of sampleWithMotion(
+    decoder(10, 1, (i) => (i === 5 ? 4 : i)),
+    10,
+  ))
+    all.push(f.time.ptsMs);
+  expect(all).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
 });
 
 test('motionSteps', () => {
