@@ -68,8 +68,7 @@ type Analysed<F extends DecodedFrame> = Omit<F, 'release'> & { index: number; mo
  * push() every decoded frame; it returns the frames analysed by then (none, one, or a repeat held
  * in its slot and the frame after it), with their chains, and gives the others' buffers back
  * (`release`) once their grey copies are made (a held repeat once the next frame came); flush()
- * when the source ends. A new connection starts a
- * new sampler, so no chain spans an outage.
+ * when the source ends. A new connection starts a new sampler, so no chain spans an outage.
  *
  * @example
  *   const sampler = new MotionSampler(2);
@@ -84,8 +83,7 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private index = 0;
   private movingPtsMs = Number.NEGATIVE_INFINITY; // PTS of the last picture that changed MOVING_SHARE
   private held: F | null = null; // the latest repeat due for analysis, kept in case the source ends
-  private heldAlone = false; // whether `held` is, so far, a lone repeat (no repeat before or after it)
-  private previousChanged: number | null = null; // changedShare of the previous decoded frame
+  private repeats = 0; // how many decoded frames in a row, up to the previous one, repeated a picture
 
   constructor(fps: number) {
     if (!(fps > 0 && Number.isFinite(fps)))
@@ -101,23 +99,21 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
     const previous = this.chain[this.chain.length - 1];
     const changed = previous ? changedShare(previous, grey) : null;
     const out: Analysed<F>[] = [];
-    if (this.held && changed !== 0 && this.heldAlone) {
+    if (this.held && changed !== 0 && this.repeats === 1) {
       // The repeat held in its slot was alone, a new picture right after it: no stall, but a frame
       // shown twice (a camera, or a recording converted to another frame rate, does that now and
       // then). Analysed in its slot, as it would have been without the rule.
       out.push(this.analyse(this.held, false));
       this.held = null;
     }
-    if (this.held && changed === 0) this.heldAlone = false; // a second repeat: the stream stalls
+    this.repeats = changed === 0 ? this.repeats + 1 : 0;
     if (changed !== null && changed >= MOVING_SHARE) this.movingPtsMs = pts;
     this.chain.push(grey);
     // A quarter of a millisecond of slack: grid PTS come as rounded nanoseconds.
     const due = pts >= this.next - 0.25;
     const stalled = changed === 0 && pts - this.movingPtsMs <= STALL_MS;
     if (due && stalled) {
-      // It waits for the next new picture; kept (unreleased) in case the source ends first. Alone
-      // when the picture before it was new.
-      if (!this.held) this.heldAlone = this.previousChanged !== 0;
+      // It waits for the next new picture; kept (unreleased) in case the source ends first.
       this.held?.release?.();
       this.held = f;
     } else if (!due) {
@@ -128,7 +124,6 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
       this.held = null;
       out.push(this.analyse(f, late));
     }
-    this.previousChanged = changed;
     return out;
   }
 

@@ -1,21 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { ClipTruth } from '../../benchmarks/counting/eval-counts.ts';
+import { annotatedClips } from '../../benchmarks/counting/eval-counts.ts';
 import { rerateClip } from '../../benchmarks/counting/rerate-clip.ts';
 import { probeSource } from '../../pipeline/extract/probe-source.ts';
 
 describe('a clip from a camera sending fewer frames (eval:counts --source-fps)', () => {
-  const truth = JSON.parse(
-    readFileSync(
-      new URL('../../benchmarks/counting/residential-street.ground-truth.json', import.meta.url),
-      'utf8',
-    ),
-  ) as ClipTruth;
+  // The bundled sample street, always there.
+  const sample = annotatedClips().find((c) => c.name === 'residential-street');
+  if (!sample) throw new Error('the bundled sample street and its truth are missing');
+  const { truth, video } = sample;
 
   test('the sample street (24 fps) at 6 frames a second: same size and length, the truth unchanged', async () => {
-    const video = new URL('../../samples/residential-street.mp4', import.meta.url).pathname;
     const dir = mkdtempSync(join(tmpdir(), 'cityflow-rerate-test-'));
     try {
       const r = await rerateClip(video, truth, dir, 6);

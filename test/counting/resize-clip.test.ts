@@ -1,18 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { ClipTruth } from '../../benchmarks/counting/eval-counts.ts';
+import { annotatedClips, type ClipTruth } from '../../benchmarks/counting/eval-counts.ts';
 import { resizeClip } from '../../benchmarks/counting/resize-clip.ts';
 import { probeSource } from '../../pipeline/extract/probe-source.ts';
 
 describe('a clip at another resolution (eval:counts --scaled)', () => {
-  const truth = JSON.parse(
-    readFileSync(
-      new URL('../../benchmarks/counting/residential-street.ground-truth.json', import.meta.url),
-      'utf8',
-    ),
-  ) as ClipTruth;
+  // The bundled sample street, always there.
+  const sample = annotatedClips().find((c) => c.name === 'residential-street');
+  if (!sample) throw new Error('the bundled sample street and its truth are missing');
+  const { truth, video } = sample;
 
   test('the sample street at 1.5 times its size: 960 × 528, its line and calibration image scaled, nothing else', async () => {
     // (The sample street has no calibration; one is made up here to see it carried.)
@@ -33,7 +31,6 @@ describe('a clip at another resolution (eval:counts --scaled)', () => {
         ],
       },
     };
-    const video = new URL('../../samples/residential-street.mp4', import.meta.url).pathname;
     const dir = mkdtempSync(join(tmpdir(), 'cityflow-resize-test-'));
     try {
       const r = await resizeClip(video, calibrated, dir, 1.5);
