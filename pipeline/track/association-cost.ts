@@ -1,6 +1,6 @@
 import type { Box, Detection } from '../../schemas/detection.ts';
 import { iou } from '../geometry/box-iou.ts';
-import { MAX_GROWTH, overlapBefore } from './motion-cues.ts';
+import { boxBefore, MAX_GROWTH, movedVisibly, overlapBefore } from './motion-cues.ts';
 import type { Track } from './track-state.ts';
 
 /** What a pair's cost depends on besides the pair (ByteTracker's options and the update's step). */
@@ -47,6 +47,7 @@ export function pairCost(t: Track, row: TrackRow, d: Detection, o: CostTerms): n
     return Number.POSITIVE_INFINITY;
   if (t.hits === 1 && entering(d)) return Number.POSITIVE_INFINITY;
   if (!(t.kf.centreDistance2(b) <= o.distanceGate * o.gateShare)) return Number.POSITIVE_INFINITY;
+  if (t.hits === 1 && t.before && cameFromElsewhere(t.before, d, o.dtMs)) return Number.POSITIVE_INFINITY;
   // Gate by uncertainty, rank by distance in box sizes: a lost track's wide gate must not make it a
   // cheaper match than a steady track whose prediction lies closer.
   const dist = Math.hypot(p.x + p.w / 2 - b.x - b.w / 2, p.y + p.h / 2 - b.y - b.h / 2);
@@ -60,4 +61,31 @@ export function pairCost(t: Track, row: TrackRow, d: Detection, o: CostTerms): n
  */
 function entering(d: Detection): boolean {
   return d.cut === true && !d.motion;
+}
+
+/**
+ * Whether the detection's measured motion says it came from further away from the track's box at
+ * the previous frame than it now is: another object, which the wide gate of a track seen once (no
+ * velocity yet) happens to reach. On a night arterial at 2 fps a weak box on a rider started such a
+ * track; half a second later a motorbike driving up the road was found near it, but its motion
+ * traced it back 100 px to the right. Taken, it gave the track the rider's place as origin and a
+ * velocity the wrong way, its next box was no match, and its crossing was never counted.
+ *
+ *   track's box at the previous frame ┌─┐
+ *                                     └─┘   ┌─┐ detection now: near the track's box,
+ *                                           └─┘ ╲
+ *                                                ┌─┐ but traced back by its motion to here,
+ *                                                └─┘ further from the track's box
+ *
+ * Only where the motion spans this step and visibly moved (a still or unmeasured box tells nothing).
+ */
+function cameFromElsewhere(before: Box, d: Detection, dtMs: number): boolean {
+  if (!movedVisibly(d)) return false;
+  const from = boxBefore(d, dtMs);
+  if (!from) return false;
+  return centreDistance(from, before) > centreDistance(d.box, before);
+}
+
+function centreDistance(a: Box, b: Box): number {
+  return Math.hypot(a.x + a.w / 2 - b.x - b.w / 2, a.y + a.h / 2 - b.y - b.h / 2);
 }

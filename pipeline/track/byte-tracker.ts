@@ -73,7 +73,8 @@ export interface TrackedDetection extends Detection {
  *   else Mahalanobis d² ≤ distanceGate  cost = 1 + dist / (dist + size)   in [1, 2)  (w, h within maxSizeRatio;
  *                                                     a smaller detection for a track seen once: MAX_GROWTH;
  *                                                     not a box entering at the lower edge for a track
- *                                                     seen once)
+ *                                                     seen once, nor one whose measured motion traces it
+ *                                                     back further from such a track's box)
  *   else                                forbidden                         (association-cost.ts)
  *
  *   dist = centre distance in pixels, size = √(w·h) of the detection; 2nd association: d² ≤ gate·secondStageGateShare
