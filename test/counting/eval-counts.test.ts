@@ -89,6 +89,7 @@ const runs: Array<[string, number]> = [
   // Second lines, drawn after the counting was tuned on the first: nearer the camera, elsewhere.
   ['residential-street-near', 2],
   ['street-from-window-left', 2],
+  ['street-from-window-middle', 2],
   ['night-arterial-near', 5],
 ];
 describe('annotated clips through the backfill path', () => {
