@@ -50,7 +50,7 @@ export function pairCost(t: Track, row: TrackRow, d: Detection, o: CostTerms): n
   if (t.hits === 1 && t.before && cameFromElsewhere(t.before, d, o.dtMs)) return Number.POSITIVE_INFINITY;
   // Gate by uncertainty, rank by distance in box sizes: a lost track's wide gate must not make it a
   // cheaper match than a steady track whose prediction lies closer.
-  const dist = Math.hypot(p.x + p.w / 2 - b.x - b.w / 2, p.y + p.h / 2 - b.y - b.h / 2);
+  const dist = centreDistance(p, b);
   return 1 + dist / (dist + Math.sqrt(b.w * b.h));
 }
 
