@@ -9,6 +9,7 @@
  *   npm run eval:counts -- --phases 3                # each clip also on 2 other grids of frames
  *   npm run eval:counts -- --scaled 2,3              # each clip also at twice and three times its size
  *   npm run eval:counts -- --source-fps 6,12         # each clip also as a 6 and a 12 fps camera sends it
+ *   npm run eval:counts -- --uncalibrated            # each calibrated clip also without its calibration
  *   npm run eval:counts -- --extra '{"detector":{"model":"centernet"}}'   # other settings
  *
  * The table starts with the synthetic highway (synthetic-counts.ts: seeded scenes through the
@@ -25,6 +26,8 @@
  * also runs scaled by each factor F (resize-clip.ts), as `<clip> ×F`: the same street from a camera
  * of another resolution. With --source-fps R,… each clip also runs re-encoded at R frames per second
  * (rerate-clip.ts), as `<clip> @R fps`: the same street from a camera sending fewer (or more) frames.
+ * With --uncalibrated each clip with a ground calibration also runs without it, as `<clip>
+ * uncalibrated`: a camera nobody has calibrated (motorbikes told from cars by their relative width).
  *
  * Targets (what the product promises on any street): each direction's total within 5 % at 5 fps and
  * 10 fps, 10 % at 2 fps, and never stricter than ±1 vehicle where the truth is under 20. Exits 1
@@ -284,11 +287,12 @@ async function main() {
   const sourceRates = (arg('--source-fps') ?? '').split(',').filter(Boolean).map(Number);
   if (sourceRates.some((f) => !(f >= 1 && f <= 60)))
     throw new Error(`--source-fps takes rates in [1, 60], got ${arg('--source-fps')}`);
+  const uncalibrated = process.argv.includes('--uncalibrated');
   const copies = mirrored || phases > 1 || scales.length || sourceRates.length;
   const tmp = copies ? mkdtempSync(join(tmpdir(), 'cityflow-eval-clips-')) : null;
   try {
     for (const clip of clips) {
-      const o = { mirrored, phases, scales, sourceRates };
+      const o = { mirrored, phases, scales, sourceRates, uncalibrated };
       for (const r of await clipRuns(clip, tmp, o, Math.min(...rates))) {
         for (const fps of rates) {
           const t0 = Date.now();
@@ -317,17 +321,21 @@ async function main() {
 }
 
 /**
- * A clip as annotated, and (into `tmp`) flipped left to right, scaled, at other source rates, and
+ * A clip as annotated, without its calibration, and (into `tmp`) flipped left to right, scaled, at other source rates, and
  * each of those shifted to other frame phases.
  */
 async function clipRuns(
   clip: { name: string; video: string; truth: ClipTruth },
   tmp: string | null,
-  o: { mirrored: boolean; phases: number; scales: number[]; sourceRates: number[] },
+  o: { mirrored: boolean; phases: number; scales: number[]; sourceRates: number[]; uncalibrated: boolean },
   lowestRate: number,
 ): Promise<Array<{ name: string; video: string; truth: ClipTruth }>> {
   const { mirrored, phases, scales, sourceRates } = o;
   const base = [{ name: clip.name, video: clip.video, truth: clip.truth }];
+  if (o.uncalibrated && clip.truth.calibration) {
+    const { calibration: _, ...truth } = clip.truth;
+    base.push({ name: `${clip.name} uncalibrated`, video: clip.video, truth });
+  }
   if (tmp && mirrored)
     base.push({ name: `${clip.name} mirrored`, ...(await mirrorClip(clip.video, clip.truth, tmp)) });
   for (const f of tmp ? scales : [])

@@ -12,6 +12,10 @@ import {
   type TrackerState,
 } from '../track/byte-tracker.ts';
 import { withoutRiders } from '../track/riders.ts';
+import {
+  type RelativeWidthState,
+  TwoWheelersByRelativeWidth,
+} from '../track/two-wheelers-by-relative-width.ts';
 import { TwoWheelersBySize } from '../track/two-wheelers-by-size.ts';
 
 export interface CameraAnalyticsOptions {
@@ -26,6 +30,8 @@ export interface CameraAnalyticsState {
   tracker: TrackerState;
   measurer?: SceneMeasurerState;
   rules?: RuleEngineState;
+  /** What the camera has learnt of its vehicles' widths (cameras without a calibration). */
+  widths?: RelativeWidthState;
 }
 
 /** What one frame yields: the tracked detections, the measures' output and the events raised. */
@@ -38,8 +44,8 @@ export interface AnalyticsStep extends MeasureStep {
  * One camera's analytics, frame by frame, as the track stage runs them:
  *
  *   detections ──▶ TwoWheelersBySize ──▶ withoutRiders ──▶ ByteTracker ──▶ SceneMeasurer ──▶ crossings, visits,
- *                  (with a calibration)                                         │    ▲       1/15-minute intervals,
- *                                                                               ▼    │       ended tracks
+ *                  (with a calibration;                                         │    ▲       1/15-minute intervals,
+ *                  else TwoWheelersByRelativeWidth)                             ▼    │       ended tracks
  *                                                                           RuleEngine ──▶ events
  *                                                          (congestion level per zone back to the intervals)
  *
@@ -60,7 +66,7 @@ export class CameraAnalytics {
   private readonly measurer: SceneMeasurer;
   private readonly engine: RuleEngine;
   private readonly watchesCongestion: boolean;
-  private readonly sizes: TwoWheelersBySize | null;
+  private readonly sizes: TwoWheelersBySize | TwoWheelersByRelativeWidth;
 
   constructor(
     readonly cameraId: string,
@@ -78,9 +84,10 @@ export class CameraAnalytics {
       ? RuleEngine.restore(state.rules, cameraId, scene, rules)
       : new RuleEngine(cameraId, scene, rules);
     this.watchesCongestion = this.engine.rules.some((r) => r.type === 'congestion');
+    const frame = scene.frame ? { frame: scene.frame } : {};
     this.sizes = scene.calibration
-      ? new TwoWheelersBySize(scene.calibration, scene.frame ? { frame: scene.frame } : {})
-      : null;
+      ? new TwoWheelersBySize(scene.calibration, frame)
+      : new TwoWheelersByRelativeWidth(frame, state?.widths);
   }
 
   /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
@@ -98,14 +105,19 @@ export class CameraAnalytics {
       tracker: this.tracker.snapshot(),
       measurer: this.measurer.snapshot(),
       rules: this.engine.snapshot(),
+      ...(this.sizes instanceof TwoWheelersByRelativeWidth ? { widths: this.sizes.snapshot() } : {}),
     };
   }
 
   /** One analysed frame's detections, taken at tsMs, of a segment of a source. */
   update(detections: Detection[], tsMs: number, at: { sourceId: string; segment: number }): AnalyticsStep {
-    // Motorbikes the detector called `car` (measured on the ground), then riders: they are part of
-    // their motorbike, not tracked, counted or watched as pedestrians.
-    const relabelled = this.sizes ? this.sizes.relabel(detections) : detections;
+    // Motorbikes the detector called `car` (measured on the ground, or against the camera's other
+    // vehicles), then riders: they are part of their motorbike, not tracked, counted or watched as
+    // pedestrians.
+    const relabelled =
+      this.sizes instanceof TwoWheelersBySize
+        ? this.sizes.relabel(detections)
+        : this.sizes.update(detections);
     const objects = withoutRiders(relabelled);
     const inputOf = new Map(relabelled.map((d, i) => [d, i]));
     const tracked = this.tracker
