@@ -1,4 +1,5 @@
-import type { Detection } from '../../schemas/detection.ts';
+import type { Box, Detection } from '../../schemas/detection.ts';
+import { iou } from '../geometry/box-iou.ts';
 import { isNarrow, splitWidths, type WidthSample, type WidthSplit } from './width-split.ts';
 
 export interface TwoWheelersByRelativeWidthOptions {
@@ -17,16 +18,20 @@ export interface RelativeWidthState {
   split: WidthSplit | null;
   right: number;
   bottom: number;
+  /** The previous frame's vehicle boxes: one that stands still is learnt from once, not every frame. */
+  previous?: Box[];
 }
 
 const VEHICLES: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus', 'motorcycle']);
 const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
 /**
  * Boxes between fits: often while few are known (the split settles within seconds), then rarely (a
- * fit of 600 boxes takes a few milliseconds, and the street does not change that fast).
+ * fit of 600 boxes takes about 2 ms, and the street does not change that fast).
  */
 const REFIT_EARLY = 10;
-const REFIT_LATER = 100;
+/** A box overlapping one of the previous frame's this much is a vehicle standing still. */
+const STILL_IOU = 0.9;
+const REFIT_LATER = 300;
 
 /**
  * Gives back `motorcycle` to the motorbikes a detector calls `car` or `truck`, on a camera with no
@@ -106,10 +111,15 @@ export class TwoWheelersByRelativeWidth {
       s.right = Math.max(s.right, d.box.x + d.box.w);
       s.bottom = Math.max(s.bottom, d.box.y + d.box.h);
     }
+    const previous = s.previous ?? [];
+    s.previous = [];
     for (const d of detections) {
       const { y, w, h } = d.box;
-      // A box cut at the bottom edge has its ground contact outside the picture.
       if (!VEHICLES.has(d.cls) || d.score < this.minScore || w <= 0 || h <= 0) continue;
+      s.previous.push(d.box);
+      // A parked or queued vehicle would fill the samples with one box, over and over.
+      if (previous.some((b) => iou(b, d.box) >= STILL_IOU)) continue;
+      // A box cut at the bottom edge has its ground contact outside the picture.
       if (this.cutAtSide(d) || y + h >= this.frameHeight() - 1) continue;
       s.samples.push([round1(y + h), round1(w), round1(h)]);
       s.sinceFit += 1;
@@ -141,6 +151,8 @@ function validState(s: RelativeWidthState): boolean {
     s.samples.every((x) => Array.isArray(x) && x.length === 3 && x.every(Number.isFinite)) &&
     Number.isFinite(s.sinceFit) &&
     Number.isFinite(s.right) &&
-    Number.isFinite(s.bottom)
+    Number.isFinite(s.bottom) &&
+    (s.previous === undefined ||
+      (Array.isArray(s.previous) && s.previous.every((b) => Number.isFinite(b?.x))))
   );
 }

@@ -65,13 +65,17 @@ export function isNarrow(split: WidthSplit, bottomY: number, width: number): boo
 export function splitWidths(samples: readonly WidthSample[], frameHeight: number): WidthSplit | null {
   if (samples.length < SPLIT_LIMITS.minSamples) return null;
   const lowest = Math.min(...samples.map((s) => s[0]));
+  const logWidths = Float64Array.from(samples, ([, w]) => Math.log(w));
+  const values = new Float64Array(samples.length);
   let best: { eta: number; horizonY: number; threshold: number } | null = null;
   for (let i = 0; i < HORIZON_STEPS; i++) {
     // From two frame heights above the picture down to just above the highest box's bottom.
     const top = -2 * frameHeight;
     const bottom = lowest - 0.05 * frameHeight;
     const horizonY = top + ((bottom - top) * i) / (HORIZON_STEPS - 1);
-    const values = samples.map(([y, w]) => Math.log(w / (y - horizonY)));
+    for (let k = 0; k < samples.length; k++) {
+      values[k] = (logWidths[k] as number) - Math.log((samples[k] as WidthSample)[0] - horizonY);
+    }
     const cut = otsu(values);
     if (cut && (!best || cut.eta > best.eta)) best = { ...cut, horizonY };
   }
@@ -114,15 +118,16 @@ function describe(
  * Otsu's two-class split of values: the boundary that maximises the between-class variance, and η,
  * that variance's share of the total. Each side keeps at least 5 % of the values.
  */
-export function otsu(values: readonly number[]): { threshold: number; eta: number } | null {
-  const s = [...values].sort((a, b) => a - b);
+export function otsu(values: ArrayLike<number>): { threshold: number; eta: number } | null {
+  const s = Float64Array.from(values).sort(); // a typed array sorts by value
   const n = s.length;
   const total = s.reduce((a, b) => a + b, 0);
   const m = total / n;
   const variance = s.reduce((a, v) => a + (v - m) ** 2, 0) / n;
   if (!(variance > 0)) return null;
   let below = 0;
-  let best = { between: -1, i: 0 };
+  let bestBetween = -1;
+  let bestI = 0;
   const first = Math.max(1, Math.floor(SPLIT_LIMITS.minShare * n));
   const last = Math.ceil((1 - SPLIT_LIMITS.minShare) * n);
   for (let i = 0; i < last; i++) {
@@ -130,11 +135,14 @@ export function otsu(values: readonly number[]): { threshold: number; eta: numbe
     const k = i + 1;
     if (k < first || k >= n) continue;
     const between = ((k * (n - k)) / (n * n)) * (below / k - (total - below) / (n - k)) ** 2;
-    if (between > best.between) best = { between, i: k };
+    if (between > bestBetween) {
+      bestBetween = between;
+      bestI = k;
+    }
   }
-  if (best.between < 0) return null;
-  const threshold = ((s[best.i - 1] as number) + (s[best.i] as number)) / 2;
-  return { threshold, eta: best.between / variance };
+  if (bestBetween < 0) return null;
+  const threshold = ((s[bestI - 1] as number) + (s[bestI] as number)) / 2;
+  return { threshold, eta: bestBetween / variance };
 }
 
 function mean(v: readonly number[]): number {

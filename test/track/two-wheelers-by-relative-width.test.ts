@@ -129,6 +129,18 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
     expect([inside?.cls, atLeft?.cls, atRight?.cls]).toEqual(['motorcycle', 'car', 'car']);
   });
 
+  it('learns from a vehicle standing still once, not in every frame', () => {
+    const widths = new TwoWheelersByRelativeWidth({ frame: { width: 640, height: 360 } });
+    const parked = (dx: number): Detection[] => [
+      { cls: 'car', score: 0.9, box: { x: 100 + dx, y: 200, w: 80, h: 50 } },
+      { cls: 'car', score: 0.9, box: { x: 300, y: 150, w: 50, h: 30 } },
+    ];
+    for (let i = 0; i < 50; i++) widths.update(parked(i % 2));
+    expect(widths.snapshot().samples).toHaveLength(2);
+    widths.update(parked(40)); // the first one drives off
+    expect(widths.snapshot().samples).toHaveLength(3);
+  });
+
   it('refuses options out of range', () => {
     expect(() => new TwoWheelersByRelativeWidth({ maxSamples: 10 })).toThrow(/maxSamples/);
     expect(() => new TwoWheelersByRelativeWidth({ minScore: 2 })).toThrow(/minScore/);
