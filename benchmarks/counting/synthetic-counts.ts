@@ -21,11 +21,16 @@ const TRACKER = { highThreshold: 0.4, newTrackThreshold: 0.4, minHits: 2, lostTt
  * video is rendered, so the decoder, detector and block matching are not part of this figure; the
  * real clips are (eval-counts.ts).
  */
-export function highwayRun(seed: number, fps: number, motion = true, away = false) {
+export function highwayRun(seed: number, fps: number, motion = true, away = false, calibrated = true) {
   const scene = highwayScene({ seed, fps, durationS: 60, motion, away });
   const analytics = new CameraAnalytics(
     'synthetic',
-    { lines: [HIGHWAY_LINE], zones: [], inertiaFrames: 1, calibration: highwayCalibration() },
+    {
+      lines: [HIGHWAY_LINE],
+      zones: [],
+      inertiaFrames: 1,
+      ...(calibrated ? { calibration: highwayCalibration() } : {}),
+    },
     { tracker: TRACKER },
   );
   const crossings = scene.frames.flatMap(
@@ -36,8 +41,8 @@ export function highwayRun(seed: number, fps: number, motion = true, away = fals
   return { scene, crossings };
 }
 
-const sceneName = (seed: number, motion: boolean, away: boolean) =>
-  `highway${away ? ' away' : ''} seed ${seed}${motion ? '' : ' (no motion)'}`;
+const sceneName = (seed: number, motion: boolean, away: boolean, calibrated = true) =>
+  `highway${away ? ' away' : ''} seed ${seed}${motion ? '' : ' (no motion)'}${calibrated ? '' : ' uncalibrated'}`;
 
 /**
  * Line counts per direction and class on the synthetic highway (highwayRun), against the scene's
@@ -46,13 +51,20 @@ const sceneName = (seed: number, motion: boolean, away: boolean) =>
  * @example
  *   const rows = syntheticCounts([1, 2, 3], [2, 5], true);
  *   const leaving = syntheticCounts([1, 2, 3], [2, 5], true, true); // traffic driving away
+ *   const bare = syntheticCounts([1], [2], true, false, false); // a camera nobody calibrated
  */
-export function syntheticCounts(seeds: number[], rates: number[], motion = true, away = false): CountRow[] {
+export function syntheticCounts(
+  seeds: number[],
+  rates: number[],
+  motion = true,
+  away = false,
+  calibrated = true,
+): CountRow[] {
   const rows: CountRow[] = [];
   for (const seed of seeds) {
     for (const fps of rates) {
-      const { scene, crossings } = highwayRun(seed, fps, motion, away);
-      rows.push(...countRows(sceneName(seed, motion, away), fps, scene, crossings));
+      const { scene, crossings } = highwayRun(seed, fps, motion, away, calibrated);
+      rows.push(...countRows(sceneName(seed, motion, away, calibrated), fps, scene, crossings));
     }
   }
   return rows;

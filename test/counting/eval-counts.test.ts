@@ -16,6 +16,11 @@ import { syntheticCounts, syntheticSpeeds } from '../../benchmarks/counting/synt
 
 // The reduced CI form of `npm run eval:counts` (the full table: benchmarks/RESULTS.md).
 const totals = (rows: ReturnType<typeof compare>) => rows.filter((r) => r.class === 'all');
+/** The motorcycle and car rows, each allowed 10 % of its truth (at least ±1). */
+const motorbikesAndCars = (rows: ReturnType<typeof compare>) =>
+  rows
+    .filter((r) => r.class === 'motorcycle' || r.class === 'car')
+    .map((r) => ({ ...r, allowed: Math.max(1, Math.floor(0.1 * r.truth)) }));
 const within = (r: { truth: number; counted: number; allowed: number | null }) =>
   Math.abs(r.counted - r.truth) <= (r.allowed ?? 0);
 
@@ -103,9 +108,7 @@ describe('annotated clips through the backfill path', () => {
         expect(totals(rows).filter((r) => !within(r))).toEqual([]);
         if (name === 'night-arterial-motorbikes' && fps === 5) {
           // Per class on the motorbike clip: motorcycles and cars within 10 % (at least ±1) each way.
-          const perClass = rows
-            .filter((r) => r.class === 'motorcycle' || r.class === 'car')
-            .map((r) => ({ ...r, allowed: Math.max(1, Math.floor(0.1 * r.truth)) }));
+          const perClass = motorbikesAndCars(rows);
           expect(perClass.length).toBe(4);
           expect(perClass.filter((r) => !within(r))).toEqual([]);
         }
@@ -126,9 +129,7 @@ test.skipIf(!night)(
       const m = await mirrorClip(night.video, night.truth, dir);
       const rows = compare('night mirrored', 2, m.truth, await countClip(m.video, m.truth, 2));
       expect(totals(rows).filter((r) => !within(r))).toEqual([]);
-      const perClass = rows
-        .filter((r) => r.class === 'motorcycle' || r.class === 'car')
-        .map((r) => ({ ...r, allowed: Math.max(1, Math.floor(0.1 * r.truth)) }));
+      const perClass = motorbikesAndCars(rows);
       expect(perClass.filter((r) => !within(r))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -146,9 +147,7 @@ test.skipIf(!night)(
     const { calibration: _, ...truth } = night.truth;
     const rows = compare('night uncalibrated', 5, truth, await countClip(night.video, truth, 5));
     expect(totals(rows).filter((r) => !within(r))).toEqual([]);
-    const perClass = rows
-      .filter((r) => r.class === 'motorcycle' || r.class === 'car')
-      .map((r) => ({ ...r, allowed: Math.max(1, Math.floor(0.1 * r.truth)) }));
+    const perClass = motorbikesAndCars(rows);
     expect(perClass.length).toBe(4);
     expect(perClass.filter((r) => !within(r))).toEqual([]);
   },
