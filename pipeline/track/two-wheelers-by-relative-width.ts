@@ -29,15 +29,15 @@ const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'b
  * fit of 600 boxes takes about 2 ms, and the street does not change that fast).
  */
 const REFIT_EARLY = 10;
+const REFIT_LATER = 300;
 /** A box overlapping one of the previous frame's this much is a vehicle standing still. */
 const STILL_IOU = 0.9;
-const REFIT_LATER = 300;
 
 /**
  * Gives back `motorcycle` to the motorbikes a detector calls `car` or `truck`, on a camera with no
  * ground calibration. At night a COCO detector sees a motorbike's lights and body and often says
  * `car` (YOLOX-Nano does so for nearly every motorbike on a night arterial); with a calibration,
- * {@link TwoWheelersBySize} measures each box on the road. Without one, the camera's own boxes
+ * TwoWheelersBySize (two-wheelers-by-size.ts) measures each box on the road. Without one, the camera's own boxes
  * serve: at the same distance a motorbike's box is a third to a half as wide as a car's, and
  * upright, while a car's is wider than tall. The boxes of every vehicle class are gathered as they
  * come, and where they fall plainly into a narrow, upright group and a wide one (splitWidths), a
