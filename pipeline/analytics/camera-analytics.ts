@@ -114,10 +114,7 @@ export class CameraAnalytics {
     // Motorbikes the detector called `car` (measured on the ground, or against the camera's other
     // vehicles), then riders: they are part of their motorbike, not tracked, counted or watched as
     // pedestrians.
-    const relabelled =
-      this.sizes instanceof TwoWheelersBySize
-        ? this.sizes.relabel(detections)
-        : this.sizes.update(detections);
+    const relabelled = this.sizes.relabel(detections);
     const objects = withoutRiders(relabelled);
     const inputOf = new Map(relabelled.map((d, i) => [d, i]));
     const tracked = this.tracker

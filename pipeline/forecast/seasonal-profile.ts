@@ -1,3 +1,5 @@
+import { median } from '../stats/median.ts';
+
 /**
  * The seasonal profile of a 15-minute series: what this day of the week and time of day usually
  * brings, from the same slot of earlier weeks.
@@ -74,10 +76,4 @@ export function historicalAverage(series: Float64Array, i: number): number {
       n++;
     }
   return n ? sum / n : Number.NaN;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -1,5 +1,6 @@
 import type { Homography } from '../scene/homography.ts';
 import { TrustedGround } from '../scene/trusted-ground.ts';
+import { median } from '../stats/median.ts';
 
 export interface SpeedEstimatorOptions {
   /** Positions older than this (relative to the newest) are not used for the current speed (default 2000 ms). */
@@ -291,10 +292,4 @@ function fitVelocity(samples: readonly Sample[]): Fit {
 function residual(f: Fit, [t, x, y]: Sample): number {
   const dt = t / 1000 - f.t0;
   return Math.hypot(x - (f.x0 + f.vx * dt), y - (f.y0 + f.vy * dt));
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -1,5 +1,6 @@
 import type { Box, Detection } from '../../schemas/detection.ts';
 import { iou } from '../geometry/box-iou.ts';
+import { FOUR_WHEELERS } from './two-wheelers-by-size.ts';
 import { isNarrow, splitWidths, type WidthSample, type WidthSplit } from './width-split.ts';
 
 export interface TwoWheelersByRelativeWidthOptions {
@@ -23,7 +24,6 @@ export interface RelativeWidthState {
 }
 
 const VEHICLES: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus', 'motorcycle']);
-const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
 /**
  * Boxes between fits: often while few are known (the split settles within seconds), then rarely (a
  * fit of 600 boxes takes about 2 ms, and the street does not change that fast).
@@ -51,7 +51,7 @@ const STILL_IOU = 0.9;
  * @example
  *   const widths = new TwoWheelersByRelativeWidth({ frame: { width: 1280, height: 720 } });
  *   for (const frame of frames) {
- *     const objects = widths.update(frame.detections); // same order; narrow `car` boxes `motorcycle`
+ *     const objects = widths.relabel(frame.detections); // same order; narrow `car` boxes `motorcycle`
  *   }
  *   const resumed = TwoWheelersByRelativeWidth.restore(JSON.parse(JSON.stringify(widths.snapshot())));
  */
@@ -94,7 +94,7 @@ export class TwoWheelersByRelativeWidth {
   }
 
   /** Learns from one frame's detections, then returns them, narrow four-wheelers as `motorcycle`. */
-  update(detections: readonly Detection[]): Detection[] {
+  relabel(detections: readonly Detection[]): Detection[] {
     this.learn(detections);
     const split = this.state.split;
     if (!split) return [...detections];
@@ -119,8 +119,8 @@ export class TwoWheelersByRelativeWidth {
       s.previous.push(d.box);
       // A parked or queued vehicle would fill the samples with one box, over and over.
       if (previous.some((b) => iou(b, d.box) >= STILL_IOU)) continue;
-      // A box cut at the bottom edge has its ground contact outside the picture.
-      if (this.cutAtSide(d) || y + h >= this.frameHeight() - 1) continue;
+      // A box cut at the lower edge (markCut) has its ground contact outside the picture.
+      if (this.cutAtSide(d) || d.cut) continue;
       s.samples.push([round1(y + h), round1(w), round1(h)]);
       s.sinceFit += 1;
     }

@@ -20,7 +20,7 @@ export interface TwoWheelersBySizeOptions {
 }
 
 /** The classes a narrow box is taken back from. */
-const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
+export const FOUR_WHEELERS: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus']);
 
 /**
  * Gives back `motorcycle` to the motorbikes a detector calls `car` (or, loaded with goods, `truck`).

@@ -1,3 +1,5 @@
+import { median } from '../stats/median.ts';
+
 /** One vehicle box as the split sees it: the row of its bottom edge, its width and height, pixels. */
 export type WidthSample = readonly [bottomY: number, width: number, height: number];
 
@@ -68,10 +70,10 @@ export function splitWidths(samples: readonly WidthSample[], frameHeight: number
   const logWidths = Float64Array.from(samples, ([, w]) => Math.log(w));
   const values = new Float64Array(samples.length);
   let best: { eta: number; horizonY: number; threshold: number } | null = null;
+  // From two frame heights above the picture down to just above the highest box's bottom.
+  const top = -2 * frameHeight;
+  const bottom = lowest - 0.05 * frameHeight;
   for (let i = 0; i < HORIZON_STEPS; i++) {
-    // From two frame heights above the picture down to just above the highest box's bottom.
-    const top = -2 * frameHeight;
-    const bottom = lowest - 0.05 * frameHeight;
     const horizonY = top + ((bottom - top) * i) / (HORIZON_STEPS - 1);
     for (let k = 0; k < samples.length; k++) {
       values[k] = (logWidths[k] as number) - Math.log((samples[k] as WidthSample)[0] - horizonY);
@@ -147,11 +149,4 @@ export function otsu(values: ArrayLike<number>): { threshold: number; eta: numbe
 
 function mean(v: readonly number[]): number {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
-}
-
-function median(v: readonly number[]): number {
-  if (!v.length) return Number.NaN;
-  const s = [...v].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }

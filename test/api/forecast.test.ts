@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { measuresSql } from '../../benchmarks/api/generate.ts';
-import { median } from '../../pipeline/forecast/seasonal-profile.ts';
+import { median } from '../../pipeline/stats/median.ts';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
 import type { ForecastAnswer } from '../../schemas/forecast.ts';
 import { refreshForecasts } from '../../workers/forecast/refresh-forecasts.ts';

@@ -74,7 +74,7 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
     const widths = new TwoWheelersByRelativeWidth({ frame: { width: 596, height: 308 } });
     const tally = { bikes: 0, bikesFound: 0, cars: 0, carsTaken: 0 };
     for (const rows of framesOf(fixture.night).values()) {
-      const out = widths.update(rows.map(detection));
+      const out = widths.relabel(rows.map(detection));
       if (!widths.split) continue;
       rows.forEach((r, i) => {
         if (r[7] === null || !['car', 'truck', 'bus'].includes(r[1])) return;
@@ -97,7 +97,7 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
     const widths = new TwoWheelersByRelativeWidth();
     for (const rows of framesOf(fixture.window).values()) {
       const input = rows.map(detection);
-      expect(widths.update(input).map((d) => d.cls)).toEqual(input.map((d) => d.cls));
+      expect(widths.relabel(input).map((d) => d.cls)).toEqual(input.map((d) => d.cls));
     }
     expect(widths.split).toBeNull();
   });
@@ -107,25 +107,25 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
     const whole = new TwoWheelersByRelativeWidth();
     const first = new TwoWheelersByRelativeWidth();
     for (const f of frames.slice(0, 10)) {
-      whole.update(f);
-      first.update(f);
+      whole.relabel(f);
+      first.relabel(f);
     }
     const resumed = TwoWheelersByRelativeWidth.restore(JSON.parse(JSON.stringify(first.snapshot())));
-    for (const f of frames.slice(10)) expect(resumed.update(f)).toEqual(whole.update(f));
+    for (const f of frames.slice(10)) expect(resumed.relabel(f)).toEqual(whole.relabel(f));
     const bad = TwoWheelersByRelativeWidth.restore({ samples: 'x' } as never);
     expect(bad.snapshot().samples).toEqual([]);
   });
 
   it('leaves boxes cut by the left or right edge as the detector named them', () => {
     const widths = new TwoWheelersByRelativeWidth({ frame: { width: 596, height: 308 } });
-    for (const rows of framesOf(fixture.night).values()) widths.update(rows.map(detection));
+    for (const rows of framesOf(fixture.night).values()) widths.relabel(rows.map(detection));
     expect(widths.split).not.toBeNull();
     const narrowCar = (x: number): Detection => ({
       cls: 'car',
       score: 0.8,
       box: { x, y: 200, w: 22, h: 24 },
     });
-    const [inside, atLeft, atRight] = widths.update([narrowCar(300), narrowCar(0), narrowCar(574)]);
+    const [inside, atLeft, atRight] = widths.relabel([narrowCar(300), narrowCar(0), narrowCar(574)]);
     expect([inside?.cls, atLeft?.cls, atRight?.cls]).toEqual(['motorcycle', 'car', 'car']);
   });
 
@@ -135,9 +135,9 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
       { cls: 'car', score: 0.9, box: { x: 100 + dx, y: 200, w: 80, h: 50 } },
       { cls: 'car', score: 0.9, box: { x: 300, y: 150, w: 50, h: 30 } },
     ];
-    for (let i = 0; i < 50; i++) widths.update(parked(i % 2));
+    for (let i = 0; i < 50; i++) widths.relabel(parked(i % 2));
     expect(widths.snapshot().samples).toHaveLength(2);
-    widths.update(parked(40)); // the first one drives off
+    widths.relabel(parked(40)); // the first one drives off
     expect(widths.snapshot().samples).toHaveLength(3);
   });
 
