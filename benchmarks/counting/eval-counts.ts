@@ -6,6 +6,7 @@
  *   npm run eval:counts -- --fps 2,5 --clips night-arterial-motorbikes --json
  *   npm run eval:counts -- --no-synthetic | --without-motion | --seeds 1,2 | --motion-fps 0
  *   npm run eval:counts -- --mirrored                # each clip also flipped left to right
+ *   npm run eval:counts -- --reversed                # each clip also played backwards
  *   npm run eval:counts -- --phases 3                # each clip also on 2 other grids of frames
  *   npm run eval:counts -- --scaled 2,3              # each clip also at twice and three times its size
  *   npm run eval:counts -- --source-fps 6,12         # each clip also as a 6 and a 12 fps camera sends it
@@ -20,6 +21,8 @@
  * run it (its own private Redis and embedded ClickHouse), and `cityflow query` reads the
  * line_crossings rows. Truth and counts are compared per direction, and per direction and class.
  * With --mirrored each clip also runs flipped left to right (mirror-clip.ts), as `<clip> mirrored`.
+ * With --reversed each clip also runs played backwards (reverse-clip.ts), as `<clip> reversed`:
+ * every vehicle drives the other way, so traffic coming closer becomes traffic driving away.
  * With --phases N each clip (and its mirror) also runs started p / (N × the lowest rate) seconds
  * later for p = 1 … N − 1 (shift-clip.ts), as `<clip> +0.25 s`: the same traffic analysed on other
  * frames; a summary then gives each direction's spread over the phases. With --scaled F,… each clip
@@ -44,6 +47,7 @@ import { mirrorClip } from './mirror-clip.ts';
 import { formatSpread } from './phase-spread.ts';
 import { rerateClip } from './rerate-clip.ts';
 import { resizeClip } from './resize-clip.ts';
+import { reverseClip } from './reverse-clip.ts';
 import { shiftClip } from './shift-clip.ts';
 import type { SpeedRow } from './synthetic-counts.ts';
 
@@ -283,6 +287,7 @@ async function main() {
     speedTable = formatSpeedRows(speeds);
   }
   const mirrored = process.argv.includes('--mirrored');
+  const reversed = process.argv.includes('--reversed');
   const phases = Number(arg('--phases') ?? 1);
   if (!Number.isInteger(phases) || phases < 1)
     throw new Error(`--phases must be a whole number >= 1, got ${phases}`);
@@ -293,11 +298,11 @@ async function main() {
   if (sourceRates.some((f) => !(f >= 1 && f <= 60)))
     throw new Error(`--source-fps takes rates in [1, 60], got ${arg('--source-fps')}`);
   const uncalibrated = process.argv.includes('--uncalibrated');
-  const copies = mirrored || phases > 1 || scales.length || sourceRates.length;
+  const copies = mirrored || reversed || phases > 1 || scales.length || sourceRates.length;
   const tmp = copies ? mkdtempSync(join(tmpdir(), 'cityflow-eval-clips-')) : null;
   try {
     for (const clip of clips) {
-      const o = { mirrored, phases, scales, sourceRates, uncalibrated };
+      const o = { mirrored, reversed, phases, scales, sourceRates, uncalibrated };
       for (const r of await clipRuns(clip, tmp, o, Math.min(...rates))) {
         for (const fps of rates) {
           const t0 = Date.now();
@@ -326,13 +331,21 @@ async function main() {
 }
 
 /**
- * A clip as annotated, without its calibration, and (into `tmp`) flipped left to right, scaled, at other source rates, and
+ * A clip as annotated, without its calibration, and (into `tmp`) flipped left to right, played
+ * backwards, scaled, at other source rates, and
  * each of those shifted to other frame phases.
  */
 async function clipRuns(
   clip: { name: string; video: string; truth: ClipTruth },
   tmp: string | null,
-  o: { mirrored: boolean; phases: number; scales: number[]; sourceRates: number[]; uncalibrated: boolean },
+  o: {
+    mirrored: boolean;
+    reversed: boolean;
+    phases: number;
+    scales: number[];
+    sourceRates: number[];
+    uncalibrated: boolean;
+  },
   lowestRate: number,
 ): Promise<Array<{ name: string; video: string; truth: ClipTruth }>> {
   const { mirrored, phases, scales, sourceRates } = o;
@@ -343,6 +356,8 @@ async function clipRuns(
   }
   if (tmp && mirrored)
     base.push({ name: `${clip.name} mirrored`, ...(await mirrorClip(clip.video, clip.truth, tmp)) });
+  if (tmp && o.reversed)
+    base.push({ name: `${clip.name} reversed`, ...(await reverseClip(clip.video, clip.truth, tmp)) });
   for (const f of tmp ? scales : [])
     base.push({ name: `${clip.name} ×${f}`, ...(await resizeClip(clip.video, clip.truth, tmp ?? '', f)) });
   for (const r of tmp ? sourceRates : [])

@@ -182,10 +182,13 @@ export class ByteTracker {
     this.endedBefore = this.ended;
     const trackOf = new Array<Track | undefined>(detections.length);
     const unmatched = this.associateAll(detections, trackOf);
-    // Where the tracks that took a box were predicted, before their update (part-box.ts).
+    // Where the tracks that took a box were predicted, before their update, and the boxes they
+    // took (part-box.ts).
     const claimed: ClaimedBox[] = [...new Set(trackOf)].flatMap((t) =>
       t ? [{ box: t.kf.box(), cls: votedClass(t.votes) }] : [],
     );
+    for (const [i, t] of trackOf.entries())
+      if (t) claimed.push({ box: detections[i].box, cls: votedClass(t.votes) });
     this.updateTracks(detections, trackOf, tsMs, ttl);
     this.startTracks(detections, unmatched, trackOf, tsMs, dtSec, claimed);
     return this.report(detections, trackOf, tsMs);

@@ -15,11 +15,14 @@ export const PART_AREA_RATIO = 2;
 
 /**
  * Whether an unmatched detection is a second box on part of an object a track already took a box of
- * in this update: of the same class, mostly inside that track's predicted box, and much smaller.
- * Such a box starts no track. The detector keeps a part box where it overlaps the whole one little,
- * as when a car leaving at the picture's lower edge is seen as its cut front and, beside it, its
- * rear; a new track there took the whole box a frame later (its perspective course fitted better than
- * the old track's prediction, thrown off by the cut) and the car was counted in its zone twice.
+ * in this update: of the same class, mostly inside that track's predicted box or the box it took,
+ * and much smaller. Such a box starts no track. The detector keeps a part box where it overlaps the
+ * whole one little, as when a car leaving at the picture's lower edge is seen as its cut front and,
+ * beside it, its rear; a new track there took the whole box a frame later (its perspective course
+ * fitted better than the old track's prediction, thrown off by the cut) and the car was counted in
+ * its zone twice. A car driving away from the lower edge came as its whole box and, inside it, its
+ * rear half: the rear box lay outside the prediction (the cut box before) but inside the box taken,
+ * and its track was counted at the line as a second car.
  *
  *   ┌─ track's predicted box ──────────────────┐
  *   │ ┌──────────┐┌───────────────────────────┐│

@@ -11,6 +11,7 @@ import {
 } from '../../benchmarks/counting/eval-counts.ts';
 import { mirrorClip } from '../../benchmarks/counting/mirror-clip.ts';
 import { rerateClip } from '../../benchmarks/counting/rerate-clip.ts';
+import { reverseClip } from '../../benchmarks/counting/reverse-clip.ts';
 import { shiftClip } from '../../benchmarks/counting/shift-clip.ts';
 import { syntheticCounts, syntheticSpeeds } from '../../benchmarks/counting/synthetic-counts.ts';
 
@@ -186,6 +187,25 @@ test.skipIf(!campus)(
     try {
       const copy = await rerateClip(campus.video, campus.truth, dir, 12);
       const rows = compare('campus @12 fps', 5, copy.truth, await countClip(copy.video, copy.truth, 5));
+      expect(totals(rows).filter((r) => !within(r))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  240_000,
+);
+
+// The sample street played backwards (eval:counts --reversed): its cars drive away from the camera,
+// entering at the lower edge, where one came as its whole box and a second box on its rear half.
+const sample = clips.find((c) => c.name === 'residential-street');
+test.skipIf(!sample)(
+  `residential-street played backwards at 2 fps: each direction within its target${sample ? '' : ' (skipped: its sample video is absent)'}`,
+  async () => {
+    if (!sample) return;
+    const dir = mkdtempSync(join(tmpdir(), 'cityflow-reverse-test-'));
+    try {
+      const back = await reverseClip(sample.video, sample.truth, dir);
+      const rows = compare('sample reversed', 2, back.truth, await countClip(back.video, back.truth, 2));
       expect(totals(rows).filter((r) => !within(r))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
