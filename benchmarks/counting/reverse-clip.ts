@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCapture } from '../../pipeline/extract/gst-process.ts';
 import { probeSource } from '../../pipeline/extract/probe-source.ts';
 import type { ClipTruth } from './eval-counts.ts';
 import { i420Bytes } from './shift-clip.ts';
@@ -35,13 +36,17 @@ export async function reverseClip(
   const caps = `framerate=${Math.round(rate * 1000)}/1000`;
   const frameBytes = i420Bytes(info.width, info.height);
   try {
-    await gst(
+    const decoded = await runCapture(
+      'gst-launch-1.0',
       [
+        '-q',
         ...['filesrc', `location=${video}`, '!', 'decodebin', '!', 'videoconvert', '!', 'videorate', '!'],
         ...[`video/x-raw,format=I420,${caps}`, '!', 'filesink', `location=${raw}`],
       ],
-      () => {},
+      600_000,
     );
+    if (decoded.code !== 0 || decoded.timedOut)
+      throw new Error(`decoding ${video} to reverse it failed: ${decoded.stderr.slice(-1000)}`);
     const size = [`width=${info.width}`, `height=${info.height}`, 'format=i420'];
     let frames = 0;
     await gst(
@@ -85,7 +90,7 @@ function writeBackwards(raw: string, frameBytes: number, sink: NodeJS.WritableSt
   return frames;
 }
 
-/** One gst-launch-1.0 child, 10 minutes at most; rejects with its message unless it exits 0. */
+/** An encoder gst-launch-1.0 child fed by `wire`, 10 minutes at most; rejects unless it exits 0. */
 function gst(args: string[], wire: (child: ReturnType<typeof spawn>) => void): Promise<void> {
   return new Promise((done, fail) => {
     const child = spawn('gst-launch-1.0', ['-q', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

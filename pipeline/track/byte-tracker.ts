@@ -183,12 +183,15 @@ export class ByteTracker {
     const trackOf = new Array<Track | undefined>(detections.length);
     const unmatched = this.associateAll(detections, trackOf);
     // Where the tracks that took a box were predicted, before their update, and the boxes they
-    // took (part-box.ts).
-    const claimed: ClaimedBox[] = [...new Set(trackOf)].flatMap((t) =>
-      t ? [{ box: t.kf.box(), cls: votedClass(t.votes) }] : [],
-    );
-    for (const [i, t] of trackOf.entries())
-      if (t) claimed.push({ box: detections[i].box, cls: votedClass(t.votes) });
+    // took (part-box.ts). A track takes one box at most.
+    const claimed: ClaimedBox[] = trackOf.flatMap((t, i) => {
+      if (!t) return [];
+      const cls = votedClass(t.votes);
+      return [
+        { box: t.kf.box(), cls },
+        { box: detections[i].box, cls },
+      ];
+    });
     this.updateTracks(detections, trackOf, tsMs, ttl);
     this.startTracks(detections, unmatched, trackOf, tsMs, dtSec, claimed);
     return this.report(detections, trackOf, tsMs);
