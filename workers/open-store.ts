@@ -1,7 +1,10 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { applyMigrations } from '../pipeline/store/migrations.ts';
 import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-clickhouse.ts';
+import { storeUnreachable } from '../pipeline/store/store-unreachable.ts';
 import type { Config } from '../schemas/config.ts';
+import type { Logger } from './logger.ts';
 
 /** An open store, its schema up to date. */
 export interface OpenStore extends ClickHouseHandle {
@@ -33,6 +36,31 @@ export async function openStore(
   } catch (e) {
     await ch.close();
     throw e;
+  }
+}
+
+/**
+ * openStore for a long-running worker: a ClickHouse server that does not answer yet (restarting,
+ * or started after the workers) is waited for, 1 s doubling to 30 s between tries as the store
+ * stage waits in an outage, with one warning and one line when it answers. A worker restarted
+ * during a store outage would otherwise exit and leave its queue to nobody. Anything else (a
+ * refused login, a failed migration) still fails at once.
+ */
+export async function openStoreWhenReachable(
+  cfg: Parameters<typeof openStore>[0],
+  log: Logger,
+): Promise<OpenStore> {
+  for (let delayMs = 1000, waited = false; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+    try {
+      const store = await openStore(cfg);
+      if (waited) log.warn({ store: store.where }, 'ClickHouse answers; the store opened');
+      return store;
+    } catch (e) {
+      if (!storeUnreachable(e)) throw e;
+      if (!waited) log.warn({ err: (e as Error).message }, 'ClickHouse unreachable; waiting for it');
+      waited = true;
+      await sleep(delayMs);
+    }
   }
 }
 

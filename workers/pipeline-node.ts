@@ -15,7 +15,7 @@ import { registerCameras } from './cameras/register-cameras.ts';
 import { extractJobFor } from './extract-job.ts';
 import { CameraRegistry } from './live/camera-registry.ts';
 import { logger as defaultLogger, type Logger } from './logger.ts';
-import { openStore } from './open-store.ts';
+import { openStore, openStoreWhenReachable } from './open-store.ts';
 import { type SourceState, SourceTracker } from './progress/source-tracker.ts';
 import { jobOptions, type Stage } from './queues.ts';
 import { bullConnection, createRedis, type RedisClient } from './redis-client.ts';
@@ -28,6 +28,11 @@ export interface PipelineNodeOptions {
   /** The stages this process runs. The one that runs 'store' owns ClickHouse. */
   stages: readonly Stage[];
   logger?: Logger;
+  /**
+   * Wait for a ClickHouse server that does not answer at start instead of failing (a worker
+   * started, or restarted, during a store outage). Default: fail at once.
+   */
+  waitForStore?: boolean;
 }
 
 export interface SubmittedSource {
@@ -114,7 +119,7 @@ export class PipelineNode {
       defaultJobOptions: jobOptions(cfg.queues.attempts),
     });
 
-    const { clickhouse, detector } = await openStoreAndDetector(cfg, o.stages, log).catch(async (e) => {
+    const { clickhouse, detector } = await openStoreAndDetector(cfg, o, log).catch(async (e) => {
       // Nothing started yet holds these: close them, or their reconnecting keeps the process alive.
       await extractQueue.close().catch(() => {});
       redis.disconnect();
@@ -206,12 +211,12 @@ export class PipelineNode {
  */
 async function openStoreAndDetector(
   cfg: Config,
-  stages: readonly Stage[],
+  { stages, waitForStore }: Pick<PipelineNodeOptions, 'stages' | 'waitForStore'>,
   log: Logger,
 ): Promise<{ clickhouse: ClickHouseHandle | null; detector: DetectorPool | null }> {
   const store = async () => {
     if (!stages.includes('store')) return null;
-    const s = await openStore(cfg);
+    const s = await (waitForStore ? openStoreWhenReachable(cfg, log) : openStore(cfg));
     if (s.applied.length) log.info({ applied: s.applied }, 'applied ClickHouse migrations');
     return s;
   };

@@ -112,3 +112,52 @@ describe('a store server outage during a run', () => {
     }
   }, 90_000);
 });
+
+describe('a store node started while the server is down', () => {
+  const cfg = () =>
+    normaliseConfig(
+      {
+        dataDir: join(dir, 'late'),
+        host: 'h-late',
+        queuePrefix: `late${Date.now()}`,
+        clickhouseUrl: server.url,
+      },
+      join(dir, 'late.yaml'),
+      {},
+    );
+
+  test('fails at once by default, naming the server', async () => {
+    await server.stop();
+    try {
+      const start = PipelineNode.start({ config: cfg(), redisUrl: inject('redisUrl'), stages: ['store'] });
+      await expect(start).rejects.toThrow(
+        /ClickHouse at http:\/\/127\.0\.0\.1:\d+\/ does not answer: connect ECONNREFUSED/,
+      );
+    } finally {
+      await server.restart();
+    }
+  });
+
+  test('with waitForStore (cityflow worker), waits and opens the store once the server is back', async () => {
+    await server.stop();
+    let node: PipelineNode | undefined;
+    try {
+      const start = PipelineNode.start({
+        config: cfg(),
+        redisUrl: inject('redisUrl'),
+        stages: ['store'],
+        waitForStore: true,
+      }).then((n) => {
+        node = n;
+        return n;
+      });
+      await sleep(2500);
+      expect(node).toBeUndefined(); // still waiting, not failed
+      await server.restart();
+      expect((await start).clickhouse?.mode).toBe('server');
+    } finally {
+      await server.restart();
+      await node?.close();
+    }
+  }, 30_000);
+});

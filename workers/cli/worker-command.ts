@@ -10,7 +10,8 @@ export async function workerCommand(opts: { config: string; stages: string }) {
   const stages = parseStages(opts.stages);
   if (!cfg.redisUrl)
     throw new Error('worker needs a shared Redis: set REDIS_URL or redisUrl in the configuration');
-  const node = await PipelineNode.start({ config: cfg, redisUrl: cfg.redisUrl, stages });
+  // A worker waits for a store server that is not up yet, as it waits for Redis.
+  const node = await PipelineNode.start({ config: cfg, redisUrl: cfg.redisUrl, stages, waitForStore: true });
   onShutdown(() => node.close());
   logger.info({ stages, host: node.host }, 'worker running; Ctrl-C stops');
 }
