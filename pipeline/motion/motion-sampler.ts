@@ -83,6 +83,7 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
   private index = 0;
   private movingPtsMs = Number.NEGATIVE_INFINITY; // PTS of the last picture that changed MOVING_SHARE
   private held: F | null = null; // the latest repeat due for analysis, kept in case the source ends
+  private latest: F | null = null; // the latest motion frame, kept in case the source ends after it
   private repeats = 0; // how many decoded frames in a row, up to the previous one, repeated a picture
 
   constructor(fps: number) {
@@ -99,6 +100,8 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
     const previous = this.chain[this.chain.length - 1];
     const changed = previous ? changedShare(previous, grey) : null;
     const out: Analysed<F>[] = [];
+    this.latest?.release?.();
+    this.latest = null;
     if (this.held && changed !== 0 && this.repeats === 1) {
       // The repeat held in its slot was alone, a new picture right after it: no stall, but a frame
       // shown twice (a camera, or a recording converted to another frame rate, does that now and
@@ -117,7 +120,8 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
       this.held?.release?.();
       this.held = f;
     } else if (!due) {
-      f.release?.(); // a motion frame: its grey copy is all that is kept
+      // A motion frame: its grey copy is all that is kept once the next frame comes.
+      this.latest = f;
     } else {
       const late = this.held !== null;
       this.held?.release?.();
@@ -129,12 +133,26 @@ export class MotionSampler<F extends DecodedFrame = DecodedFrame> {
 
   /**
    * The source ended: a repeat that waited for a new picture is analysed after all (a file's last
-   * frames often repeat its last picture), so the last sighting of the street is not lost.
+   * frames often repeat its last picture), so the last sighting of the street is not lost. Else
+   * the last decoded frame is, when it came half an interval or more after the last analysed one:
+   * at 2 fps a clip may go on for almost half a second after its last slot, and a vehicle that
+   * crosses the line then would go uncounted (nothing later shows it on the other side).
+   *
+   *   decoded at 10 fps:  ... 10.0  10.1  10.2  10.3  10.4  10.5  10.6  10.7  10.8  10.9 | end
+   *   analysed at 2 fps:      ●                             ●                          ● (flush)
    */
   flush(): Analysed<F> | null {
-    const f = this.held;
+    const { held, latest } = this;
     this.held = null;
-    return f ? this.analyse(f, false) : null;
+    this.latest = null;
+    if (held) {
+      latest?.release?.();
+      return this.analyse(held, false);
+    }
+    if (!latest) return null;
+    if (latest.time.ptsMs - this.fromPtsMs >= this.interval / 2) return this.analyse(latest, false);
+    latest.release?.();
+    return null;
   }
 
   /**

@@ -30,8 +30,9 @@ async function* decoder(
 test('analysed frames at 2 fps out of a 10 fps decoder: the 2 fps grid, each with the grey chain since the previous one', async () => {
   const out: SampledFrame[] = [];
   for await (const f of sampleWithMotion(decoder(10, 2), 2)) out.push(f);
-  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 500, 1000, 1500]);
-  expect(out.map((f) => f.index)).toEqual([0, 1, 2, 3]);
+  // 1900 ms: the source's last frame, 400 ms after the last slot (flush()).
+  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 500, 1000, 1500, 1900]);
+  expect(out.map((f) => f.index)).toEqual([0, 1, 2, 3, 4]);
   expect(out[0].motion).toBeUndefined();
   expect(out[1].motion?.fromPtsMs).toBe(0);
   expect(out[1].motion?.frames).toHaveLength(6); // 0, 100, ... 500 ms
@@ -46,15 +47,15 @@ test('frames with release(): the dropped ones are released, the analysed ones go
   }
   const out: SampledFrame[] = [];
   for await (const f of sampleWithMotion(pooled(), 2)) out.push(f);
-  expect(out.map((f) => f.index)).toEqual([0, 1]);
+  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 500, 900]);
   expect(out.every((f) => !('release' in f))).toBe(true);
-  expect(released).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+  expect(released).toEqual([1, 2, 3, 4, 6, 7, 8]);
 });
 
-test('an irregular 30 fps decoder at 3 fps: one analysed frame per third of a second', async () => {
+test('an irregular 30 fps decoder at 3 fps: one analysed frame per third of a second, and the last', async () => {
   const out: number[] = [];
-  for await (const f of sampleWithMotion(decoder(30, 1), 3)) out.push(f.index);
-  expect(out).toHaveLength(3);
+  for await (const f of sampleWithMotion(decoder(30, 1), 3)) out.push(Math.round(f.time.ptsMs));
+  expect(out).toEqual([0, 333, 667, 967]);
 });
 
 test('a stream that stalls: a repeated picture due for analysis waits for the next new picture', async () => {
@@ -67,11 +68,11 @@ test('a stream that stalls: a repeated picture due for analysis waits for the ne
   const out: SampledFrame[] = [];
   for await (const f of sampleWithMotion(stalling(), 2)) out.push(f);
   // Each frame not analysed is released once, the held repeats (5, 6, 7) when the next one came.
-  expect(released).toEqual([1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18, 19]);
+  expect(released).toEqual([1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18]);
   expect(out.every((f) => !('release' in f))).toBe(true);
   // The slot at 1000 ms comes too soon after it (under half an interval); the grid goes on at 1500.
-  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 800, 1500]);
-  expect(out.map((f) => f.index)).toEqual([0, 1, 2]);
+  expect(out.map((f) => f.time.ptsMs)).toEqual([0, 800, 1500, 1900]);
+  expect(out.map((f) => f.index)).toEqual([0, 1, 2, 3]);
   // Its chain runs from the previous analysed frame through the repeats.
   expect(out[1].motion?.fromPtsMs).toBe(0);
   expect(out[1].motion?.frames.map((g) => g.data[0])).toEqual([0, 10, 20, 30, 40, 40, 40, 40, 80]);
@@ -85,7 +86,7 @@ test('a repeat between analysed frames changes nothing; a still street, or a pic
     2,
   ))
     between.push(f.time.ptsMs);
-  expect(between).toEqual([0, 500]);
+  expect(between).toEqual([0, 500, 900]);
   // A still street: one picture throughout; nothing moved before it repeated, so no stall.
   const still: number[] = [];
   for await (const f of sampleWithMotion(
@@ -93,7 +94,7 @@ test('a repeat between analysed frames changes nothing; a still street, or a pic
     2,
   ))
     still.push(f.time.ptsMs);
-  expect(still).toEqual([0, 500, 1000, 1500]);
+  expect(still).toEqual([0, 500, 1000, 1500, 1900]);
   // A stream frozen after moving: within a second of its last new picture (400 ms) it waits, then the
   // grid goes on as before.
   const frozen: number[] = [];
@@ -102,7 +103,7 @@ test('a repeat between analysed frames changes nothing; a still street, or a pic
     2,
   ))
     frozen.push(f.time.ptsMs);
-  expect(frozen).toEqual([0, 1500, 2000, 2500]);
+  expect(frozen).toEqual([0, 1500, 2000, 2500, 2900]);
 });
 
 test('a source that ends in a stall: its last repeat due for analysis is analysed at the end, unreleased', async () => {
@@ -119,6 +120,24 @@ test('a source that ends in a stall: its last repeat due for analysis is analyse
   expect(out[2].motion?.frames).toHaveLength(6);
   expect(out.every((f) => !('release' in f))).toBe(true);
   expect(released).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+});
+
+test('a source that ends between slots: its last frame is analysed half an interval or more after the last slot, else released', async () => {
+  for (const [seconds, expected, releasedLast] of [
+    [1.2, [0, 500, 1000], true], // ends at 1100 ms: 100 ms after the slot, nothing more to see
+    [1.3, [0, 500, 1000], true], // 200 ms
+    [1.4, [0, 500, 1000, 1300], false], // 300 ms: half an interval or more
+  ] as const) {
+    const released: number[] = [];
+    async function* pooled(): AsyncGenerator<ExtractedFrame> {
+      for await (const f of decoder(10, seconds)) yield { ...f, release: () => released.push(f.index) };
+    }
+    const out: SampledFrame[] = [];
+    for await (const f of sampleWithMotion(pooled(), 2)) out.push(f);
+    expect(out.map((f) => f.time.ptsMs)).toEqual(expected);
+    expect(out.at(-1)?.motion?.fromPtsMs).toBe(expected.length === 4 ? 1000 : 500);
+    expect(released.includes(Math.round(seconds * 10) - 1)).toBe(releasedLast);
+  }
 });
 
 test('frames off the grid (a live camera keeps its own timestamps): one analysed per slot, none skipped', async () => {
@@ -155,6 +174,8 @@ test('a live camera (push, frames off the grid) that stalls waits for the new pi
     for (const a of plain.push({ frame: f.frame, time })) all.push(a.time.ptsMs);
   }
   expect(all).toEqual([60, 560, 1060, 1560]);
+  // Its last frame, 400 ms after the last slot, is analysed when the connection ends.
+  expect(plain.flush()?.time.ptsMs).toBe(1960);
   expect(plain.flush()).toBeNull();
 });
 
@@ -177,7 +198,7 @@ test('a lone repeat in its slot (a frame shown twice, then a new picture) is no 
     2,
   ))
     half.push(f.time.ptsMs);
-  expect(half).toEqual([0, 500, 1000, 1500]);
+  expect(half).toEqual([0, 500, 1000, 1500, 1900]);
   // Every frame analysed (10 fps): the lone repeat comes out with the frame after it, in order.
   const all: number[] = [];
   for await (const f of sampleWithMotion(
