@@ -3,8 +3,8 @@
  * picks one (`detector.model: <name>`). Two models are built in: `yolox-nano` (the default; YOLOX-Nano,
  * committed in models/ with its licence) and `centernet` (it ships with npm ci). Users add their own,
  * most often YOLO-family ONNX exports (the built-in `yolox-nano` is one such declaration, 416×416,
- * its file in models/). A declaration named like a built-in and without `file` uses the built-in's
- * file with its own settings (other thresholds, say):
+ * its file in models/). A declaration named like a built-in changes only the keys it gives (`input`
+ * key by key) and keeps the built-in's others, its file included (`yolox-nano: { scoreThreshold: 0.4 }`):
  *
  *   models:
  *     yolox-s:

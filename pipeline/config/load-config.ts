@@ -31,7 +31,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Validates an already-parsed configuration object; `file` is used in messages and to resolve paths. */
-export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function normaliseConfig(given: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = overBuiltIns(given);
   const issues = check(Config, raw);
   if (issues.length) {
     const [first, ...rest] = issues;
@@ -53,9 +54,6 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
     if (model.file) model.file = abs(model.file);
     else if (!(name in BUILTIN_MODELS))
       throw new ConfigError(file, `models.${name}.file`, 'is required (only built-in models may omit it)');
-    // A built-in redeclared without a file (to change its thresholds, say) keeps the built-in's file;
-    // centernet has none here: its ONNX is converted at creation.
-    else if (BUILTIN_MODELS[name].file) model.file = BUILTIN_MODELS[name].file;
   }
   if (!(cfg.detector.model in cfg.models) && !(cfg.detector.model in BUILTIN_MODELS)) {
     const known = [...Object.keys(cfg.models), ...Object.keys(BUILTIN_MODELS)].join(', ');
@@ -88,4 +86,33 @@ export function normaliseConfig(raw: unknown, file: string, env: NodeJS.ProcessE
       `with a Redis Cluster (redis+cluster://) the prefix must be a hash tag, e.g. "{${cfg.queuePrefix}}", so that each queue's keys share a slot`,
     );
   return cfg;
+}
+
+/**
+ * A built-in model redeclared under its own name changes only the keys it gives (`input` key by
+ * key); the rest, its file and its thresholds included, stay the built-in's. Declaring the whole
+ * model again to change one key lost what the declaration forgot (trackThreshold: weak boxes no
+ * longer extended tracks). centernet's built-in has no file: its ONNX is converted at creation.
+ *
+ * @example
+ *   // models: { yolox-nano: { input: { width: 640, height: 640, fitFrame: true } } }
+ *   overBuiltIns(raw).models['yolox-nano'].format; // 'yolox', with the committed file
+ */
+function overBuiltIns(raw: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(raw) || !isObject(raw.models)) return raw;
+  const models: Record<string, unknown> = {};
+  for (const [name, m] of Object.entries(raw.models)) {
+    const builtIn = Object.hasOwn(BUILTIN_MODELS, name) ? BUILTIN_MODELS[name] : undefined;
+    models[name] =
+      builtIn && isObject(m)
+        ? {
+            ...builtIn,
+            ...m,
+            input: isObject(m.input) ? { ...builtIn.input, ...m.input } : (m.input ?? builtIn.input),
+          }
+        : m;
+  }
+  return { ...raw, models };
 }

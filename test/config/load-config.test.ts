@@ -53,6 +53,26 @@ describe('loadConfig', () => {
     const cfg = loadConfig(q, {});
     expect(cfg.detector.model).toBe('yolox-nano');
     expect(cfg.models['yolox-nano']).toMatchObject({ file: committed, scoreThreshold: 0.5 });
+    // What it does not name stays the built-in's (the weak boxes that extend tracks included).
+    expect(cfg.models['yolox-nano']).toMatchObject({ trackThreshold: 0.2, nmsIou: 0.45, padValue: 114 });
+  });
+
+  test('a built-in redeclared with one key changes that key only; input key by key', () => {
+    const p = file(
+      'bigger.yaml',
+      'models:\n  yolox-nano: {input: {width: 640, height: 640, fitFrame: true}}\n',
+    );
+    const m = loadConfig(p, {}).models['yolox-nano'];
+    expect(m).toEqual({
+      ...BUILTIN_MODELS['yolox-nano'],
+      input: { width: 640, height: 640, layout: 'nchw', fitFrame: true },
+    });
+    // A wrong key is still named, not hidden by the built-in's.
+    const bad = file('bigger-bad.yaml', 'models:\n  yolox-nano: {input: 640}\n');
+    expect(() => loadConfig(bad, {})).toThrow(/bigger-bad\.yaml: models\.yolox-nano\.input/);
+    // Another model's declaration is complete or refused, as before.
+    const own = file('own.yaml', 'models:\n  mine: {file: m.onnx, input: {width: 416, height: 416}}\n');
+    expect(() => loadConfig(own, {})).toThrow(/own\.yaml: models\.mine\.format/);
   });
 
   test('a camera scene is validated with the config, errors naming the item', () => {
