@@ -33,13 +33,21 @@ export function highwayRun(seed: number, fps: number, motion = true, away = fals
     },
     { tracker: TRACKER },
   );
-  const crossings = scene.frames.flatMap(
-    (f) => analytics.update(f.detections, f.tsMs, { sourceId: 'synthetic', segment: 0 }).crossings,
-  );
+  // In 10 s segments, as the track stage gets them (the default extract.segmentSeconds): each is
+  // looked ahead at before its frames go through (analyseSegment).
+  const crossings: LineCrossing[] = [];
+  for (let segment = 0; segment * SEGMENT_MS <= (scene.frames.at(-1)?.tsMs ?? 0); segment++) {
+    const frames = scene.frames.filter((f) => Math.floor(f.tsMs / SEGMENT_MS) === segment);
+    analytics.lookAhead(frames.map((f) => f.detections));
+    for (const f of frames)
+      crossings.push(...analytics.update(f.detections, f.tsMs, { sourceId: 'synthetic', segment }).crossings);
+  }
   // The scene ends as a file does: what waited on a vanished track counts (as in backfill).
   crossings.push(...analytics.finish().crossings);
   return { scene, crossings };
 }
+
+const SEGMENT_MS = 10_000;
 
 const sceneName = (seed: number, motion: boolean, away: boolean, calibrated = true) =>
   `highway${away ? ' away' : ''} seed ${seed}${motion ? '' : ' (no motion)'}${calibrated ? '' : ' uncalibrated'}`;

@@ -39,6 +39,7 @@ export function analyseSegment(
     events: [],
   };
   const at = { sourceId: job.sourceId, segment: job.segment };
+  analytics.lookAhead(job.frames.map((f) => f.detections));
   for (const f of job.frames) {
     const step = analytics.update(f.detections, f.tsMs, at);
     out.crossings.push(...step.crossings);

@@ -109,6 +109,15 @@ export class CameraAnalytics {
     };
   }
 
+  /**
+   * A segment's frames, before they go through update() in order: a camera without a calibration
+   * learns its vehicles' widths from them first while it has not told motorbikes from cars yet
+   * (TwoWheelersByRelativeWidth.learnAhead), so its first seconds are not counted as cars.
+   */
+  lookAhead(frames: readonly (readonly Detection[])[]): void {
+    if (this.sizes instanceof TwoWheelersByRelativeWidth) this.sizes.learnAhead(frames);
+  }
+
   /** One analysed frame's detections, taken at tsMs, of a segment of a source. */
   update(detections: Detection[], tsMs: number, at: { sourceId: string; segment: number }): AnalyticsStep {
     // Motorbikes the detector called `car` (measured on the ground, or against the camera's other

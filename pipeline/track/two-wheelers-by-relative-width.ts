@@ -21,6 +21,8 @@ export interface RelativeWidthState {
   bottom: number;
   /** The previous frame's vehicle boxes: one that stands still is learnt from once, not every frame. */
   previous?: Box[];
+  /** Frames learnt from ahead (learnAhead) that relabel() must not learn from again. */
+  ahead?: number;
 }
 
 const VEHICLES: ReadonlySet<Detection['cls']> = new Set(['car', 'truck', 'bus', 'motorcycle']);
@@ -93,9 +95,26 @@ export class TwoWheelersByRelativeWidth {
     return this.state.split;
   }
 
+  /**
+   * While there is no split yet, learns from the frames about to be relabelled (a segment's, in
+   * order) before the first is relabelled: a camera's first seconds then get the split that those
+   * seconds themselves show, instead of the detector's class. The next `frames.length` relabel()
+   * calls must be those frames; they are not learnt from again. With a split, does nothing.
+   *
+   * @example
+   *   widths.learnAhead(segment.map((f) => f.detections));
+   *   for (const f of segment) objects.push(widths.relabel(f.detections));
+   */
+  learnAhead(frames: readonly (readonly Detection[])[]): void {
+    if (this.state.split || this.state.ahead) return;
+    for (const detections of frames) this.learn(detections);
+    this.state.ahead = frames.length;
+  }
+
   /** Learns from one frame's detections, then returns them, narrow four-wheelers as `motorcycle`. */
   relabel(detections: readonly Detection[]): Detection[] {
-    this.learn(detections);
+    if (this.state.ahead) this.state.ahead -= 1;
+    else this.learn(detections);
     const split = this.state.split;
     if (!split) return [...detections];
     return detections.map((d) =>
@@ -152,6 +171,7 @@ function validState(s: RelativeWidthState): boolean {
     Number.isFinite(s.sinceFit) &&
     Number.isFinite(s.right) &&
     Number.isFinite(s.bottom) &&
+    (s.ahead === undefined || Number.isInteger(s.ahead)) &&
     (s.previous === undefined ||
       (Array.isArray(s.previous) && s.previous.every((b) => Number.isFinite(b?.x))))
   );

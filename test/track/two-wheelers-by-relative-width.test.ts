@@ -116,6 +116,42 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
     expect(bad.snapshot().samples).toEqual([]);
   });
 
+  it('learnAhead: a camera first seconds get the split those seconds show, learnt once', () => {
+    // The night clip's first 10 s at 2 fps: one segment, as the track stage gets it.
+    const rows = [...framesOf(fixture.night).entries()].filter(([frame]) => frame < 200).map(([, r]) => r);
+    const segment = rows.map((r) => r.map(detection));
+    const bikesFoundIn = (out: Detection[][], upTo: number) => {
+      let found = 0;
+      let bikes = 0;
+      rows.slice(0, upTo).forEach((r, f) =>
+        r.forEach((row, i) => {
+          if (row[7] !== 1 || !['car', 'truck', 'bus'].includes(row[1])) return;
+          bikes++;
+          if (out[f][i]?.cls === 'motorcycle') found++;
+        }),
+      );
+      return { found, bikes };
+    };
+    const inOrder = new TwoWheelersByRelativeWidth({ frame: { width: 596, height: 308 } });
+    const plain = segment.map((f) => inOrder.relabel(f));
+    const ahead = new TwoWheelersByRelativeWidth({ frame: { width: 596, height: 308 } });
+    ahead.learnAhead(segment);
+    const looked = segment.map((f) => ahead.relabel(f));
+    // The first three seconds: learning as they come, no split yet; looked ahead, the bikes found.
+    const first = { plain: bikesFoundIn(plain, 6), looked: bikesFoundIn(looked, 6) };
+    expect(first.plain.bikes).toBe(6);
+    expect(first.plain.found).toBe(0);
+    expect(first.looked.found).toBe(6);
+    // Each box learnt once: the same samples as learning in order, and nothing left to skip.
+    expect(ahead.snapshot().samples).toEqual(inOrder.snapshot().samples);
+    expect(ahead.split).toEqual(inOrder.split);
+    expect(ahead.snapshot().ahead).toBe(0);
+    // With a split, looking ahead changes nothing.
+    const before = ahead.snapshot();
+    ahead.learnAhead(segment);
+    expect(ahead.snapshot()).toEqual(before);
+  });
+
   it('leaves boxes cut by the left or right edge as the detector named them', () => {
     const widths = new TwoWheelersByRelativeWidth({ frame: { width: 596, height: 308 } });
     for (const rows of framesOf(fixture.night).values()) widths.relabel(rows.map(detection));
