@@ -123,13 +123,13 @@ describe('TwoWheelersByRelativeWidth on real detections', () => {
     const bikesFoundIn = (out: Detection[][], upTo: number) => {
       let found = 0;
       let bikes = 0;
-      rows.slice(0, upTo).forEach((r, f) =>
-        r.forEach((row, i) => {
-          if (row[7] !== 1 || !['car', 'truck', 'bus'].includes(row[1])) return;
+      for (const [f, r] of rows.slice(0, upTo).entries()) {
+        for (const [i, row] of r.entries()) {
+          if (row[7] !== 1 || !['car', 'truck', 'bus'].includes(row[1])) continue;
           bikes++;
           if (out[f][i]?.cls === 'motorcycle') found++;
-        }),
-      );
+        }
+      }
       return { found, bikes };
     };
     const inOrder = new TwoWheelersByRelativeWidth({ frame: { width: 596, height: 308 } });
