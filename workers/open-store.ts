@@ -5,6 +5,7 @@ import { type ClickHouseHandle, openClickHouse } from '../pipeline/store/open-cl
 import { storeUnreachable } from '../pipeline/store/store-unreachable.ts';
 import type { Config } from '../schemas/config.ts';
 import type { Logger } from './logger.ts';
+import { outageDelayMs } from './stages/stage.ts';
 
 /** An open store, its schema up to date. */
 export interface OpenStore extends ClickHouseHandle {
@@ -50,16 +51,15 @@ export async function openStoreWhenReachable(
   cfg: Parameters<typeof openStore>[0],
   log: Logger,
 ): Promise<OpenStore> {
-  for (let delayMs = 1000, waited = false; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+  for (let failures = 0; ; ) {
     try {
       const store = await openStore(cfg);
-      if (waited) log.warn({ store: store.where }, 'ClickHouse answers; the store opened');
+      if (failures) log.warn({ store: store.where }, 'ClickHouse answers; the store opened');
       return store;
     } catch (e) {
       if (!storeUnreachable(e)) throw e;
-      if (!waited) log.warn({ err: (e as Error).message }, 'ClickHouse unreachable; waiting for it');
-      waited = true;
-      await sleep(delayMs);
+      if (!failures) log.warn({ err: (e as Error).message }, 'ClickHouse unreachable; waiting for it');
+      await sleep(outageDelayMs(++failures));
     }
   }
 }

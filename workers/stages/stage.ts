@@ -215,7 +215,7 @@ class Outage {
       );
     }
     this.failures++;
-    return Math.min(30_000, 1000 * 2 ** Math.min(5, this.failures - 1));
+    return outageDelayMs(this.failures);
   }
 
   over(): void {
@@ -226,4 +226,9 @@ class Outage {
     );
     this.failures = 0;
   }
+}
+
+/** How long to wait after the n-th failure in a row to reach something needed: 1 s, doubling to 30 s. */
+export function outageDelayMs(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(5, Math.max(0, failures - 1)));
 }
