@@ -1,3 +1,4 @@
+import type { ProductClass } from '../../schemas/classes.ts';
 import type { LineTrackState } from './line-zone-state.ts';
 import { couldBe } from './where-now.ts';
 
@@ -11,6 +12,8 @@ import { couldBe } from './where-now.ts';
  * Not a missing track another id already stood in for (`followed`): its object goes on under that
  * id, and a third id taking its side counted a crossing no one made (a person standing at a
  * crossing's kerb took a walker's far side 1.5 s after another id had taken the walker over).
+ * Nor one of a class the new track's object cannot also be ({@link couldBeSame}: a pedestrian's
+ * state taken by a car's new id lost the car's crossing).
  *
  * @example
  *   const t = tracks.get(d.trackId) ?? adoptVanished(tracks, d.trackId, anchor, size, tsMs, present)?.state;
@@ -22,10 +25,12 @@ export function adoptVanished(
   size: number,
   tsMs: number,
   present: ReadonlySet<number>,
+  cls?: ProductClass,
 ): { state: LineTrackState; fromId: number } | undefined {
   for (const [id, t] of tracks) {
     // Only a track missing from this frame: one seen in it is another vehicle.
     if (present.has(id) || t.lastSeenMs >= tsMs || t.followed) continue;
+    if (!couldBeSame(t.cls, cls)) continue;
     // Where its perspective course or its tracker velocity puts it, and of a size it could have.
     if (!couldBe(t, anchor, size, tsMs)) continue;
     tracks.delete(id);
@@ -35,4 +40,17 @@ export function adoptVanished(
     return { state: adopted, fromId: id };
   }
   return undefined;
+}
+
+/**
+ * Whether two classes can be one object seen under two ids: the same class, two vehicles (a
+ * detector confuses car, bus, truck and, at night, motorbike), or a rider and a two-wheeler (a
+ * rider is tracked as a person while the bike is not found). Never a person and a car, bus or truck.
+ */
+export function couldBeSame(a: ProductClass | undefined, b: ProductClass | undefined): boolean {
+  if (!a || !b || a === b) return true;
+  const twoWheeler = (c: ProductClass) => c === 'motorcycle' || c === 'bicycle';
+  if (a === 'person') return twoWheeler(b);
+  if (b === 'person') return twoWheeler(a);
+  return true;
 }

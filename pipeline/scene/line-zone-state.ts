@@ -40,6 +40,8 @@ export interface LineTrackState {
   cls?: ProductClass;
   /** When it last counted a crossing. */
   countedMs?: number;
+  /** Seen well beyond the line (RETURN_BOX_SHARE of its box) on its side since it last counted. */
+  clear?: boolean;
   /** Missing since its last sighting, on a course that crossed the segment while missing. */
   exitSide?: Side;
   /** Missing since its last sighting, and another id was seen where it would be (stillSeen). */

@@ -33,6 +33,13 @@ export type {
 const RECENT_FRAMES = 2.5;
 /** A new track whose velocity moves it less than this share of its size per frame interval stood still. */
 const MOVED_SHARE = 0.25;
+/**
+ * A counted track counts back across the line only this share of its box's height beyond it, until
+ * it has been that far beyond on its own side (then it has left the line behind). On the
+ * night arterial at 5 fps a motorbike's 17-25 px box, just past the line, had its bottom 3 px back
+ * over it in the next frame and 5 px past it again in the one after: three crossings for one.
+ */
+const RETURN_BOX_SHARE = 0.35;
 
 /**
  * Counts tracked objects crossing a line segment, per direction and class (after Roboflow
@@ -142,8 +149,8 @@ export class LineZone {
     return this.sideOfLine(p, boxHeight);
   }
 
-  /** Which side of the (infinite) line a point is on, or null within the deadband. */
-  private sideOfLine(p: Point, boxHeight: number): Side | null {
+  /** Which side of the (infinite) line a point is on, or null within the deadband (`share` of the box). */
+  private sideOfLine(p: Point, boxHeight: number, share = this.o.deadbandBoxShare): Side | null {
     const [fx, fy] = this.line.from;
     const dx = this.line.to[0] - fx;
     const dy = this.line.to[1] - fy;
@@ -151,7 +158,7 @@ export class LineZone {
     const py = p[1] - fy;
     const c = (dx * py - dy * px) / this.length; // signed distance, > 0 right of from→to on screen
     // On the line itself, or within the jitter of the box: no side.
-    if (Math.abs(c) <= Math.max(this.o.deadbandPx, this.o.deadbandBoxShare * boxHeight)) return null;
+    if (Math.abs(c) <= Math.max(this.o.deadbandPx, share * boxHeight)) return null;
     return c > 0 ? 'right' : 'left';
   }
 
@@ -229,7 +236,7 @@ export class LineZone {
     tracked: readonly TrackedDetection[],
   ): { trackId: number; cls: ProductClass; side: Side } | null {
     const anchor = bottomCentre(d.box) as [number, number];
-    const side = this.sideOfLine(anchor, d.box.h);
+    let side = this.sideOfLine(anchor, d.box.h);
     // An id whose state another id took over while it was missing starts afresh on its return:
     // where it is now, taking over nothing and inferring nothing from before (that state went on
     // under the other id; taking a far track's across the line counted a crossing no one made).
@@ -243,6 +250,7 @@ export class LineZone {
         Math.max(d.box.w, d.box.h),
         tsMs,
         present,
+        d.cls,
       );
       if (adopted) this.handedOver.set(adopted.fromId, tsMs);
       t = adopted?.state;
@@ -266,6 +274,13 @@ export class LineZone {
       t.size = Math.max(d.box.w, d.box.h);
       t.exitSide = undefined;
       t.followed = undefined;
+    }
+    // Counted and not yet well clear of the line, it goes back only past RETURN_BOX_SHARE of its box:
+    // the bottom of a box on the line jitters across it, and each flip would count again.
+    if (side && t?.countedMs !== undefined && !t.clear) {
+      const beyond = this.sideOfLine(anchor, d.box.h, RETURN_BOX_SHARE);
+      if (side === t.side) t.clear = beyond === side;
+      else side = beyond;
     }
     if (!side) return null;
     if (!t) {
@@ -370,6 +385,7 @@ export class LineZone {
     if (t) {
       t.side = side;
       t.countedMs = tsMs;
+      t.clear = false;
     }
     const direction: CrossingDirection = side === (this.line.positive ?? 'left') ? 'positive' : 'negative';
     this.tally[direction]++;

@@ -138,6 +138,26 @@ describe('LineZone counts from the whole history of a track', () => {
     expect(z.counts().negative).toBe(1);
   });
 
+  test('a new car where a vanished person was heading takes over nothing: a person is no car', () => {
+    // The same courses as above, but id 1 is a person (a 20×50 box) and id 2 a car: two objects,
+    // each counted once (the person as its course crossed the line while it was missing).
+    const person = (bottom: number): TrackedDetection => ({
+      ...at(1, bottom, 600),
+      cls: 'person',
+      detectedCls: 'person',
+      box: { x: 490, y: bottom - 50, w: 20, h: 50 },
+    });
+    const z = new LineZone(line);
+    z.update([person(300)], 0);
+    z.update([person(450)], 500);
+    const re = z.update([at(2, 610, 600, [500, 460])], 1000, 1500);
+    const later = [1500, 2000, 3000, 6000].flatMap((t) => z.update([], t, 1500));
+    expect([...re, ...later].map((c) => [c.trackId, c.cls])).toEqual([
+      [2, 'car'],
+      [1, 'person'],
+    ]);
+  });
+
   test('a much larger new box near where a small vanished track was heading is another vehicle', () => {
     // A far vehicle (a 16×12 box) drives away up the picture and fades out near the horizon; a
     // near one leaves the picture's lower edge moving up, first reported above the line with its
