@@ -140,7 +140,13 @@ export class CameraAnalytics {
     if (this.watchesCongestion) {
       for (const [zone, level] of this.engine.congestionLevels()) this.measurer.congestion(zone, level);
     }
-    return { ...step, tracked, events };
+    // The detections' rows carry the class the measures used (a fast `person` is a rider: RidersBySpeed).
+    const measured = new Map(step.objects.map((o) => [o.trackId, o.cls]));
+    const classed = tracked.map((t) => {
+      const cls = measured.get(t.trackId) ?? t.cls;
+      return cls === t.cls ? t : { ...t, cls };
+    });
+    return { ...step, tracked: classed, events };
   }
 
   /** The source ended: pending crossings, partial intervals, open visits, tracks (SceneMeasurer.finish). */

@@ -14,6 +14,7 @@ import { PolygonZone, type PolygonZoneState } from '../scene/polygon-zone.ts';
 import type { TrackedDetection } from '../track/byte-tracker.ts';
 import { CrossingSpeeds } from './crossing-speeds.ts';
 import { IntervalAggregator, type IntervalAggregatorState } from './interval-aggregator.ts';
+import { followingRiders, RidersBySpeed } from './riders-by-speed.ts';
 import { SpeedEstimator, type SpeedEstimatorState, type SpeedReading } from './speed-estimator.ts';
 import { TrackLedger, type TrackLedgerState } from './track-ledger.ts';
 import { type ZoneGround, zoneGround } from './zone-geometry.ts';
@@ -51,12 +52,15 @@ export interface SceneMeasurerState {
   intervals: IntervalAggregatorState;
   /** Crossings waiting for their vehicle's speed (absent in states saved before there were any). */
   waiting?: LineCrossing[];
+  /** Person tracks measured at a vehicle's speed (RidersBySpeed; absent when none). */
+  riders?: number[];
 }
 
 /**
  * Everything measured about one camera's scene, frame by frame, from the tracker's output:
  *
  *   tracked detections ──▶ anchor = bottom-centre ──┬─▶ SpeedEstimator (homography) ─▶ speed, ground point
+ *                                                   ├─▶ RidersBySpeed ───────────────▶ a fast `person` is a rider
  *                                                   ├─▶ LineZone × lines ─────────────▶ crossings
  *                                                   ├─▶ PolygonZone × zones ──────────▶ entries, visits, samples
  *                                                   ├─▶ TrackLedger ──────────────────▶ ended tracks
@@ -82,6 +86,9 @@ export class SceneMeasurer {
   private ledger = new TrackLedger();
   private intervals: IntervalAggregator;
   private readonly waiting: CrossingSpeeds;
+  private readonly riders: RidersBySpeed;
+  /** Each line's own classes (null: all); its LineZone may follow people too (followingRiders). */
+  private readonly lineClasses: Map<string, ReadonlySet<string> | null>;
   /** The tracker's lost buffer when update() is not told it. */
   private readonly lostTtlMs: number;
 
@@ -97,10 +104,12 @@ export class SceneMeasurer {
       ? Homography.fromPoints(scene.calibration.image, scene.calibration.world)
       : null;
     const inertia = { inertiaFrames: scene.inertiaFrames ?? 1 };
-    this.lines = scene.lines.map((l) => {
+    this.lines = scene.lines.map((line) => {
+      const l = this.homography ? followingRiders(line) : line;
       const s = state?.lines[l.id];
       return s ? LineZone.restore(s, l, inertia) : new LineZone(l, inertia);
     });
+    this.lineClasses = new Map(scene.lines.map((l) => [l.id, l.classes ? new Set(l.classes) : null]));
     this.zones = scene.zones.map((z) => {
       const s = state?.zones[z.id];
       return s ? PolygonZone.restore(s, z, inertia) : new PolygonZone(z, inertia);
@@ -125,6 +134,7 @@ export class SceneMeasurer {
       : new IntervalAggregator(aggOptions);
     this.lostTtlMs = options.lostTtlMs ?? 2000;
     this.waiting = new CrossingSpeeds(state?.waiting);
+    this.riders = new RidersBySpeed(state?.riders);
   }
 
   /** Carries on from a {@link snapshot}; the scene and options must be the ones it was made with. */
@@ -141,6 +151,7 @@ export class SceneMeasurer {
       ledger: this.ledger.snapshot(),
       intervals: this.intervals.snapshot(),
       ...(this.waiting.size ? { waiting: this.waiting.snapshot() } : {}),
+      ...(this.riders.size ? { riders: this.riders.snapshot() } : {}),
     };
   }
 
@@ -149,10 +160,18 @@ export class SceneMeasurer {
    * a lost track (ByteTracker.lostBufferMs; default the lostTtlMs option): a track unseen for longer
    * (plus a second, by when the tracker has dropped it) has ended.
    */
-  update(tracked: readonly TrackedDetection[], tsMs: number, lostBufferMs?: number): MeasureStep {
-    const objects: SceneObject[] = tracked.map((d) => {
+  update(input: readonly TrackedDetection[], tsMs: number, lostBufferMs?: number): MeasureStep {
+    const readings = input.map((d) => {
       const anchor = bottomCentre(d.box) as [number, number];
-      const r = this.reading(d, anchor, tsMs);
+      return { anchor, ...this.reading(d, anchor, tsMs) };
+    });
+    // Everything downstream (lines, zones, rules, rows) measures a rider as the vehicle it rides.
+    const tracked = input.map((d, i) => {
+      const cls = this.riders.classOf(d.trackId, d.cls, readings[i].speedKmh);
+      return cls === d.cls ? d : { ...d, cls };
+    });
+    const objects: SceneObject[] = tracked.map((d, i) => {
+      const { anchor, ...r } = readings[i];
       this.ledger.observe(d.trackId, d.cls, anchor, r.world, r.speedKmh, tsMs);
       return {
         trackId: d.trackId,
@@ -189,15 +208,18 @@ export class SceneMeasurer {
     for (const line of this.lines) {
       for (const c of line.update(tracked, tsMs, lostBufferMs)) {
         const speedKmh = speedOf(c.trackId);
-        this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
-        if (speedKmh === null && this.speeds) this.waiting.hold(c);
-        else crossings.push({ ...c, speedKmh });
+        if (speedKmh === null && this.speeds) {
+          this.waiting.hold(c);
+          // A person's class waits for its speed too (RidersBySpeed); a vehicle is counted now.
+          if (c.cls !== 'person') this.intervals.crossing(c.lineId, c.direction, c.cls, null);
+        } else crossings.push(...this.counted({ ...c, speedKmh }));
       }
     }
     const tracks = this.ledger.ended(tsMs, (lostBufferMs ?? this.lostTtlMs) + 1000);
     const ended = new Set(tracks.map((t) => t.trackId));
-    crossings.push(...this.withLateSpeeds(this.waiting.release(tsMs, speedOf, ended)));
+    crossings.push(...this.released(this.waiting.release(tsMs, speedOf, ended)));
     for (const t of tracks) this.speeds?.forget(t.trackId);
+    this.riders.forget(ended);
     return { objects, zones, crossings, visits, intervals, tracks };
   }
 
@@ -212,11 +234,25 @@ export class SceneMeasurer {
     return d.cut ? this.speeds.locate(d.trackId, anchor) : this.speeds.update(d.trackId, anchor, tsMs);
   }
 
-  /** Crossings released from waiting: the speeds that came join the open intervals' speeds. */
-  private withLateSpeeds(released: LineCrossing[]): LineCrossing[] {
-    for (const c of released)
+  /** A crossing counted now, with its speed: none if its line does not count its class. */
+  private counted(c: LineCrossing): LineCrossing[] {
+    if (!(this.lineClasses.get(c.lineId)?.has(c.cls) ?? true)) return [];
+    this.intervals.crossing(c.lineId, c.direction, c.cls, c.speedKmh ?? null);
+    return [c];
+  }
+
+  /**
+   * Crossings released from waiting: a vehicle's, counted when it crossed, brings its speed to the
+   * open intervals; a person's is counted now, as a rider if its speed says so (RidersBySpeed).
+   */
+  private released(released: LineCrossing[]): LineCrossing[] {
+    return released.flatMap((c) => {
+      if (c.cls === 'person') {
+        return this.counted({ ...c, cls: this.riders.classOf(c.trackId, c.cls, c.speedKmh ?? null) });
+      }
       if (c.speedKmh != null) this.intervals.crossingSpeed(c.lineId, c.direction, c.speedKmh);
-    return released;
+      return [c];
+    });
   }
 
   /** Reports a zone's congestion state (from the rule engine) with its open intervals. */
@@ -231,18 +267,15 @@ export class SceneMeasurer {
    */
   finish(): Pick<MeasureStep, 'crossings' | 'visits' | 'intervals' | 'tracks'> {
     const speedOf = (id: number) => this.speeds?.current(id) ?? null;
-    const crossings = this.withLateSpeeds(this.waiting.flush(speedOf));
+    const crossings = this.released(this.waiting.flush(speedOf));
     for (const line of this.lines) {
-      for (const c of line.flush()) {
-        const speedKmh = speedOf(c.trackId);
-        this.intervals.crossing(c.lineId, c.direction, c.cls, speedKmh);
-        crossings.push({ ...c, speedKmh });
-      }
+      for (const c of line.flush()) crossings.push(...this.counted({ ...c, speedKmh: speedOf(c.trackId) }));
     }
     const visits = this.zones.flatMap((z) => z.flush().map(toVisit));
     const intervals = this.intervals.flush();
     const tracks = this.ledger.flush();
     for (const t of tracks) this.speeds?.forget(t.trackId);
+    this.riders.forget(tracks.map((t) => t.trackId));
     return { crossings, visits, intervals, tracks };
   }
 
