@@ -143,6 +143,9 @@ describe.skipIf(!haveFootage)('cityflow backfill (needs ../shared/footage: three
     expect(first.rowsByTable.frames).toBe(first.framesAnalysed);
     expect(first.rowsByTable.segments).toBe(first.files.reduce((n, f) => n + f.segments, 0));
     expect(first.rowsByTable.line_crossings).toBeGreaterThan(0);
+    // The report counts them per line, direction and class (the text report prints the same).
+    expect(first.lineCounts.every((c) => c.camera === 'cam-bf' && c.line === 'street')).toBe(true);
+    expect(first.lineCounts.reduce((n, c) => n + c.count, 0)).toBe(first.rowsByTable.line_crossings);
     expect(first.rowsInserted).toBeGreaterThan(first.framesAnalysed);
     expect(first.objects).toBeGreaterThan(5);
     expect(first.realtimeFactor).toBeGreaterThan(0);
@@ -211,6 +214,29 @@ describe.skipIf(!haveFootage)('cityflow backfill (needs ../shared/footage: three
     expect(resumed.rowsInserted).toBeGreaterThan(0);
     // Same rows in every table, same ledger, same track ids (tracks stitched across the kill).
     expect(await contents(cfgB)).toEqual(uninterrupted);
+  });
+
+  test('a line outside the picture fails the file, naming it; an undeclared camera is warned about', async () => {
+    const dir = tempDir('d');
+    const cfg = join(dir, 'cityflow.yaml');
+    writeFileSync(
+      cfg,
+      `dataDir: ${dir}\ncameras:\n  - id: cam-bf\n    source: x.mp4\n    scene:\n      lines:\n` +
+        '        - { id: street, from: [200, 210], to: [900, 210] }\n',
+    );
+    const file = join(FOOTAGE, 'parking-lot-topdown.mp4');
+    const common = [file, '--start', START, '--fps', '1', '--config', cfg];
+    const outside = await cli(['backfill', ...common, '--camera', 'cam-bf']);
+    expect(outside.code).toBe(1);
+    expect(outside.stdout).toContain(
+      'camera "cam-bf": scene.lines[0].to: [900, 210] lies outside the 768×432 frame',
+    );
+    const typo = await cli(['backfill', ...common, '--camera', 'cam-fb', '--json']);
+    expect(typo.code, typo.stderr).toBe(0);
+    expect(typo.stderr).toContain(
+      `camera "cam-fb" is not in ${cfg} (it declares: cam-bf); its files are analysed without counting lines`,
+    );
+    expect(lastJson<BackfillReport>(typo).lineCounts).toEqual([]);
   });
 
   test('a file that cannot be read is reported with its reason; the others are stored; exit code 1', async () => {

@@ -1,4 +1,5 @@
 import type { StartTimeOrigin } from '../../pipeline/sources/start-time.ts';
+import { formatLineCounts, type LineCount } from './line-counts.ts';
 
 export interface BackfillFileReport {
   file: string;
@@ -41,6 +42,8 @@ export interface BackfillReport {
   /** Distinct tracked objects in the files (all runs). */
   objects: number;
   objectsByClass: Record<string, number>;
+  /** Crossings of the camera's counting lines in the files (all runs), per line, direction and class. */
+  lineCounts: LineCount[];
   /** Events raised for the files (all runs). */
   events: number;
   failures: Array<{ file: string; error: string }>;
@@ -67,6 +70,7 @@ export function formatBackfillReport(r: BackfillReport): string {
     `  speed             ${r.framesPerSecond} frames/s, ${r.realtimeFactor}x real time (${r.wallSeconds} s wall, of which ${r.startupSeconds} s start-up)`,
     `  rows inserted     ${r.rowsInserted}${tables ? ` (${tables})` : ''}`,
     `  objects           ${r.objects} tracked; detections by class: ${classes}`,
+    ...formatLineCounts(r.lineCounts),
     `  events            ${r.events}`,
     `  data              ${r.store.mode === 'embedded' ? 'embedded ClickHouse in' : 'ClickHouse at'} ${r.store.where}`,
   ];

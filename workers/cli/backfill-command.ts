@@ -14,7 +14,9 @@ import {
 } from '../backfill/backfill-report.ts';
 import { BackfillRun } from '../backfill/backfill-run.ts';
 import { expandInputs } from '../backfill/expand-inputs.ts';
+import { lineCountsOf } from '../backfill/line-counts.ts';
 import { type FilePlan, type PlannedFile, planEach } from '../backfill/plan-files.ts';
+import { ownStart, sceneFitsFile } from '../backfill/scene-fits-file.ts';
 import {
   knownSourceId,
   ledgerComplete,
@@ -50,13 +52,14 @@ export interface BackfillOptions {
  */
 export async function backfillCommand(inputs: string[], opts: BackfillOptions): Promise<void> {
   if (!process.env.LOG_LEVEL) logger.level = 'fatal'; // the report says what failed
-  const startMs = opts.start === undefined ? undefined : parseIsoTime(opts.start, '--start');
   const cfg = configFrom(opts);
   const cam: CameraConfig | undefined = cfg.cameras.find((c) => c.id === opts.camera);
   const fps = opts.fps ?? cam?.fps ?? cfg.extract.fps;
   const t0 = performance.now();
 
   const expanded = await expandInputs(inputs);
+  const startMs =
+    opts.start === undefined ? ownStart(cam, expanded.files) : parseIsoTime(opts.start, '--start');
   // The files are probed from here on (a few at a time), while Redis, the store and the detector
   // start; no further probe starts once the command ends, whichever way.
   const probing = new AbortController();
@@ -81,6 +84,13 @@ export async function backfillCommand(inputs: string[], opts: BackfillOptions): 
     );
     // A scene set through the API wins over the file's (workers/cameras/register-cameras.ts).
     const scene = (await apiScenes(ch.client)).get(opts.camera);
+    if (!cam && !scene && opts.config) {
+      const declared = cfg.cameras.map((c) => c.id).join(', ') || 'none';
+      process.stderr.write(
+        `cityflow: warning: camera "${opts.camera}" is not in ${opts.config} (it declares: ${declared}); ` +
+          'its files are analysed without counting lines, zones or rules\n',
+      );
+    }
     const camera = (file: string): CameraConfig => {
       const c = cam ?? { id: opts.camera, source: file };
       return scene ? { ...c, scene } : c;
@@ -199,6 +209,7 @@ async function submitPlans(
     // A job its stage would refuse (say, a probe out of the schema's bounds) fails here, with its reason.
     try {
       assertValid(ExtractJobSchema, extract, `${plan.file}: its extract job`);
+      sceneFitsFile(camera(plan.file), plan);
     } catch (e) {
       reports.set(plan.file, { ...base, status: 'failed', error: (e as Error).message });
       continue;
@@ -304,6 +315,10 @@ async function finalReport(
     ch.client,
     files.map((f) => f.sourceId).filter((x): x is string => x !== null),
   );
+  const lineCounts = await lineCountsOf(
+    ch.client,
+    files.map((f) => f.sourceId).filter((x): x is string => x !== null),
+  );
   const framesAnalysed = files.reduce((n, f) => n + f.framesAnalysed, 0);
   const videoSeconds = files.reduce((n, f) => n + f.videoSeconds, 0);
   return {
@@ -319,6 +334,7 @@ async function finalReport(
     rowsByTable,
     objects: totals.trackedObjects,
     objectsByClass: totals.objectsByClass,
+    lineCounts,
     events: totals.events,
     failures: files
       .filter((f) => f.status === 'failed')

@@ -1,4 +1,5 @@
 import type { ClickHouseHandle } from '../../pipeline/store/open-clickhouse.ts';
+import { formatLineCounts, type LineCount, lineCountsOf } from '../backfill/line-counts.ts';
 import type { SourceState } from '../progress/source-tracker.ts';
 
 export interface SourceFailure {
@@ -24,7 +25,7 @@ export interface RunSummary {
   }>;
   failures: SourceFailure[];
   /** Crossings of the cameras' counting lines, per line, direction and class. */
-  lineCounts: Array<{ camera: string; line: string; direction: string; class: string; count: number }>;
+  lineCounts: LineCount[];
   /** Events and alerts the rules raised, in time order. */
   events: Array<{
     camera: string;
@@ -55,10 +56,7 @@ export async function summarise(
   const byClass = await q<{ class: string; n: string }>(
     'SELECT class, count() AS n FROM detections WHERE source_id IN {ids:Array(String)} GROUP BY class ORDER BY n DESC',
   );
-  const crossings = await q<{ camera: string; line: string; direction: string; class: string; n: string }>(
-    `SELECT camera_id AS camera, line_id AS line, direction, class, count() AS n FROM line_crossings
-     WHERE source_id IN {ids:Array(String)} GROUP BY camera, line, direction, class ORDER BY camera, line, direction, n DESC`,
-  );
+  const lineCounts = await lineCountsOf(ch.client, ids);
   const events = await q<RunSummary['events'][number]>(
     `SELECT camera_id AS camera, formatDateTime(ts, '%FT%T.%fZ') AS time, type, severity, zone_id AS zone,
             message, snapshot
@@ -87,7 +85,7 @@ export async function summarise(
       error: s.error,
     })),
     failures: allFailures,
-    lineCounts: crossings.map(({ n, ...c }) => ({ ...c, count: Number(n) })),
+    lineCounts,
     events,
     store: { mode: ch.mode, where: ch.where },
     tryQuery: "npm run -s cli -- query 'SELECT class, count() FROM detections GROUP BY class'",
@@ -110,16 +108,7 @@ export function formatSummary(s: RunSummary): string {
     '                    tables: frames, detections, tracks, line_crossings, zone_visits, traffic_measures, events, ...',
     `  try               ${s.tryQuery}`,
   ];
-  // One line per counting line and direction: "demo / street positive   car 12, truck 1"
-  const byLine = new Map<string, string[]>();
-  for (const c of s.lineCounts) {
-    const k = `${c.camera} / ${c.line} ${c.direction}`;
-    byLine.set(k, [...(byLine.get(k) ?? []), `${c.class} ${c.count}`]);
-  }
-  for (const [i, [k, v]] of [...byLine].entries()) {
-    const label = (i === 0 ? '  line counts' : '').padEnd(20);
-    lines.push(`${label}${k}: ${v.join(', ')}`);
-  }
+  lines.push(...formatLineCounts(s.lineCounts)); // one line per counting line and direction
   for (const [i, e] of s.events.entries()) {
     const label = (i === 0 ? '  events' : '').padEnd(20);
     lines.push(
