@@ -20,7 +20,33 @@ export function check(schema: TSchema, value: unknown): ValidationIssue[] {
     fn = ajv.compile(schema);
     cache.set(schema, fn);
   }
-  return fn(value) ? [] : (fn.errors ?? []).map(toIssue);
+  return fn(value) ? [] : issuesOf(fn.errors ?? []);
+}
+
+/**
+ * ajv says a value matching none of a union of constants (`positive: lft` against left | right) as
+ * one "must be equal to constant" per constant and a "must match a schema in anyOf": said here as
+ * one issue listing the allowed values. A union with other kinds of branch keeps ajv's messages.
+ */
+function issuesOf(errors: readonly ErrorObject[]): ValidationIssue[] {
+  const at = new Map<string, ErrorObject[]>();
+  for (const e of errors) at.set(e.instancePath, [...(at.get(e.instancePath) ?? []), e]);
+  const choices = (path: string) => {
+    const here = at.get(path) ?? [];
+    const consts = here.filter((e) => e.keyword === 'const');
+    const onlyConsts = consts.length > 0 && here.every((e) => e.keyword === 'const' || e.keyword === 'anyOf');
+    return onlyConsts
+      ? consts.map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue))
+      : null;
+  };
+  const out: ValidationIssue[] = [];
+  for (const e of errors) {
+    const values = choices(e.instancePath);
+    if (!values) out.push(toIssue(e));
+    else if (e.keyword === 'anyOf')
+      out.push({ ...toIssue(e), message: `must be one of ${values.join(', ')}` });
+  }
+  return out;
 }
 
 function toIssue(e: ErrorObject): ValidationIssue {
@@ -36,6 +62,9 @@ function toIssue(e: ErrorObject): ValidationIssue {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
     key = key ? `${key}.${extra}` : extra;
     message = 'unknown key';
+  } else if (e.keyword === 'enum') {
+    const values = (e.params as { allowedValues: unknown[] }).allowedValues;
+    message = `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
   } else if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
     key = key ? `${key}.${missing}` : missing;

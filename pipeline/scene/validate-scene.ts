@@ -46,7 +46,8 @@ function sceneChecks(scene: SceneConfig, where: string, key: string): SceneCheck
     if (!f) return;
     points.forEach((p, i) => {
       if (!(p[0] >= 0 && p[0] <= f.width && p[1] >= 0 && p[1] <= f.height)) {
-        fail(k, `point ${i} [${p[0]}, ${p[1]}] lies outside the ${f.width}×${f.height} frame`);
+        const which = points.length > 1 ? `point ${i} ` : '';
+        fail(k, `${which}[${p[0]}, ${p[1]}] lies outside the ${f.width}×${f.height} frame`);
       }
     });
   };

@@ -137,7 +137,7 @@ describe('loadConfig', () => {
       'webhook severity',
       'alerts:\n  webhooks: [{url: "http://h/x", minSeverity: urgent}]\n',
       'alerts.webhooks[0].minSeverity',
-      /must be equal to constant/,
+      /minSeverity: must be one of "info", "warning", "critical"$/,
     ],
     ['tracking typo', 'tracking:\n  lostFrame: 4\n', 'tracking.lostFrame', /unknown key/],
     ['live limit', 'live:\n  closeAfterOfflineS: 0\n', 'live.closeAfterOfflineS', /must be >= 1/],
@@ -157,7 +157,13 @@ describe('loadConfig', () => {
       'bad model format',
       'models:\n  mine: {file: m.onnx, format: yolo5, input: {width: 416, height: 416}}\n',
       'models.mine.format',
-      /must be equal to constant/,
+      /format: must be one of "centernet", "yolox", "yolov8"$/,
+    ],
+    [
+      'line direction',
+      'cameras:\n  - id: c1\n    source: a.mp4\n    scene: {lines: [{id: l, from: [0, 0], to: [9, 9], positive: lft}]}\n',
+      'cameras[0].scene.lines[0].positive',
+      /positive: must be one of "left", "right"$/,
     ],
   ])('%s: the error names the file and the key', (_name, text, key, reason) => {
     const p = file('bad.yaml', text);
