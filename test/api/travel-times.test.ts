@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { insertRows } from '../../pipeline/store/insert-rows.ts';
-import { type ApiHarness, startHarness } from './fixtures.ts';
+import { type ApiHarness, insertCamera, startHarness } from './fixtures.ts';
 
 const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 8 * 3600_000; // yesterday 08:00 UTC
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -128,6 +128,7 @@ describe('travel times between two cameras', () => {
   });
 
   test("a corridor's congestion report carries the travel times between consecutive cameras", async () => {
+    for (const camera of ['cam-a', 'cam-b', 'cam-c']) await insertCamera(h.ch, camera);
     const range = `from=${iso(T0)}&to=${iso(T0 + 3600_000)}`;
     const report = await get(
       `/api/v1/reports/congestion?corridor=cam-a,cam-b,cam-c&${range}`,

@@ -11,6 +11,7 @@ import { requireRole } from '../plugins/auth.ts';
 import { httpError } from '../plugins/errors.ts';
 import { congestionCsv, congestionReport } from '../queries/congestion.ts';
 import { citySummary } from '../queries/summary.ts';
+import type { ApiStore } from '../store.ts';
 import { timeRange } from './range.ts';
 
 /** Cameras of a corridor, at most this many. */
@@ -34,12 +35,13 @@ export async function reportRoutes(app: FastifyInstance) {
           'zone occupancy and density, worst level of service, incidents. CSV has the same rows and values. ' +
           "Intervals follow the local clock of timeZone (default: the API's), and times carry its offset.",
         querystring: CongestionQuery,
-        response: { 200: CongestionReport, ...errorResponses },
+        response: { 200: CongestionReport, 404: errorResponses[400], ...errorResponses },
       },
     },
     async (request, reply) => {
       const q = request.query;
       const cameras = reportCameras(q);
+      await knownCameras(app.ctx.store, cameras, q.camera ? 'camera' : 'corridor');
       if (q.timeZone !== undefined && !isTimeZone(q.timeZone)) {
         throw httpError(
           400,
@@ -97,6 +99,20 @@ export async function reportRoutes(app: FastifyInstance) {
 }
 
 /** The report's cameras: `camera`, or `corridor`'s list in its order; errors name the parameter. */
+/** A 404 naming the cameras the store does not know: a mistyped id would read as a camera without traffic. */
+async function knownCameras(store: ApiStore, cameras: string[], key: 'camera' | 'corridor') {
+  const rows = await store.query<{ camera_id: string }>(
+    'SELECT DISTINCT camera_id FROM cameras WHERE camera_id IN {ids:Array(String)}',
+    { ids: cameras },
+  );
+  const known = new Set(rows.map((r) => r.camera_id));
+  const unknown = cameras.filter((c) => !known.has(c));
+  if (unknown.length) {
+    const names = unknown.map((c) => JSON.stringify(c)).join(', ');
+    throw httpError(404, `querystring.${key}: no camera ${names} (cameras are added by the configuration)`);
+  }
+}
+
 function reportCameras(q: CongestionQuery): string[] {
   if (!q.camera === !q.corridor) {
     throw httpError(400, 'querystring.camera: give either camera or corridor (not both, not neither)');
