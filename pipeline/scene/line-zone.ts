@@ -16,6 +16,7 @@ import {
   type LineZoneState,
   type Side,
 } from './line-zone-state.ts';
+import { RETURN_BOX_SHARE, returnSide } from './return-side.ts';
 import { stillSeen } from './still-seen.ts';
 import { whereNow } from './where-now.ts';
 
@@ -33,13 +34,6 @@ export type {
 const RECENT_FRAMES = 2.5;
 /** A new track whose velocity moves it less than this share of its size per frame interval stood still. */
 const MOVED_SHARE = 0.25;
-/**
- * A counted track counts back across the line only this share of its box's height beyond it, until
- * it has been that far beyond on its own side (then it has left the line behind). On the
- * night arterial at 5 fps a motorbike's 17-25 px box, just past the line, had its bottom 3 px back
- * over it in the next frame and 5 px past it again in the one after: three crossings for one.
- */
-const RETURN_BOX_SHARE = 0.35;
 
 /**
  * Counts tracked objects crossing a line segment, per direction and class (after Roboflow
@@ -275,13 +269,9 @@ export class LineZone {
       t.exitSide = undefined;
       t.followed = undefined;
     }
-    // Counted and not yet well clear of the line, it goes back only past RETURN_BOX_SHARE of its box:
-    // the bottom of a box on the line jitters across it, and each flip would count again.
-    if (side && t?.countedMs !== undefined && !t.clear) {
-      const beyond = this.sideOfLine(anchor, d.box.h, RETURN_BOX_SHARE);
-      if (side === t.side) t.clear = beyond === side;
-      else side = beyond;
-    }
+    // Counted and not yet clear of the line: a box on it jitters across it (return-side.ts).
+    if (side && t?.countedMs !== undefined && !t.clear)
+      side = returnSide(t, side, this.sideOfLine(anchor, d.box.h, RETURN_BOX_SHARE));
     if (!side) return null;
     if (!t) {
       const fresh = {
