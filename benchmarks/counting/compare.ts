@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LineCount } from '../../workers/backfill/line-counts.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const GROUND_TRUTH = fileURLToPath(new URL('./residential-street.ground-truth.json', import.meta.url));
@@ -27,13 +28,7 @@ export interface GroundTruth {
   crossings: Array<{ t: number; direction: 'negative' | 'positive'; class: string; note?: string }>;
 }
 
-export interface LineCount {
-  camera: string;
-  line: string;
-  direction: string;
-  class: string;
-  count: number;
-}
+export type { LineCount };
 
 export interface ComparisonRow {
   direction: string;

@@ -8,7 +8,6 @@ import { RuleEngine, type RuleEngineState } from '../rules/rule-engine.ts';
 import {
   ByteTracker,
   type ByteTrackerOptions,
-  type TrackedDetection,
   type TrackerState,
 } from '../track/byte-tracker.ts';
 import { withoutRiders } from '../track/riders.ts';
@@ -36,7 +35,6 @@ export interface CameraAnalyticsState {
 
 /** What one frame yields: the tracked detections, the measures' output and the events raised. */
 export interface AnalyticsStep extends MeasureStep {
-  tracked: TrackedDetection[];
   events: EventRecord[];
 }
 
@@ -140,13 +138,7 @@ export class CameraAnalytics {
     if (this.watchesCongestion) {
       for (const [zone, level] of this.engine.congestionLevels()) this.measurer.congestion(zone, level);
     }
-    // The detections' rows carry the class the measures used (a fast `person` is a rider: RidersBySpeed).
-    const measured = new Map(step.objects.map((o) => [o.trackId, o.cls]));
-    const classed = tracked.map((t) => {
-      const cls = measured.get(t.trackId) ?? t.cls;
-      return cls === t.cls ? t : { ...t, cls };
-    });
-    return { ...step, tracked: classed, events };
+    return { ...step, events }; // step.tracked: the classes the measures used (RidersBySpeed)
   }
 
   /** The source ended: pending crossings, partial intervals, open visits, tracks (SceneMeasurer.finish). */

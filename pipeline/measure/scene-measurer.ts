@@ -27,6 +27,8 @@ export interface SceneMeasurerOptions {
 
 /** What one frame yields. */
 export interface MeasureStep {
+  /** The tracker's detections, with the class they were measured as (a fast `person` is a rider). */
+  tracked: TrackedDetection[];
   /** The frame as the rule engine sees it (camera, source and segment are the caller's to add). */
   objects: SceneObject[];
   zones: ZoneSample[];
@@ -220,7 +222,7 @@ export class SceneMeasurer {
     crossings.push(...this.released(this.waiting.release(tsMs, speedOf, ended)));
     for (const t of tracks) this.speeds?.forget(t.trackId);
     this.riders.forget(ended);
-    return { objects, zones, crossings, visits, intervals, tracks };
+    return { tracked, objects, zones, crossings, visits, intervals, tracks };
   }
 
   /** The track's ground position and speed, this sighting (and a new track's origin) taken as samples. */

@@ -16,7 +16,7 @@ import { couldBe } from './where-now.ts';
  * state taken by a car's new id lost the car's crossing).
  *
  * @example
- *   const t = tracks.get(d.trackId) ?? adoptVanished(tracks, d.trackId, anchor, size, tsMs, present)?.state;
+ *   const t = tracks.get(d.trackId) ?? adoptVanished(tracks, d.trackId, anchor, size, tsMs, present, d.cls)?.state;
  */
 export function adoptVanished(
   tracks: Map<number, LineTrackState>,
@@ -25,7 +25,7 @@ export function adoptVanished(
   size: number,
   tsMs: number,
   present: ReadonlySet<number>,
-  cls?: ProductClass,
+  cls: ProductClass,
 ): { state: LineTrackState; fromId: number } | undefined {
   for (const [id, t] of tracks) {
     // Only a track missing from this frame: one seen in it is another vehicle.
@@ -47,8 +47,8 @@ export function adoptVanished(
  * detector confuses car, bus, truck and, at night, motorbike), or a rider and a two-wheeler (a
  * rider is tracked as a person while the bike is not found). Never a person and a car, bus or truck.
  */
-export function couldBeSame(a: ProductClass | undefined, b: ProductClass | undefined): boolean {
-  if (!a || !b || a === b) return true;
+export function couldBeSame(a: ProductClass | undefined, b: ProductClass): boolean {
+  if (!a || a === b) return true;
   const twoWheeler = (c: ProductClass) => c === 'motorcycle' || c === 'bicycle';
   if (a === 'person') return twoWheeler(b);
   if (b === 'person') return twoWheeler(a);

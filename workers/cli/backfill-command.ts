@@ -199,7 +199,8 @@ async function submitPlans(
       reports.set(plan.file, { ...base, status: 'already stored', segments: stored.length });
       continue;
     }
-    const extract = extractJobFor(cfg, camera(plan.file), {
+    const cam = camera(plan.file);
+    const extract = extractJobFor(cfg, cam, {
       sourceId: plan.sourceId,
       uri: plan.file,
       startTimeMs: plan.startTimeMs,
@@ -209,7 +210,7 @@ async function submitPlans(
     // A job its stage would refuse (say, a probe out of the schema's bounds) fails here, with its reason.
     try {
       assertValid(ExtractJobSchema, extract, `${plan.file}: its extract job`);
-      sceneFitsFile(camera(plan.file), plan);
+      sceneFitsFile(cam, plan);
     } catch (e) {
       reports.set(plan.file, { ...base, status: 'failed', error: (e as Error).message });
       continue;
