@@ -5,11 +5,7 @@ import type { Rule } from '../../schemas/rules.ts';
 import type { SceneConfig } from '../../schemas/scene.ts';
 import { type MeasureStep, SceneMeasurer, type SceneMeasurerState } from '../measure/scene-measurer.ts';
 import { RuleEngine, type RuleEngineState } from '../rules/rule-engine.ts';
-import {
-  ByteTracker,
-  type ByteTrackerOptions,
-  type TrackerState,
-} from '../track/byte-tracker.ts';
+import { ByteTracker, type ByteTrackerOptions, type TrackerState } from '../track/byte-tracker.ts';
 import { withoutRiders } from '../track/riders.ts';
 import {
   type RelativeWidthState,
